@@ -1,0 +1,539 @@
+"""The archive: one SQLite file, read and written through these plain functions.
+
+Rules the functions keep, whoever calls them (crawl pipeline, import, CLI):
+
+- An article is identified by (site, article_id); a comment by
+  (site, article_id, comment_key), where the key is the site's comment id
+  or, for comments without one, a hash of author, title and text.
+- Nothing is stored twice and nothing archived is lost: a changed article or
+  comment keeps its previous text in ``article_versions`` /
+  ``comment_versions``; comments that vanish from the site stay archived.
+- An article and its comments are written in one transaction; the file is in
+  WAL mode so readers (Datasette, the CLI) never block the crawler.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from newscrawl.text import clean_lines, one_line, short_hash
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    site TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    url TEXT,
+    section TEXT,
+    title TEXT NOT NULL,
+    subtitle TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,              -- body lines joined with "\\n", as published
+    published TEXT,                  -- ISO 8601 with offset
+    author TEXT,
+    comment_count INTEGER NOT NULL DEFAULT 0,
+    comments_complete INTEGER NOT NULL DEFAULT 1,
+    first_seen TEXT NOT NULL,        -- UTC, ISO 8601
+    last_seen TEXT NOT NULL,
+    last_changed TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT 'crawl',   -- crawl | import
+    extraction TEXT,                 -- JSON: how each field was found, what was missing
+    sitemap_url TEXT,
+    sitemap_lastmod TEXT,
+    http_etag TEXT,
+    http_last_modified TEXT,
+    PRIMARY KEY (site, article_id)
+);
+CREATE INDEX IF NOT EXISTS articles_published ON articles (site, published);
+
+CREATE TABLE IF NOT EXISTS article_versions (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    url TEXT, section TEXT, title TEXT, subtitle TEXT, body TEXT,
+    published TEXT, author TEXT, extraction TEXT,
+    seen_from TEXT, seen_until TEXT,
+    replaced_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS article_versions_article ON article_versions (site, article_id);
+
+CREATE TABLE IF NOT EXISTS comments (
+    site TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    comment_key TEXT NOT NULL,       -- the site's id, or h:<hash of author, title, text>
+    comment_id TEXT,                 -- the site's id when the page shows one
+    position INTEGER NOT NULL,       -- thread order, oldest first
+    title TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    posted_at TEXT,
+    fingerprint TEXT NOT NULL,       -- hash of author, title, text
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    PRIMARY KEY (site, article_id, comment_key)
+);
+CREATE INDEX IF NOT EXISTS comments_thread ON comments (site, article_id, position);
+
+CREATE TABLE IF NOT EXISTS comment_versions (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    comment_key TEXT NOT NULL,
+    title TEXT, author TEXT, text TEXT, posted_at TEXT,
+    replaced_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sitemaps (
+    site TEXT NOT NULL,
+    url TEXT NOT NULL,
+    lastmod TEXT,                    -- as the index gave it when last read in full
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (site, url)
+);
+
+CREATE TABLE IF NOT EXISTS crawl_runs (
+    id INTEGER PRIMARY KEY,
+    spider TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL,            -- running | finished | failed | killed | ...
+    finish_reason TEXT,
+    pid INTEGER,
+    host TEXT,
+    args TEXT,                       -- JSON: spider arguments
+    stats TEXT                       -- JSON: Scrapy stats at the end
+);
+"""
+
+
+class ArchiveError(Exception):
+    """A problem with the archive file itself (missing, not SQLite, read-only)."""
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def open_archive(path: str | os.PathLike, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and, with `create`, make) the archive at `path`, schema in place."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise ArchiveError(f"no archive at {path}")
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(str(path), timeout=60)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA busy_timeout = 60000")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise ArchiveError(
+                f"{path} was written by a newer newscrawl (schema {version} > {SCHEMA_VERSION})"
+            )
+        if version < SCHEMA_VERSION or not db["articles"].exists():
+            db.enable_wal()
+            with db.atomic():
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("PRAGMA synchronous = NORMAL")  # safe in WAL: no corruption on crash
+        return db
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"{path} is not a usable SQLite archive: {exc}") from None
+
+
+# --- storing ---------------------------------------------------------------
+
+CONTENT_FIELDS = ("title", "subtitle", "body", "author", "published")
+
+
+def content_hash(row: dict) -> str:
+    return short_hash(*(row.get(name) or "" for name in CONTENT_FIELDS))
+
+
+def comment_fingerprint(comment: dict) -> str:
+    return short_hash(comment.get("author") or "", comment.get("title") or "", comment.get("text") or "")
+
+
+@dataclass
+class StoreResult:
+    status: str  # new | updated | unchanged
+    comments_new: int = 0
+    comments_updated: int = 0
+    comments_total: int = 0
+    changed_fields: list[str] = field(default_factory=list)
+
+
+def _article_row(article: dict, existing: dict | None) -> dict:
+    """The row to write: given fields, and the existing value for fields the
+    source does not know (None), such as the date of an imported dump."""
+    body = article.get("body")
+    if isinstance(body, (list, tuple)):
+        body = "\n".join(clean_lines(body))
+    row = {
+        "url": article.get("url"),
+        "section": article.get("section"),
+        "title": one_line(article.get("title")),
+        "subtitle": one_line(article.get("subtitle")),
+        "body": body or "",
+        "published": article.get("published"),
+        "author": None if article.get("author") is None else one_line(article.get("author")),
+    }
+    if existing:
+        for name, value in row.items():
+            if value is None:
+                row[name] = existing.get(name)
+    return row
+
+
+def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None = None) -> StoreResult:
+    """Insert or update one article with its comments, in one transaction.
+
+    `article` carries site, article_id, title, subtitle, body (lines or
+    text), comments (dicts with comment_id, title, author, text, posted_at),
+    and optionally url, section, published, author, extraction (dict),
+    source, sitemap_url, sitemap_lastmod, comments_complete, http (dict).
+    """
+    now = now or utcnow()
+    site, article_id = article["site"], str(article["article_id"])
+    with db.atomic():
+        existing = next(
+            db.query("SELECT * FROM articles WHERE site = ? AND article_id = ?", [site, article_id]),
+            None,
+        )
+        row = _article_row(article, existing)
+        row["content_hash"] = content_hash(row)
+        http = article.get("http") or {}
+        bookkeeping = {
+            "last_seen": now,
+            "extraction": json.dumps(article.get("extraction") or {}, ensure_ascii=False, sort_keys=True),
+            "comments_complete": int(article.get("comments_complete", True)),
+            "sitemap_url": article.get("sitemap_url") or (existing or {}).get("sitemap_url"),
+            "sitemap_lastmod": article.get("sitemap_lastmod") or (existing or {}).get("sitemap_lastmod"),
+            "http_etag": http.get("etag") or (existing or {}).get("http_etag"),
+            "http_last_modified": http.get("last_modified") or (existing or {}).get("http_last_modified"),
+        }
+        if existing is None:
+            result = StoreResult("new")
+            db["articles"].insert(
+                {
+                    "site": site,
+                    "article_id": article_id,
+                    **row,
+                    **bookkeeping,
+                    "first_seen": now,
+                    "last_changed": now,
+                    "source": article.get("source") or "crawl",
+                }
+            )
+        elif existing["content_hash"] != row["content_hash"]:
+            result = StoreResult(
+                "updated",
+                changed_fields=[n for n in CONTENT_FIELDS if (existing.get(n) or "") != (row.get(n) or "")],
+            )
+            _keep_article_version(db, existing, now)
+            db.execute(
+                "UPDATE articles SET "
+                + ", ".join(f"{name} = :{name}" for name in (*row, *bookkeeping, "last_changed"))
+                + " WHERE site = :site AND article_id = :article_id",
+                {**row, **bookkeeping, "last_changed": now, "site": site, "article_id": article_id},
+            )
+        else:
+            result = StoreResult("unchanged")
+            # Same text; keep the freshest URL, section and bookkeeping.
+            db.execute(
+                "UPDATE articles SET url = :url, section = :section, "
+                + ", ".join(f"{name} = :{name}" for name in bookkeeping)
+                + " WHERE site = :site AND article_id = :article_id",
+                {**bookkeeping, "url": row["url"], "section": row["section"], "site": site, "article_id": article_id},
+            )
+        _merge_comments(db, site, article_id, article.get("comments") or [], now, result)
+        db.execute(
+            "UPDATE articles SET comment_count = ? WHERE site = ? AND article_id = ?",
+            [result.comments_total, site, article_id],
+        )
+    return result
+
+
+def _keep_article_version(db, existing: dict, now: str) -> None:
+    db["article_versions"].insert(
+        {
+            "site": existing["site"],
+            "article_id": existing["article_id"],
+            "content_hash": existing["content_hash"],
+            **{k: existing.get(k) for k in ("url", "section", "title", "subtitle", "body", "published", "author", "extraction")},
+            "seen_from": existing["last_changed"],
+            "seen_until": existing["last_seen"],
+            "replaced_at": now,
+        }
+    )
+
+
+def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: str, result: StoreResult) -> None:
+    """Add the comments not yet stored; update (keeping the old text) the
+    ones the site edited; never delete."""
+    stored = list(
+        db.query(
+            "SELECT * FROM comments WHERE site = ? AND article_id = ? ORDER BY position",
+            [site, article_id],
+        )
+    )
+    by_site_id = {c["comment_id"]: c for c in stored if c["comment_id"]}
+    # Comments without a site id (imported, or from a site without ids), by
+    # fingerprint, in thread order: identical comments match one to one.
+    by_fingerprint: dict[str, list[dict]] = defaultdict(list)
+    for c in stored:
+        by_fingerprint[c["fingerprint"]].append(c)
+    keys = {c["comment_key"] for c in stored}
+    matched: set[str] = set()
+    next_position = max((c["position"] for c in stored), default=-1) + 1
+
+    for incoming in comments:
+        comment = {
+            "title": one_line(incoming.get("title")),
+            "author": one_line(incoming.get("author")),
+            "text": one_line(incoming.get("text")),
+        }
+        fingerprint = comment_fingerprint(comment)
+        site_id = incoming.get("comment_id")
+        site_id = str(site_id) if site_id not in (None, "") else None
+        found = by_site_id.get(site_id) if site_id else None
+        if found is None:
+            candidates = [
+                c for c in by_fingerprint.get(fingerprint, ())
+                if c["comment_key"] not in matched and (site_id is None or c["comment_id"] is None)
+            ]
+            found = candidates[0] if candidates else None
+        if found is not None and found["comment_key"] in matched:
+            found = None  # the same site id twice on one thread: keep both
+        if found is None:
+            key = _new_comment_key(site_id, fingerprint, keys)
+            keys.add(key)
+            matched.add(key)
+            db["comments"].insert(
+                {
+                    "site": site,
+                    "article_id": article_id,
+                    "comment_key": key,
+                    "comment_id": site_id,
+                    "position": next_position,
+                    **comment,
+                    "posted_at": incoming.get("posted_at"),
+                    "fingerprint": fingerprint,
+                    "first_seen": now,
+                    "last_seen": now,
+                }
+            )
+            next_position += 1
+            result.comments_new += 1
+            continue
+        matched.add(found["comment_key"])
+        updates = {"last_seen": now}
+        if site_id and not found["comment_id"]:
+            updates["comment_id"] = site_id
+        if incoming.get("posted_at") and not found["posted_at"]:
+            updates["posted_at"] = incoming["posted_at"]
+        if found["fingerprint"] != fingerprint:
+            db["comment_versions"].insert(
+                {
+                    "site": site,
+                    "article_id": article_id,
+                    "comment_key": found["comment_key"],
+                    **{k: found[k] for k in ("title", "author", "text", "posted_at")},
+                    "replaced_at": now,
+                }
+            )
+            updates.update(comment, fingerprint=fingerprint)
+            result.comments_updated += 1
+        db.execute(
+            "UPDATE comments SET "
+            + ", ".join(f"{k} = :{k}" for k in updates)
+            + " WHERE site = :site AND article_id = :article_id AND comment_key = :comment_key",
+            {**updates, "site": site, "article_id": article_id, "comment_key": found["comment_key"]},
+        )
+    result.comments_total = len(keys)
+
+
+def _new_comment_key(site_id: str | None, fingerprint: str, taken: set[str]) -> str:
+    base = site_id if site_id else f"h:{fingerprint}"
+    key, n = base, 1
+    while key in taken:
+        n += 1
+        key = f"{base}:{n}"
+    return key
+
+
+# --- reading ---------------------------------------------------------------
+
+
+def get_article(db: sqlite_utils.Database, site: str, article_id: str) -> dict | None:
+    """One article with its comments (thread order), as the dump layout reads it."""
+    row = next(
+        db.query("SELECT * FROM articles WHERE site = ? AND article_id = ?", [site, str(article_id)]),
+        None,
+    )
+    if row is None:
+        return None
+    return _with_comments(db, row)
+
+
+def _with_comments(db, row: dict) -> dict:
+    article = dict(row)
+    article["body"] = row["body"].split("\n") if row["body"] else []
+    article["comments"] = list(
+        db.query(
+            "SELECT comment_key, comment_id, title, author, text, posted_at FROM comments "
+            "WHERE site = ? AND article_id = ? ORDER BY position",
+            [row["site"], row["article_id"]],
+        )
+    )
+    return article
+
+
+def iter_articles(db, *, site: str | None = None, article_id: str | None = None, since: str | None = None):
+    """Articles with their comments, filtered by site, id and publication date."""
+    where, params = [], []
+    if site:
+        where.append("site = ?")
+        params.append(site)
+    if article_id:
+        where.append("article_id = ?")
+        params.append(str(article_id))
+    if since:
+        # datetime() compares instants: published keeps the site's own offset.
+        where.append("datetime(published) >= datetime(?)")
+        params.append(since)
+    sql = "SELECT * FROM articles"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY site, published, article_id"
+    for row in list(db.query(sql, params)):
+        yield _with_comments(db, row)
+
+
+def archive_stats(db) -> dict:
+    """Counts per site: articles, comments, first and last publication, runs."""
+    sites = {}
+    for row in db.query(
+        "SELECT site, count(*) AS articles, sum(comment_count) AS comments, "
+        "min(published) AS first_published, max(published) AS last_published, "
+        "max(last_seen) AS last_seen FROM articles GROUP BY site ORDER BY site"
+    ):
+        sites[row["site"]] = row
+    versions = db.execute("SELECT count(*) FROM article_versions").fetchone()[0]
+    runs = list(db.query("SELECT id, spider, started, finished, status FROM crawl_runs ORDER BY id DESC LIMIT 1"))
+    return {"sites": sites, "article_versions": versions, "last_run": runs[0] if runs else None}
+
+
+# --- incremental crawling state --------------------------------------------
+
+
+def article_state(db, site: str, article_id: str) -> dict | None:
+    return next(
+        db.query(
+            "SELECT sitemap_lastmod, published, comments_complete, url FROM articles "
+            "WHERE site = ? AND article_id = ?",
+            [site, str(article_id)],
+        ),
+        None,
+    )
+
+
+def recent_articles(db, site: str, since: str) -> list[dict]:
+    """Articles published at or after `since` (ISO): re-fetched for new comments."""
+    return list(
+        db.query(
+            "SELECT article_id, url FROM articles WHERE site = ? AND datetime(published) >= datetime(?) "
+            "AND url IS NOT NULL "
+            "ORDER BY published DESC",
+            [site, since],
+        )
+    )
+
+
+def incomplete_articles(db, site: str) -> list[dict]:
+    """Articles whose comment thread could not be read in full last time."""
+    return list(
+        db.query(
+            "SELECT article_id, url FROM articles WHERE site = ? AND comments_complete = 0 AND url IS NOT NULL",
+            [site],
+        )
+    )
+
+
+def sitemap_lastmod(db, site: str, url: str) -> str | None:
+    row = next(db.query("SELECT lastmod FROM sitemaps WHERE site = ? AND url = ?", [site, url]), None)
+    return row["lastmod"] if row else None
+
+
+def mark_sitemap_done(db, site: str, url: str, lastmod: str | None) -> None:
+    with db.atomic():
+        db["sitemaps"].upsert({"site": site, "url": url, "lastmod": lastmod, "fetched_at": utcnow()}, pk=("site", "url"))
+
+
+# --- crawl runs ------------------------------------------------------------
+
+
+def start_run(db, spider: str, args: dict) -> int:
+    mark_stale_runs(db)
+    with db.atomic():
+        return db["crawl_runs"].insert(
+            {
+                "spider": spider,
+                "started": utcnow(),
+                "status": "running",
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "args": json.dumps(args, ensure_ascii=False, sort_keys=True, default=str),
+            }
+        ).last_pk
+
+
+def finish_run(db, run_id: int, *, status: str, reason: str, stats: dict) -> None:
+    with db.atomic():
+        db["crawl_runs"].update(
+            run_id,
+            {
+                "finished": utcnow(),
+                "status": status,
+                "finish_reason": reason,
+                "stats": json.dumps(stats, ensure_ascii=False, sort_keys=True, default=str),
+            },
+        )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_stale_runs(db) -> int:
+    """Runs still 'running' whose process is gone were killed: say so."""
+    host = socket.gethostname()
+    stale = [
+        r["id"]
+        for r in db.query("SELECT id, pid, host FROM crawl_runs WHERE status = 'running'")
+        if r["host"] == host and r["pid"] and not _pid_alive(r["pid"])
+    ]
+    if stale:
+        with db.atomic():
+            for run_id in stale:
+                db["crawl_runs"].update(run_id, {"status": "killed", "finish_reason": "process ended without closing"})
+    return len(stale)

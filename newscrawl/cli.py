@@ -1,0 +1,185 @@
+"""The `newscrawl` command: work with the archive that `scrapy crawl` fills.
+
+A thin layer over newscrawl.archive and newscrawl.seedformat; every error is
+one line on stderr and a non-zero exit status, never a traceback
+(set NEWSCRAWL_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+
+from newscrawl import archive
+from newscrawl.dates import parse_date, to_iso
+from newscrawl.seedformat import SeedFormatError, dump_article, parse_dump
+
+DEFAULT_DB = "archive/news.db"
+
+
+def _open(db_path: str, create: bool = False):
+    return archive.open_archive(db_path, create=create)
+
+
+def _since(value: str | None) -> str | None:
+    if not value:
+        return None
+    parsed = parse_date(value, tz="UTC")
+    if parsed is None:
+        raise click.BadParameter(f"{value!r} is not a date; use ISO form such as 2015-03-24", param_hint="--since")
+    return to_iso(parsed)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(text.encode("utf-8"))
+    os.replace(tmp, path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli():
+    """Search, export and import the newscrawl archive (one SQLite file).
+
+    The crawler fills it: `scrapy crawl elaph` writes archive/news.db.
+
+    \b
+    Examples:
+      newscrawl stats --db archive/news.db
+      newscrawl dump --db archive/news.db --out archive/dumps --since 2015-01-01
+      newscrawl dump --db archive/news.db --out /tmp/one --id 994567
+      newscrawl import --db archive/news.db --site elaph seeds/*.txt
+    """
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the dumps.")
+@click.option("--site", help="Only this site (e.g. elaph).")
+@click.option("--id", "article_id", help="Only this article id.")
+@click.option("--since", help="Only articles published on or after this date (ISO, e.g. 2015-03-01).")
+def dump(db_path, out_dir, site, article_id, since):
+    """Write articles as plain-text dumps, OUT/<site>/<article_id>.txt.
+
+    The layout is the seed format (seeds/000_479c496df3c3ad8c.txt): title,
+    subtitle, body lines, then "التعليقات" and two lines per comment
+    (title; AUTHOR -TEXT). UTF-8, no newline after the last line.
+    """
+    since_iso = _since(since)
+    db = _open(db_path)
+    written = 0
+    out = Path(out_dir)
+    for article in archive.iter_articles(db, site=site, article_id=article_id, since=since_iso):
+        result = dump_article(article)
+        path = out / article["site"] / f"{article['article_id']}.txt"
+        write_atomically(path, result.text)
+        for warning in result.warnings:
+            click.echo(f"warning: {article['site']}/{article['article_id']}: {warning}", err=True)
+        written += 1
+    if written == 0:
+        what = f"article {site or '*'}/{article_id}" if article_id else "articles"
+        raise click.ClickException(f"no {what} in {db_path} match" + (f" since {since}" if since else ""))
+    click.echo(f"wrote {written} dump{'s' if written != 1 else ''} to {out}")
+
+
+@cli.command(name="import")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file (made if missing).")
+@click.option("--site", required=True, help="Site the files belong to (e.g. elaph).")
+@click.option("--id", "article_id", help="Article id, for a single file whose name is not <id>.txt.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def import_(db_path, site, article_id, files):
+    """Read seed-format dumps back into the archive.
+
+    The article id is the file name without .txt (or --id). An article that
+    is already archived is merged: changed text is updated (the previous
+    version kept), comments not yet archived are added, nothing doubles.
+    """
+    if article_id and len(files) > 1:
+        raise click.UsageError("--id can name one file only")
+    db = _open(db_path, create=True)
+    failed = 0
+    for name in files:
+        path = Path(name)
+        try:
+            text = path.read_bytes().decode("utf-8")
+            parsed = parse_dump(text)
+        except FileNotFoundError:
+            click.echo(f"error: {name}: no such file", err=True)
+            failed += 1
+            continue
+        except (OSError, UnicodeDecodeError, SeedFormatError) as exc:
+            reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc
+            click.echo(f"error: {name}: {reason}", err=True)
+            failed += 1
+            continue
+        identity = article_id or path.stem
+        result = archive.store_article(
+            db, {**parsed, "site": site, "article_id": identity, "source": "import", "extraction": {"source": "import", "file": path.name}}
+        )
+        click.echo(f"{name}: {site}/{identity} {result.status}, {result.comments_new} new comments ({result.comments_total} archived)")
+    if failed:
+        raise click.ClickException(f"{failed} of {len(files)} files could not be imported")
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def stats(db_path, as_json):
+    """How much the archive holds, per site, and how the last crawl ended."""
+    db = _open(db_path)
+    data = archive.archive_stats(db)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if not data["sites"]:
+        click.echo(f"{db_path}: empty archive")
+    for site, row in data["sites"].items():
+        click.echo(
+            f"{site}: {row['articles']} articles, {row['comments'] or 0} comments, "
+            f"published {row['first_published'] or '?'} .. {row['last_published'] or '?'}"
+        )
+    click.echo(f"earlier versions kept: {data['article_versions']}")
+    run = data["last_run"]
+    if run:
+        click.echo(f"last crawl: #{run['id']} {run['spider']} {run['status']}, started {run['started']}, ended {run['finished'] or '-'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning every error into one line."""
+    try:
+        cli.main(args=argv, prog_name="newscrawl", standalone_mode=False)
+        return 0
+    except click.exceptions.NoArgsIsHelp as exc:  # pragma: no cover - click prints help
+        return exc.exit_code
+    except click.UsageError as exc:
+        click.echo(f"Error: {exc.format_message()} (see newscrawl {exc.ctx.info_name if exc.ctx else ''} --help)".replace("  ", " "), err=True)
+        return 2
+    except click.ClickException as exc:
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.Abort:
+        click.echo("Error: aborted", err=True)
+        return 1
+    except (archive.ArchiveError, SeedFormatError, OSError, sqlite3.Error) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("Error: interrupted", err=True)
+        return 130
+    except Exception as exc:  # the promise: never a traceback
+        if os.environ.get("NEWSCRAWL_DEBUG"):
+            raise
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc} (NEWSCRAWL_DEBUG=1 shows the traceback)", err=True)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""`scrapy crawl`, with an exit status that cron can act on.
+
+Scrapy's own command exits 0 whenever the crawler started. Ours exits:
+
+    0  the run finished (or stopped at a CLOSESPIDER_* limit it was given)
+    1  the run failed or was interrupted (shutdown, error)
+    2  bad spider arguments (one line on stderr, no traceback)
+    3  the site blocked us (403/429/captcha, or a Retry-After too long to wait)
+"""
+
+from __future__ import annotations
+
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.exceptions import UsageError
+
+from newscrawl.extensions import run_status
+
+EXIT_FAILED = 1
+EXIT_BAD_ARGUMENTS = 2
+EXIT_BLOCKED = 3
+
+
+class Command(ScrapyCrawl):
+    def run(self, args, opts):
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name, e.g. scrapy crawl elaph")
+        assert self.crawler_process
+        spider_cls = self.crawler_process.spider_loader.load(args[0])
+        check = getattr(spider_cls, "parse_arguments", None)
+        if check is not None:
+            try:
+                check(**{k: v for k, v in opts.spargs.items() if k in spider_cls.ARGUMENTS})
+            except ValueError as exc:
+                print(f"Error: {exc}", file=sys.stderr)
+                self.exitcode = EXIT_BAD_ARGUMENTS
+                return
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = EXIT_FAILED
+            return
+        reason = crawler.stats.get_value("finish_reason") or ""
+        status = run_status(reason)
+        if status == "blocked":
+            self.exitcode = EXIT_BLOCKED
+        elif status != "finished":
+            self.exitcode = EXIT_FAILED

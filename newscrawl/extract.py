@@ -1,0 +1,240 @@
+"""Turn an article page into fields, driven by a site profile.
+
+Nothing here knows a site: selectors come from the profile
+(newscrawl/sites/<site>.py). The body is read block by block in page order:
+every block element and every <br> starts a new line, and the blocks the
+profile lists as "not body" (related-article boxes, ads, scripts, figures
+with their captions) are skipped. When the profile finds no body at all,
+Trafilatura extracts it, and the extraction notes say so.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from newscrawl.dates import parse_date, to_iso
+from newscrawl.sites.base import SiteProfile
+from newscrawl.text import clean_lines, one_line
+
+logger = logging.getLogger(__name__)
+
+# Elements whose start and end break a line of text.
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body center dd details dialog div dl dt fieldset "
+    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre "
+    "section summary table tbody thead tfoot tr td th ul".split()
+)
+# Elements that never hold text a reader sees.
+INVISIBLE_TAGS = frozenset(("script", "style", "noscript", "template", "head", "title"))
+
+
+@dataclass
+class PageComments:
+    comments: list[dict] = field(default_factory=list)
+    next_url: str | None = None
+    block_found: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExtractedArticle:
+    title: str = ""
+    subtitle: str = ""
+    body: list[str] = field(default_factory=list)
+    published: str | None = None
+    author: str = ""
+    section: str = ""
+    canonical: str | None = None
+    comments: PageComments = field(default_factory=PageComments)
+    # Which selector or method produced each field, and what was missing.
+    notes: dict = field(default_factory=dict)
+
+
+def text_lines(element, excluded=frozenset()) -> list[str]:
+    """Lines of visible text under `element`, one per block or <br>-separated run.
+
+    `excluded` is a set of lxml elements to skip entirely (their tail text,
+    which belongs to the parent, is kept).
+    """
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush():
+        if current:
+            lines.append("".join(current))
+            current.clear()
+
+    def walk(el):
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag is None or el in excluded or tag in INVISIBLE_TAGS:
+            # Comments, processing instructions, excluded or invisible blocks.
+            if tag in BLOCK_TAGS:
+                flush()
+            return
+        tag = tag.lower()
+        if tag == "br":
+            flush()
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            flush()
+        if el.text:
+            current.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                current.append(child.tail)
+        if block:
+            flush()
+
+    walk(element)
+    flush()
+    return clean_lines(lines)
+
+
+def element_text(element) -> str:
+    """The visible text of one element as a single line (blocks and <br> become spaces)."""
+    return " ".join(text_lines(element))
+
+
+def _first_value(sel: Selector, selectors: tuple[str, ...]) -> tuple[str, int | None]:
+    """Value of the first selector that yields non-empty text, and its index."""
+    for index, css in enumerate(selectors):
+        if "::attr(" in css:
+            for value in sel.css(css).getall():
+                value = one_line(value)
+                if value:
+                    return value, index
+        else:
+            for found in sel.css(css):
+                value = element_text(found.root)
+                if value:
+                    return value, index
+    return "", None
+
+
+def _excluded_elements(container: Selector, selectors: tuple[str, ...]) -> set:
+    if not selectors:
+        return set()
+    return {found.root for found in container.css(", ".join(selectors))}
+
+
+def extract_body(sel: Selector, profile: SiteProfile) -> tuple[list[str], int | None]:
+    for index, css in enumerate(profile.body):
+        for container in sel.css(css):
+            lines = text_lines(container.root, _excluded_elements(container, profile.body_exclude))
+            if lines:
+                return lines, index
+    return [], None
+
+
+def trafilatura_body(html: str, url: str | None = None) -> list[str]:
+    """Body lines by Trafilatura: the fallback when the profile finds no body."""
+    import trafilatura  # imported late: it is slow to import and rarely needed
+
+    text = trafilatura.extract(
+        html, url=url, include_comments=False, include_tables=False, favor_recall=True
+    )
+    return clean_lines((text or "").split("\n"))
+
+
+def _element_part(css: str) -> str:
+    """`a.next::attr(href)` -> `a.next`: the element a value selector reads."""
+    return css.split("::", 1)[0]
+
+
+def _parse_posted(value: str, profile: SiteProfile) -> str | None:
+    return to_iso(parse_date(value, tz=profile.timezone)) if value else None
+
+
+def extract_comments(sel: Selector, profile: SiteProfile, base_url: str) -> PageComments:
+    """The comments shown on one page (article page or a comments page)."""
+    rules = profile.comments
+    result = PageComments()
+    blocks = sel.css(rules.block)
+    if not blocks:
+        return result
+    result.block_found = True
+    block = blocks[0]
+    id_pattern = re.compile(rules.site_id_pattern)
+    for item in block.css(rules.item):
+        raw_id = item.css(rules.site_id).get() or ""
+        id_match = id_pattern.search(raw_id)
+        text_el = item.css(rules.text)
+        text = " ".join(element_text(t.root) for t in text_el)
+        title, _ = _first_value(item, rules.title)
+        author, _ = _first_value(item, rules.author)
+        posted, _ = _first_value(item, rules.posted_at)
+        result.comments.append(
+            {
+                "comment_id": id_match.group(1) if id_match else None,
+                "title": title,
+                "author": author,
+                "text": one_line(text),
+                "posted_at": _parse_posted(posted, profile),
+            }
+        )
+    if not result.comments:
+        # A block with something in it but no comment we could read is a
+        # template change, not an article without comments: say so.
+        not_comments = tuple(css for css in (rules.header, _element_part(rules.next_page)) if css)
+        if text_lines(block.root, _excluded_elements(block, not_comments)):
+            result.problems.append("comments block found but no comment could be read")
+    href = block.css(rules.next_page).get()
+    if href and href.strip():
+        result.next_url = urljoin(base_url, href.strip())
+    return result
+
+
+def extract_article(html: str, url: str, profile: SiteProfile) -> ExtractedArticle:
+    """All fields of one article page. Never raises on bad HTML; missing
+    fields are empty and listed in ``notes["missing"]``."""
+    sel = Selector(text=html, base_url=url)
+    out = ExtractedArticle()
+    notes: dict = {"selectors": {}, "missing": []}
+
+    for name in ("title", "subtitle", "author", "section", "canonical"):
+        value, index = _first_value(sel, getattr(profile, name))
+        setattr(out, name, value)
+        if index:
+            notes["selectors"][name] = index  # a fallback selector was used
+    if not out.section:
+        out.section = profile.section_from_url(out.canonical or url)
+
+    published_raw, index = _first_value(sel, profile.published)
+    if index:
+        notes["selectors"]["published"] = index
+    out.published = _parse_posted(published_raw, profile)
+    if published_raw and not out.published:
+        notes.setdefault("problems", []).append(f"unreadable date {published_raw[:60]!r}")
+
+    out.body, index = extract_body(sel, profile)
+    notes["body"] = "profile"
+    if not out.body:
+        out.body = trafilatura_body(html, url)
+        notes["body"] = "trafilatura" if out.body else "none"
+
+    out.comments = extract_comments(sel, profile, url)
+    if out.comments.problems:
+        notes.setdefault("problems", []).extend(out.comments.problems)
+
+    for name in ("title", "published"):
+        if not getattr(out, name):
+            notes["missing"].append(name)
+    if notes["body"] != "profile":
+        notes["missing"].append("body")
+    if not notes["selectors"]:
+        del notes["selectors"]
+    out.notes = notes
+    return out
+
+
+def is_block_page(html: str, profile: SiteProfile) -> bool:
+    """A WAF / captcha page served in place of an article."""
+    head = html[:20000].lower()
+    return any(marker.lower() in head for marker in profile.block_markers)

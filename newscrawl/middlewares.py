@@ -1,0 +1,196 @@
+"""Downloader middlewares: honest charset, Retry-After, and backing off when blocked.
+
+Each is a small Scrapy component configured by settings (see settings.py).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import re
+import time
+
+import charset_normalizer
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import TextResponse
+from scrapy.utils.defer import deferred_from_coro
+
+from newscrawl.text import looks_like_mojibake
+
+logger = logging.getLogger(__name__)
+
+_TAGS = re.compile(rb"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+
+
+def visible_sample(body: bytes, limit: int = 200_000) -> bytes:
+    """The page without tags, scripts and styles: what charset checks should judge."""
+    return _TAGS.sub(b" ", body[:limit])
+
+
+class CharsetMiddleware:
+    """Make sure every HTML page is decoded with the charset its bytes are in.
+
+    Scrapy takes the charset from the HTTP header, a BOM or <meta>, and
+    guesses (charset-normalizer) only when none is declared. Old Elaph pages
+    are windows-1256, sometimes under a declaration that says otherwise; read
+    that way they turn into mojibake ("ÇáÍßæãÉ"). When the decoded text
+    looks like mojibake, the charset is detected from the bytes instead and
+    the page is decoded again; the log says so.
+    """
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_response(self, request, response):
+        if not isinstance(response, TextResponse) or not response.body:
+            return response
+        declared = response._declared_encoding()
+        sample = visible_sample(response.body)
+        text = sample.decode(response.encoding, errors="replace")
+        if not looks_like_mojibake(text):
+            if not declared:
+                self.stats.inc_value("charset/detected")
+            return response
+        best = charset_normalizer.from_bytes(sample).best()
+        if best is None or looks_like_mojibake(str(best)):
+            self.stats.inc_value("charset/undecodable")
+            logger.error("%s: cannot find a charset that decodes this page cleanly (tried %s)", response.url, response.encoding)
+            return response
+        self.stats.inc_value("charset/declared_wrong" if declared else "charset/redetected")
+        logger.warning(
+            "%s: page %s %s but its bytes are %s; decoding as %s",
+            response.url,
+            "declares" if declared else "was guessed as",
+            response.encoding,
+            best.encoding,
+            best.encoding,
+        )
+        return response.replace(encoding=best.encoding)
+
+
+def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, plus: a Retry-After header on a 429 or 503
+    slows the whole site down (its download slot waits that long between
+    requests; AutoThrottle eases it back as the site recovers). A wait longer
+    than RETRY_AFTER_MAX is not waited out in-process: the crawl stops
+    cleanly as "blocked" and the next scheduled run picks up the rest.
+    """
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 300)
+
+    def process_response(self, request, response):
+        if response.status in (429, 503) and not request.meta.get("dont_retry", False):
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if wait is not None:
+                self.crawler.stats.inc_value("retry/retry_after")
+                if wait > self.retry_after_max:
+                    logger.error(
+                        "%s asks us to wait %.0f s (Retry-After); stopping this run, above RETRY_AFTER_MAX=%.0f",
+                        request.url, wait, self.retry_after_max,
+                    )
+                    self.crawler.stats.set_value("blocked/stopped", True)
+                    close_crawl(self.crawler, "blocked")
+                    return response
+                slow_down(self.crawler, request, wait, f"Retry-After {wait:.0f}s")
+        return super().process_response(request, response)
+
+
+def slow_down(crawler, request, delay: float, why: str) -> None:
+    """Raise the delay of the request's download slot (the site) to `delay`."""
+    downloader = crawler.engine.downloader
+    key = request.meta.get("download_slot") or downloader.get_slot_key(request)
+    slot = downloader.slots.get(key)
+    if slot is None:
+        return
+    if delay > slot.delay:
+        logger.warning("slowing down %s: %.1f s between requests (%s)", key, delay, why)
+        slot.delay = delay
+
+
+class BlockMiddleware:
+    """A site that blocks us (403, 429, or a captcha page) is slowed down for,
+    then left alone: after BLOCK_STOP_AFTER blocked responses in a row the
+    crawl stops with finish reason "blocked". Never evasion: no new
+    User-Agent, no proxies; a person decides what happens next.
+    """
+
+    BLOCK_STATUSES = (403, 429)
+
+    def __init__(self, crawler, stop_after: int, max_delay: float):
+        self.crawler = crawler
+        self.stop_after = stop_after
+        self.max_delay = max_delay
+        self.in_a_row = 0
+        self.stopping = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        return cls(
+            crawler,
+            settings.getint("BLOCK_STOP_AFTER", 5),
+            settings.getfloat("AUTOTHROTTLE_MAX_DELAY", 60),
+        )
+
+    def _is_captcha(self, request, response) -> bool:
+        spider = self.crawler.spider
+        profile = getattr(spider, "profile", None)
+        if profile is None or not isinstance(response, TextResponse) or response.status != 200:
+            return False
+        if request.meta.get("page_kind") not in ("article", "comments"):
+            return False
+        head = response.text[:20000].lower()
+        has_markers = any(m.lower() in head for m in profile.block_markers)
+        return has_markers and not response.css(profile.body[0])
+
+    def process_response(self, request, response):
+        if response.status in self.BLOCK_STATUSES or self._is_captcha(request, response):
+            self.in_a_row += 1
+            stats = self.crawler.stats
+            stats.inc_value("blocked/responses")
+            stats.inc_value(f"blocked/status_{response.status}")
+            downloader = self.crawler.engine.downloader
+            key = request.meta.get("download_slot") or downloader.get_slot_key(request)
+            slot = downloader.slots.get(key)
+            current = slot.delay if slot else 1.0
+            slow_down(self.crawler, request, min(max(current * 2, 5.0), self.max_delay), f"HTTP {response.status}")
+            if self.in_a_row >= self.stop_after and not self.stopping:
+                self.stopping = True
+                logger.error(
+                    "%s blocked %d responses in a row (last: HTTP %d at %s); stopping the crawl",
+                    key, self.in_a_row, response.status, request.url,
+                )
+                stats.set_value("blocked/stopped", True)
+                close_crawl(self.crawler, "blocked")
+        elif 200 <= response.status < 400:
+            self.in_a_row = 0
+        return response
+
+
+def close_crawl(crawler, reason: str) -> None:
+    """Stop the crawl cleanly: queued requests are dropped, items in flight are stored."""
+    deferred_from_coro(crawler.engine.close_spider_async(reason=reason))

@@ -1,0 +1,178 @@
+"""Serve the Elaph-model site on 127.0.0.1, with the behaviours a crawl must
+survive: 503 before 200, 404 sitemap entries, windows-1256 pages with right,
+missing and wrong charset declarations, and switches the tests turn on
+(a site that blocks, rate-limits, or changes its template).
+
+Every request is logged (`SampleSite.log`) so tests can check what the
+crawler asked for: that robots.txt was obeyed, that an unchanged article
+was not fetched again, how far apart requests were.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from newscrawl.samplesite import render
+from newscrawl.samplesite.model import SiteModel
+
+ARTICLE_PATH = re.compile(r"^/(?:amp/)?web/[^/]+/\d{4}/\d{1,2}/(\d+)\.html?$", re.IGNORECASE)
+MONTH_SITEMAP = re.compile(r"^/sitemaps/(\d{4})-(\d{2})\.xml$")
+
+
+@dataclass
+class Hit:
+    method: str
+    path: str  # with query string
+    status: int
+    time: float
+    user_agent: str
+    headers: dict = field(default_factory=dict)
+
+
+class SampleSite:
+    """The model site, served from a background thread.
+
+        site = SampleSite(generate_site()).start()
+        ... crawl site.base_url ...
+        site.stop()
+    """
+
+    def __init__(self, model: SiteModel, host: str = "127.0.0.1", port: int = 0):
+        self.model = model
+        self.log: list[Hit] = []
+        self.lock = threading.Lock()
+        self.flaky_left = {a.article_id: a.flaky for a in model.articles if a.flaky}
+        # Switches for tests.
+        self.block_status: int | None = None  # answer every article/comments page with this status
+        self.retry_after: str | None = None  # Retry-After header sent with block_status
+        self.captcha = False  # answer article pages with a captcha page (status 200)
+        self.delay = 0.0  # seconds to wait before each answer
+        self.server = ThreadingHTTPServer((host, port), self._handler_class())
+        self.server.daemon_threads = True
+        self.thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "SampleSite":
+        self.thread = threading.Thread(target=self.server.serve_forever, name="samplesite", daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # --- what the tests ask -------------------------------------------------
+
+    def hits(self, pattern: str = "") -> list[Hit]:
+        regex = re.compile(pattern)
+        with self.lock:
+            return [h for h in self.log if regex.search(h.path)]
+
+    def article_hits(self) -> list[Hit]:
+        """Requests for article pages (first page of a thread, any URL form)."""
+        return [h for h in self.hits() if ARTICLE_PATH.match(urlsplit(h.path).path) and "cpage=" not in h.path]
+
+    def clear_log(self) -> None:
+        with self.lock:
+            self.log.clear()
+
+    # --- answering ------------------------------------------------------------
+
+    def respond(self, method: str, raw_path: str, headers) -> tuple[int, dict, bytes]:
+        parts = urlsplit(raw_path)
+        path = parts.path
+        base = self.base_url
+        if path == "/robots.txt":
+            return 200, {"Content-Type": "text/plain; charset=utf-8"}, render.robots_txt(base).encode()
+        if path == "/sitemaps/allsitemaps.xml":
+            return 200, {"Content-Type": "application/xml"}, render.sitemap_index(self.model, base).encode()
+        month = MONTH_SITEMAP.match(path)
+        if month:
+            xml = render.sitemap_month(self.model, base, int(month.group(1)), int(month.group(2)))
+            if xml is None:
+                return self._not_found()
+            return 200, {"Content-Type": "application/xml"}, xml.encode()
+        match = ARTICLE_PATH.match(path)
+        if not match:
+            return self._not_found()
+        article = next((a for a in self.model.articles if a.article_id == int(match.group(1))), None)
+        if article is None or article.missing:
+            return self._not_found()
+        if self.block_status:
+            extra = {"Retry-After": self.retry_after} if self.retry_after else {}
+            return self.block_status, {"Content-Type": "text/html", **extra}, b"<html><body>Too many requests</body></html>"
+        if self.captcha:
+            page = "<html><head><title>Attention Required</title></head><body><h2>Please complete the captcha</h2></body></html>"
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
+        with self.lock:
+            left = self.flaky_left.get(article.article_id, 0)
+            if left:
+                self.flaky_left[article.article_id] = left - 1
+                return 503, {"Content-Type": "text/html", "Retry-After": "1"}, b"<html><body>Service Unavailable</body></html>"
+        try:
+            page = int(parse_qs(parts.query).get("cpage", ["1"])[0])
+        except ValueError:
+            page = 1
+        if page < 1 or page > render.comment_pages(article, self.model.comments_per_page):
+            return self._not_found()
+        return self._article_page(article, page)
+
+    def _article_page(self, article, page: int) -> tuple[int, dict, bytes]:
+        per_page = self.model.comments_per_page
+        base = self.base_url
+        if article.encoding == "utf-8":
+            html = render.render_article(article, base, page, per_page, charset="utf-8")
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, html.encode("utf-8")
+        if article.encoding == "cp1256":
+            html = render.render_article(article, base, page, per_page, charset="windows-1256")
+            return 200, {"Content-Type": "text/html"}, html.encode("cp1256")
+        html = render.render_article(article, base, page, per_page, charset=None)
+        if article.encoding == "cp1256-undeclared":
+            return 200, {"Content-Type": "text/html"}, html.encode("cp1256")
+        # cp1256-mislabelled: the header claims UTF-8, the bytes are windows-1256.
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, html.encode("cp1256")
+
+    @staticmethod
+    def _not_found():
+        return 404, {"Content-Type": "text/html; charset=utf-8"}, "<html><body>الصفحة غير موجودة</body></html>".encode()
+
+    def _handler_class(self):
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                if site.delay:
+                    time.sleep(site.delay)
+                status, headers, body = site.respond("GET", self.path, self.headers)
+                with site.lock:
+                    site.log.append(
+                        Hit("GET", self.path, status, time.time(), self.headers.get("User-Agent", ""), dict(self.headers))
+                    )
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format, *args):  # quiet: the log list is the record
+                pass
+
+        return Handler

@@ -1,0 +1,76 @@
+"""Scrapy settings of newscrawl: polite and honest defaults for the real sites.
+
+Override any of them per run with -s NAME=VALUE. Tests and `make demo` relax
+the delays only because they crawl a local copy of the site on 127.0.0.1.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    _VERSION = version("newscrawl")
+except PackageNotFoundError:  # running from a checkout without `pip install -e .`
+    _VERSION = "0.1.0"
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["newscrawl.spiders"]
+NEWSPIDER_MODULE = "newscrawl.spiders"
+COMMANDS_MODULE = "newscrawl.commands"
+
+# Where the archive lives (one SQLite file for every site).
+ARCHIVE_DB = "archive/news.db"
+
+# --- Politeness and honesty -------------------------------------------------
+# Say who we are and how to reach whoever runs the crawl. Set NEWSCRAWL_CONTACT
+# to your own URL or mailto: when you run it: a site owner should be able to ask
+# you to slow down or stop.
+NEWSCRAWL_CONTACT = "https://github.com/newscrawl/newscrawl"
+USER_AGENT = f"newscrawl/{_VERSION} (+{NEWSCRAWL_CONTACT}; archive of Arabic news for research)"
+ROBOTSTXT_OBEY = True
+# One request at a time per site, at least 1 s apart; AutoThrottle lengthens
+# the gap when the site slows down, never shortens it below DOWNLOAD_DELAY.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# Retry 5xx and 429, honouring Retry-After (newscrawl.middlewares.RetryAfterMiddleware).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_AFTER_MAX = 300  # a longer Retry-After stops the run ("blocked") instead of waiting
+BLOCK_STOP_AFTER = 5  # blocked responses (403/429/captcha) in a row before the run stops
+COOKIES_ENABLED = False  # an archive needs no session
+# No listening ports on a machine that runs unattended: no telnet console, no
+# remote-control HTTP server (Scrapy >= 2.18 starts one by default).
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+# --- Bad input ------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # no article page is this big; a bigger one is refused and logged
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newscrawl.middlewares.RetryAfterMiddleware": 550,
+    "newscrawl.middlewares.BlockMiddleware": 555,
+    # After HttpCompressionMiddleware (590) has unpacked the body.
+    "newscrawl.middlewares.CharsetMiddleware": 580,
+}
+
+ITEM_PIPELINES = {
+    "pipelines.normalize.NormalizeWhitespacePipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.store.StorePipeline": 400,
+}
+
+EXTENSIONS = {
+    "newscrawl.extensions.RunRecorder": 500,
+}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,73 @@
+"""What a site profile is: everything site-specific, declared in one place.
+
+A profile names the site's URLs (how an article URL looks, where its id sits,
+where the sitemaps are) and the Parsel selectors for every field. The
+extraction code (newscrawl/extract.py) and the spiders read profiles; they
+hold no selector of their own, so a template change is a one-file diff.
+
+Selector convention: a CSS selector ending in ``::attr(name)`` yields that
+attribute's value; any other CSS selector yields elements, whose text is
+taken with ``<br>`` and block boundaries read as spaces (or, for the body,
+as line breaks). Each field takes a tuple of selectors, tried in order; the
+first that yields a non-empty value wins, and its index is recorded in the
+extraction notes so a fallback in use is visible.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class CommentSelectors:
+    block: str  # the whole comments section of a page
+    item: str  # one comment inside the block
+    site_id: str  # attribute carrying the site's comment id
+    site_id_pattern: str  # regex; group 1 is the id
+    title: tuple[str, ...]
+    author: tuple[str, ...]
+    text: str  # element(s) holding the comment text
+    posted_at: tuple[str, ...]  # machine-readable date first, shown text last
+    next_page: str  # link to the next page of the same thread
+    header: str = ""  # the block's own heading (not a comment)
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    name: str
+    base_url: str
+    layout_period: str  # which template this profile was written against
+    # Article URL path (after the host); group "id" is the article's identity.
+    article_path: str
+    # Sitemaps to use when robots.txt names none (paths relative to base_url).
+    sitemap_paths: tuple[str, ...]
+    title: tuple[str, ...]
+    subtitle: tuple[str, ...]
+    body: tuple[str, ...]  # containers of the body text, first match wins
+    body_exclude: tuple[str, ...]  # blocks inside the body that are not body text
+    published: tuple[str, ...]
+    author: tuple[str, ...]
+    section: tuple[str, ...]
+    canonical: tuple[str, ...]
+    comments: CommentSelectors
+    # Naive dates on the site are read in this zone.
+    timezone: str = "UTC"
+    # Text that marks a block or captcha page instead of an article.
+    block_markers: tuple[str, ...] = ()
+    _article_re: re.Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_article_re", re.compile(self.article_path, re.IGNORECASE))
+
+    def article_id(self, url: str) -> str | None:
+        """The article's identity from any of its URLs, or None if `url` is not an article."""
+        match = self._article_re.search(urlsplit(url).path)
+        return match.group("id") if match else None
+
+    def section_from_url(self, url: str) -> str:
+        match = self._article_re.search(urlsplit(url).path)
+        if match and "section" in match.groupdict():
+            return match.group("section") or ""
+        return ""

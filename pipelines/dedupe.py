@@ -1,0 +1,28 @@
+"""Drop a second copy of an article within one run.
+
+The same article can be reached under two sections, as .htm and .html, or
+through its AMP copy; the spider already asks for each article id once, and
+this is the guard behind it. Across runs, the store merges by article id.
+"""
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+
+
+class DedupePipeline:
+    def __init__(self, stats):
+        self.stats = stats
+        self.seen: set[tuple[str, str]] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        key = (adapter["site"], str(adapter["article_id"]))
+        if key in self.seen:
+            self.stats.inc_value("dedupe/duplicate_in_run")
+            raise DropItem(f"{key[0]} article {key[1]} already stored in this run ({adapter.get('url')})")
+        self.seen.add(key)
+        return item
