@@ -155,10 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="newscrawl", standalone_mode=False)
         return 0
-    except click.exceptions.NoArgsIsHelp as exc:  # pragma: no cover - click prints help
-        return exc.exit_code
     except click.UsageError as exc:
-        click.echo(f"Error: {exc.format_message()} (see newscrawl {exc.ctx.info_name if exc.ctx else ''} --help)".replace("  ", " "), err=True)
+        if type(exc).__name__.startswith("NoArgsIsHelp"):  # bare `newscrawl`: show the help
+            click.echo(exc.format_message())
+            return 0
+        command = exc.ctx.command_path if exc.ctx else "newscrawl"
+        click.echo(f"Error: {exc.format_message()} (see {command} --help)", err=True)
         return 2
     except click.ClickException as exc:
         click.echo(f"Error: {exc.format_message()}", err=True)

@@ -127,7 +127,10 @@ def _excluded_elements(container: Selector, selectors: tuple[str, ...]) -> set:
 def extract_body(sel: Selector, profile: SiteProfile) -> tuple[list[str], int | None]:
     for index, css in enumerate(profile.body):
         for container in sel.css(css):
-            lines = text_lines(container.root, _excluded_elements(container, profile.body_exclude))
+            # The comments block is never body text, even when sloppy markup
+            # (an unclosed <div>) puts it inside the body container.
+            excluded = _excluded_elements(container, (*profile.body_exclude, profile.comments.block))
+            lines = text_lines(container.root, excluded)
             if lines:
                 return lines, index
     return [], None

@@ -12,7 +12,9 @@ import time
 
 import charset_normalizer
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
+from twisted.python.failure import Failure
 from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.text import looks_like_mojibake
@@ -101,8 +103,15 @@ class RetryAfterMiddleware(RetryMiddleware):
     def __init__(self, settings):
         super().__init__(settings)
         self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 300)
+        # Without AutoThrottle nothing eases a raised delay back: Retry-After
+        # is a one-time wait, so the slot's own delay returns after the next
+        # good answer.
+        self.restore_delay = not settings.getbool("AUTOTHROTTLE_ENABLED")
+        self.raised: dict[str, float] = {}  # slot key -> delay before the Retry-After
 
     def process_response(self, request, response):
+        if self.raised and 200 <= response.status < 300:
+            self._restore(request)
         if response.status in (429, 503) and not request.meta.get("dont_retry", False):
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is not None:
@@ -115,20 +124,30 @@ class RetryAfterMiddleware(RetryMiddleware):
                     self.crawler.stats.set_value("blocked/stopped", True)
                     close_crawl(self.crawler, "blocked")
                     return response
-                slow_down(self.crawler, request, wait, f"Retry-After {wait:.0f}s")
+                previous = slow_down(self.crawler, request, wait, f"Retry-After {wait:.0f}s")
+                if previous is not None and self.restore_delay:
+                    self.raised.setdefault(previous[0], previous[1])
         return super().process_response(request, response)
 
+    def _restore(self, request) -> None:
+        downloader = self.crawler.engine.downloader
+        key = request.meta.get("download_slot") or downloader.get_slot_key(request)
+        if key in self.raised and key in downloader.slots:
+            downloader.slots[key].delay = self.raised.pop(key)
 
-def slow_down(crawler, request, delay: float, why: str) -> None:
-    """Raise the delay of the request's download slot (the site) to `delay`."""
+
+def slow_down(crawler, request, delay: float, why: str) -> tuple[str, float] | None:
+    """Raise the delay of the request's download slot (the site) to `delay`.
+    Returns (slot key, previous delay) when it raised it."""
     downloader = crawler.engine.downloader
     key = request.meta.get("download_slot") or downloader.get_slot_key(request)
     slot = downloader.slots.get(key)
-    if slot is None:
-        return
-    if delay > slot.delay:
-        logger.warning("slowing down %s: %.1f s between requests (%s)", key, delay, why)
-        slot.delay = delay
+    if slot is None or delay <= slot.delay:
+        return None
+    logger.warning("slowing down %s: %.1f s between requests (%s)", key, delay, why)
+    previous = slot.delay
+    slot.delay = delay
+    return key, previous
 
 
 class BlockMiddleware:
@@ -167,7 +186,14 @@ class BlockMiddleware:
         has_markers = any(m.lower() in head for m in profile.block_markers)
         return has_markers and not response.css(profile.body[0])
 
+    def process_request(self, request):
+        reason = getattr(self.crawler, "newscrawl_stopping", None)
+        if reason:
+            raise CrawlStopped(f"crawl stopping ({reason})")
+
     def process_response(self, request, response):
+        if getattr(self.crawler, "newscrawl_stopping", None):
+            return response
         if response.status in self.BLOCK_STATUSES or self._is_captcha(request, response):
             self.in_a_row += 1
             stats = self.crawler.stats
@@ -191,6 +217,27 @@ class BlockMiddleware:
         return response
 
 
+class CrawlStopped(IgnoreRequest):
+    """A request dropped because the crawl is stopping (not an answer from the site)."""
+
+
 def close_crawl(crawler, reason: str) -> None:
-    """Stop the crawl cleanly: queued requests are dropped, items in flight are stored."""
+    """Stop the crawl now, cleanly: items in flight are still stored; requests
+    waiting in a download slot are cancelled without touching the network.
+
+    Scrapy's close_spider_async() waits for every request the downloader has
+    accepted, and a site we are backing off from has several waiting behind a
+    delay of up to AUTOTHROTTLE_MAX_DELAY each: minutes of waiting, and more
+    requests to a site that said no. (Reaches into the downloader's slots,
+    whose layout is Scrapy 2.19's; see requirements.txt for the pin.)
+    """
+    crawler.newscrawl_stopping = reason
+    downloader = crawler.engine.downloader
+    for slot in downloader.slots.values():
+        if slot.latercall is not None:
+            slot.latercall.cancel()
+            slot.latercall = None
+        while slot.queue:
+            request, waiting = slot.queue.popleft()
+            waiting.errback(Failure(CrawlStopped(f"crawl stopping ({reason})")))
     deferred_from_coro(crawler.engine.close_spider_async(reason=reason))

@@ -19,6 +19,8 @@ REFERENCE_SEED = REPO / "seeds" / "000_479c496df3c3ad8c.txt"
 REFERENCE_ID = 994567  # the model's example URL: /Web/News/2015/3/994567.html
 
 TZ = timezone(timedelta(hours=3))
+MIN_ARTICLES = 8
+LONG_THREADS = (2, 5)  # generated articles that always carry a 45-comment thread
 SECTIONS = ("News", "NewsPapers", "Politics", "Economics", "Opinion", "Oyoon", "Sports", "AsdaElaph", "AkhbarKhasa")
 PROMO = ("يمكنكم الآن متابعة آخر الأخبار مجاناً من خلال تطبيق تلغرام", "إضغط هنا للإشتراك")
 DATELINES = ("إيلاف من لندن:", "بغداد:", "عبد الجبار العتابي من بغداد:", "إيلاف من الرياض:", "القاهرة:", "بيروت:")
@@ -90,6 +92,7 @@ class ModelArticle:
     missing: bool = False  # listed in the sitemap, but the server answers 404
     lastmod: datetime | None = None
     style: int = 0  # picks among HTML renderings of the same text
+    broken_html: bool = False  # unclosed paragraphs and divs, stray end tags
 
     @property
     def path(self) -> str:
@@ -143,6 +146,8 @@ class SiteModel:
             )
             article.comments.append(comment)
             added.append(comment)
+        if article.encoding != "utf-8":
+            _make_cp1256_safe(article)  # an old windows-1256 page cannot show emoji
         article.touch(when)
         return added
 
@@ -193,6 +198,8 @@ def generate_site(articles: int = 40, seed: int = 7, recent: datetime | None = N
     added on top. `recent`, when given, adds one article published then (the
     refresh_days logic re-fetches it on every run).
     """
+    if articles < MIN_ARTICLES:
+        raise ValueError(f"the model site needs at least {MIN_ARTICLES} articles to hold every special case")
     rng = random.Random(seed)
     words = _reference_words()
     model = SiteModel(articles=[reference_article()])
@@ -243,6 +250,8 @@ def generate_site(articles: int = 40, seed: int = 7, recent: datetime | None = N
             body.append(f"{sentence(4, 8)} quot;{sentence(2, 4)}quot; {sentence(3, 6)}")  # Elaph's own damage
         body.append(f"{sentence(3, 6)}& {sentence(3, 8)}")  # the stray & of a lost &nbsp;
         count = rng.choice((0, 0, 1, 3, 8, 15, 20, 21, 45))
+        if n in LONG_THREADS:
+            count = 45  # three pages of comments (one of them loops)
         comments = make_comments(count, next_comment_id, published, with_ids=(n % 9 != 4))
         next_comment_id += count
         article = ModelArticle(
@@ -296,7 +305,7 @@ def _add_special_cases(model: SiteModel, rng, make_comments, sentence, recent) -
     ]
     model.articles[0].aliases = [f"/amp/Web/News/2015/3/{REFERENCE_ID}.html"]
     # A thread over three pages whose last "next" link loops back to page 2.
-    looping = next(a for a in arts if len(a.comments) == 45)
+    looping = arts[LONG_THREADS[0]]
     looping.loop_comments = True
     # A server that answers 503 (Retry-After: 1) twice before the page.
     flaky = next(a for a in arts if a.comments and a is not with_aliases and a is not looping)
@@ -315,6 +324,11 @@ def _add_special_cases(model: SiteModel, rng, make_comments, sentence, recent) -
             lastmod=base.published,
         )
     )
+    # Sloppy markup: unclosed <p> and <div>, stray end tags.
+    sloppy = next(
+        a for a in arts if a.comments and a.encoding == "utf-8" and a not in (with_aliases, looping, flaky)
+    )
+    sloppy.broken_html = True
     # Listed in the sitemap, gone from the server.
     model.articles.append(
         ModelArticle(

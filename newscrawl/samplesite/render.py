@@ -123,7 +123,18 @@ def render_comments(article: ModelArticle, page: int, per_page: int) -> str:
     )
 
 
+def break_markup(page: str) -> str:
+    """What sloppy templates and editors leave: no </p>, a stray </span>, an unclosed <div>."""
+    page = page.replace("</p>", "").replace('<div class="content-body">', '<div class="content-body"></span><div>', 1)
+    return page.replace("</article>", "</div-x></article>")
+
+
 def render_article(article: ModelArticle, base_url: str, page: int = 1, per_page: int = 20, charset: str | None = "utf-8") -> str:
+    html_text = _render_article(article, base_url, page, per_page, charset)
+    return break_markup(html_text) if article.broken_html else html_text
+
+
+def _render_article(article: ModelArticle, base_url: str, page: int, per_page: int, charset: str | None) -> str:
     meta_charset = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if charset else ""
     canonical = f"{base_url}/Web/{article.section}/{article.published.year}/{article.published.month}/{article.article_id}{article.ext}"
     published = article.published.isoformat(timespec="seconds")
@@ -157,6 +168,22 @@ def render_article(article: ModelArticle, base_url: str, page: int = 1, per_page
 <footer>جميع الحقوق محفوظة &copy; إيلاف</footer>
 </body>
 </html>"""
+
+
+def article_response(article: ModelArticle, base_url: str, page: int = 1, per_page: int = 20) -> tuple[dict, bytes]:
+    """Headers and bytes of an article page, in the article's charset case:
+    utf-8; windows-1256 declared in <meta>; windows-1256 undeclared; or
+    windows-1256 under a header that claims UTF-8 (mislabelled)."""
+    if article.encoding == "utf-8":
+        page_html = render_article(article, base_url, page, per_page, charset="utf-8")
+        return {"Content-Type": "text/html; charset=utf-8"}, page_html.encode("utf-8")
+    if article.encoding == "cp1256":
+        page_html = render_article(article, base_url, page, per_page, charset="windows-1256")
+        return {"Content-Type": "text/html"}, page_html.encode("cp1256")
+    page_html = render_article(article, base_url, page, per_page, charset=None)
+    if article.encoding == "cp1256-undeclared":
+        return {"Content-Type": "text/html"}, page_html.encode("cp1256")
+    return {"Content-Type": "text/html; charset=utf-8"}, page_html.encode("cp1256")
 
 
 def robots_txt(base_url: str) -> str:

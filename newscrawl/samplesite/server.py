@@ -47,11 +47,14 @@ class SampleSite:
         self.log: list[Hit] = []
         self.lock = threading.Lock()
         self.flaky_left = {a.article_id: a.flaky for a in model.articles if a.flaky}
+        self.flaky_status = 503  # what a flaky article answers before the page (503 or 429)
         # Switches for tests.
         self.block_status: int | None = None  # answer every article/comments page with this status
         self.retry_after: str | None = None  # Retry-After header sent with block_status
         self.captcha = False  # answer article pages with a captcha page (status 200)
         self.delay = 0.0  # seconds to wait before each answer
+        self.fail_paths: dict[str, int] = {}  # path+query substring -> status to answer instead
+        self.padding: dict[int, int] = {}  # article id -> bytes of padding (a huge page)
         self.server = ThreadingHTTPServer((host, port), self._handler_class())
         self.server.daemon_threads = True
         self.thread: threading.Thread | None = None
@@ -107,6 +110,9 @@ class SampleSite:
             if xml is None:
                 return self._not_found()
             return 200, {"Content-Type": "application/xml"}, xml.encode()
+        for fragment, status in self.fail_paths.items():
+            if fragment in raw_path:
+                return status, {"Content-Type": "text/html"}, b"<html><body>Internal Server Error</body></html>"
         match = ARTICLE_PATH.match(path)
         if not match:
             return self._not_found()
@@ -123,29 +129,21 @@ class SampleSite:
             left = self.flaky_left.get(article.article_id, 0)
             if left:
                 self.flaky_left[article.article_id] = left - 1
-                return 503, {"Content-Type": "text/html", "Retry-After": "1"}, b"<html><body>Service Unavailable</body></html>"
+                return self.flaky_status, {"Content-Type": "text/html", "Retry-After": "1"}, b"<html><body>Try again later</body></html>"
         try:
             page = int(parse_qs(parts.query).get("cpage", ["1"])[0])
         except ValueError:
             page = 1
         if page < 1 or page > render.comment_pages(article, self.model.comments_per_page):
             return self._not_found()
-        return self._article_page(article, page)
+        status, headers, body = self._article_page(article, page)
+        if article.article_id in self.padding:
+            body = body.replace(b"</body>", b"<!--" + b"x" * self.padding[article.article_id] + b"--></body>")
+        return status, headers, body
 
     def _article_page(self, article, page: int) -> tuple[int, dict, bytes]:
-        per_page = self.model.comments_per_page
-        base = self.base_url
-        if article.encoding == "utf-8":
-            html = render.render_article(article, base, page, per_page, charset="utf-8")
-            return 200, {"Content-Type": "text/html; charset=utf-8"}, html.encode("utf-8")
-        if article.encoding == "cp1256":
-            html = render.render_article(article, base, page, per_page, charset="windows-1256")
-            return 200, {"Content-Type": "text/html"}, html.encode("cp1256")
-        html = render.render_article(article, base, page, per_page, charset=None)
-        if article.encoding == "cp1256-undeclared":
-            return 200, {"Content-Type": "text/html"}, html.encode("cp1256")
-        # cp1256-mislabelled: the header claims UTF-8, the bytes are windows-1256.
-        return 200, {"Content-Type": "text/html; charset=utf-8"}, html.encode("cp1256")
+        headers, body = render.article_response(article, self.base_url, page, self.model.comments_per_page)
+        return 200, headers, body
 
     @staticmethod
     def _not_found():

@@ -30,6 +30,11 @@ PROFILE = SiteProfile(
         "figure",
         "figcaption",
         "iframe",
+        # Page chrome: never body text, but sloppy markup (an unclosed
+        # <div>) can put it inside the body container.
+        "footer",
+        "nav",
+        "aside",
     ),
     published=(  # [M]
         ".article-meta time::attr(datetime)",

@@ -32,6 +32,7 @@ from newscrawl import archive
 from newscrawl.dates import parse_date, to_iso
 from newscrawl.extract import extract_article, extract_comments, is_block_page
 from newscrawl.items import ArticleItem
+from newscrawl.middlewares import CrawlStopped
 from newscrawl.sites.base import SiteProfile
 
 logger = logging.getLogger(__name__)
@@ -453,6 +454,8 @@ class SiteSpider(scrapy.Spider):
             logger.error("article %s: HTTP %d", request.url, status)
             if status in (404, 410):
                 self._settle(request.meta, request.meta.get("article_id"))  # gone: nothing to retry
+        elif failure.check(CrawlStopped):
+            stats.inc_value("articles/not_fetched_crawl_stopped")  # stays pending: next run fetches it
         elif failure.check(IgnoreRequest):
             stats.inc_value("articles/ignored")
             logger.info("article %s not fetched: %s", request.url, failure.value)

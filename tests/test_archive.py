@@ -1,0 +1,186 @@
+"""The archive's promises: nothing stored twice, nothing archived lost, one
+transaction per article, hostile text stored as written."""
+
+import sqlite3
+
+import pytest
+
+from newscrawl import archive
+from newscrawl.archive import get_article, open_archive, store_article
+from newscrawl.seedformat import dump_article, parse_dump
+from tests.conftest import SEED
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_archive(tmp_path / "a.db")
+    yield database
+    database.close()
+
+
+def article(**overrides):
+    base = {
+        "site": "elaph",
+        "article_id": "100",
+        "url": "https://elaph.com/Web/News/2020/1/100.html",
+        "section": "News",
+        "title": "عنوان",
+        "subtitle": "",
+        "body": ["سطر أول", "سطر ثان"],
+        "published": "2020-01-05T10:00:00+03:00",
+        "author": "إيلاف",
+        "comments": [
+            {"comment_id": "1", "title": "t1", "author": "سالم", "text": "نص 1", "posted_at": None},
+            {"comment_id": "2", "title": "", "author": "", "text": "نص 2", "posted_at": None},
+        ],
+    }
+    base.update(overrides)
+    return base
+
+
+def count(db, table):
+    return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_schema_wal_and_version(db):
+    assert db.journal_mode == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == archive.SCHEMA_VERSION
+    assert {"articles", "comments", "article_versions", "comment_versions", "sitemaps", "crawl_runs"} <= set(db.table_names())
+
+
+def test_storing_twice_stores_once(db):
+    assert store_article(db, article()).status == "new"
+    again = store_article(db, article())
+    assert again.status == "unchanged" and again.comments_new == 0
+    assert count(db, "articles") == 1 and count(db, "comments") == 2
+
+
+def test_new_comments_are_added_and_old_ones_kept_when_the_site_drops_them(db):
+    store_article(db, article())
+    later = article(comments=[
+        {"comment_id": "2", "title": "", "author": "", "text": "نص 2"},
+        {"comment_id": "3", "title": "جديد", "author": "غيث", "text": "نص 3"},
+    ])
+    result = store_article(db, later)
+    assert result.comments_new == 1 and result.comments_total == 3
+    stored = get_article(db, "elaph", "100")
+    assert [c["comment_id"] for c in stored["comments"]] == ["1", "2", "3"]  # thread order kept
+    assert stored["comment_count"] == 3
+
+
+def test_changed_article_keeps_its_previous_version(db):
+    store_article(db, article())
+    result = store_article(db, article(title="عنوان معدل", body=["سطر أول", "سطر معدل"]))
+    assert result.status == "updated" and set(result.changed_fields) == {"title", "body"}
+    assert get_article(db, "elaph", "100")["title"] == "عنوان معدل"
+    old = next(db.query("SELECT * FROM article_versions"))
+    assert old["title"] == "عنوان" and old["body"] == "سطر أول\nسطر ثان"
+
+
+def test_edited_comment_keeps_its_previous_text(db):
+    store_article(db, article())
+    edited = article()
+    edited["comments"][0] = {**edited["comments"][0], "text": "نص 1 بعد التعديل"}
+    result = store_article(db, edited)
+    assert result.comments_updated == 1 and result.comments_new == 0
+    assert next(db.query("SELECT text FROM comment_versions"))["text"] == "نص 1"
+    assert count(db, "comments") == 2
+
+
+def test_comments_without_site_ids_are_keyed_by_content_and_repeats_kept(db):
+    same = {"comment_id": None, "title": "", "author": "زائر", "text": "شكراً"}
+    store_article(db, article(comments=[same, dict(same), {**same, "text": "آخر"}]))
+    assert count(db, "comments") == 3  # a reader who posted the same text twice: both kept
+    store_article(db, article(comments=[same, dict(same), {**same, "text": "آخر"}]))
+    assert count(db, "comments") == 3
+    keys = [r["comment_key"] for r in db.query("SELECT comment_key FROM comments ORDER BY position")]
+    assert keys[0].startswith("h:") and keys[1] == keys[0] + ":2"
+
+
+def test_import_then_crawl_does_not_double_comments(db):
+    dumped = parse_dump(dump_article(article()).text)
+    store_article(db, {**dumped, "site": "elaph", "article_id": "100", "source": "import"})
+    assert count(db, "comments") == 2
+    result = store_article(db, article())  # now the crawl sees the site's comment ids
+    assert result.comments_new == 0 and count(db, "comments") == 2
+    assert {r["comment_id"] for r in db.query("SELECT comment_id FROM comments")} == {"1", "2"}
+    # The crawl filled in what the dump layout does not carry.
+    assert get_article(db, "elaph", "100")["published"] == "2020-01-05T10:00:00+03:00"
+
+
+def test_import_keeps_fields_the_layout_does_not_carry(db):
+    store_article(db, article())
+    dumped = parse_dump(dump_article(article()).text)
+    result = store_article(db, {**dumped, "site": "elaph", "article_id": "100", "source": "import"})
+    assert result.status == "unchanged"
+    stored = get_article(db, "elaph", "100")
+    assert stored["url"] and stored["published"] and stored["author"] == "إيلاف"
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "'); DROP TABLE comments;--",
+        "<script>alert('xss')</script>",
+        "Robert'); DELETE FROM articles WHERE 1=1; --",
+        '" OR 1=1 --',
+        "😀 \u202e مقلوب",
+    ],
+)
+def test_hostile_text_is_stored_as_written(db, hostile):
+    store_article(db, article(title=hostile, comments=[{"comment_id": "9", "title": hostile, "author": hostile, "text": hostile}]))
+    stored = get_article(db, "elaph", "100")
+    assert stored["title"] == hostile.strip()
+    assert stored["comments"][0]["text"] == hostile.strip()
+    assert count(db, "articles") == 1 and count(db, "comments") == 1
+
+
+def test_an_article_and_its_comments_are_one_transaction(db):
+    # The second comment cannot be written (a value SQLite cannot bind), after
+    # the article row and the first comment were: all of it must roll back.
+    broken = article(comments=[{"comment_id": "1", "title": "t", "author": "a", "text": "x"},
+                               {"comment_id": "2", "text": "y", "posted_at": object()}])
+    with pytest.raises((sqlite3.Error, TypeError)):
+        store_article(db, broken)
+    assert count(db, "articles") == 0 and count(db, "comments") == 0
+
+
+def test_reference_article_round_trips_through_the_archive(db):
+    text = SEED.read_text(encoding="utf-8")
+    store_article(db, {**parse_dump(text), "site": "elaph", "article_id": "ref", "source": "import"})
+    assert dump_article(get_article(db, "elaph", "ref")).text == text
+
+
+def test_since_filter_compares_instants_not_strings(db):
+    store_article(db, article(article_id="1", published="2020-01-05T01:00:00+03:00"))  # 2020-01-04 22:00 UTC
+    store_article(db, article(article_id="2", published="2020-01-05T01:00:00+00:00"))
+    ids = [a["article_id"] for a in archive.iter_articles(db, since="2020-01-05T00:00:00+00:00")]
+    assert ids == ["2"]
+
+
+def test_missing_and_foreign_files_give_an_archive_error(tmp_path):
+    with pytest.raises(archive.ArchiveError, match="no archive"):
+        open_archive(tmp_path / "missing.db", create=False)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(archive.ArchiveError, match="not a usable SQLite archive"):
+        open_archive(junk)
+
+
+def test_a_killed_run_is_marked_killed(db):
+    run_id = archive.start_run(db, "elaph", {})
+    db.execute("UPDATE crawl_runs SET pid = 999999999 WHERE id = ?", [run_id])
+    db.conn.commit()
+    assert archive.mark_stale_runs(db) == 1
+    assert next(db.query("SELECT status FROM crawl_runs"))["status"] == "killed"
+
+
+def test_readers_are_not_blocked_by_a_writer(tmp_path):
+    path = tmp_path / "a.db"
+    writer = open_archive(path)
+    store_article(writer, article())
+    writer.conn.execute("BEGIN IMMEDIATE")
+    writer.conn.execute("UPDATE articles SET title = 'x'")
+    reader = sqlite3.connect(path, timeout=1)
+    assert reader.execute("SELECT title FROM articles").fetchone()[0] == "عنوان"  # WAL: no lock wait
+    writer.conn.rollback()

@@ -1,0 +1,141 @@
+"""Extraction by the Elaph profile: golden fixtures (a stored page next to the
+JSON a correct extraction gives) and the body rules of the spec."""
+
+import json
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+
+from newscrawl.extract import extract_article, text_lines
+from newscrawl.middlewares import CharsetMiddleware
+from newscrawl.sites import get_profile
+from newscrawl.text import looks_like_mojibake
+
+FIXTURES = Path(__file__).parent / "fixtures" / "elaph"
+ELAPH = get_profile("elaph")
+
+
+class _Stats:
+    def __init__(self):
+        self.values = {}
+
+    def inc_value(self, key, count=1):
+        self.values[key] = self.values.get(key, 0) + count
+
+
+def decode_like_the_crawler(url: str, body: bytes, content_type: str) -> str:
+    """Decode a stored page the way a crawl does: Scrapy's charset rules,
+    then the project's CharsetMiddleware."""
+    response = HtmlResponse(url, body=body, headers={"Content-Type": content_type}, request=Request(url))
+    response = CharsetMiddleware(_Stats()).process_response(response.request, response)
+    return response.text
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("*.json")))
+def test_golden_fixture(name):
+    expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    html = decode_like_the_crawler(expected["url"], (FIXTURES / f"{name}.html").read_bytes(), expected["content_type"])
+    got = extract_article(html, expected["url"], ELAPH)
+    assert got.title == expected["title"]
+    assert got.subtitle == expected["subtitle"]
+    assert got.body == expected["body"]
+    assert got.published == expected["published"]
+    assert got.author == expected["author"]
+    assert got.comments.comments == expected["comments"]
+    assert got.comments.next_url == expected["next_url"]
+    assert got.notes["body"] == "profile" and not got.notes["missing"] and not got.notes.get("problems")
+    for text in [got.title, got.subtitle, *got.body]:
+        assert not looks_like_mojibake(text)
+
+
+def test_fixtures_cover_the_spec_cases():
+    names = {p.stem for p in FIXTURES.glob("*.json")}
+    assert {"reference_2015", "windows1256_declared", "windows1256_undeclared", "windows1256_mislabelled",
+            "sloppy_markup", "no_subtitle_no_comments", "br_in_body", "comments_page_2"} <= names
+
+
+def _lines(html: str, exclude=("div.related-articles", "script", "figure")):
+    from parsel import Selector
+
+    sel = Selector(text=html)
+    body = sel.css("div.content-body")[0]
+    excluded = {e.root for e in body.css(", ".join(exclude))}
+    return text_lines(body.root, excluded)
+
+
+def test_br_starts_a_new_line_and_inline_tags_do_not():
+    html = '<div class="content-body"><p>سطر <b>أول</b><br>سطر<a href="#"> ثان</a></p>نص حر<br/>آخر</div>'
+    assert _lines(html) == ["سطر أول", "سطر ثان", "نص حر", "آخر"]
+
+
+def test_non_body_blocks_are_skipped_but_their_tail_is_kept():
+    html = (
+        '<div class="content-body"><p>أ</p><div class="related-articles"><h4>اقرأ أيضاً</h4>'
+        '<a>رابط</a></div>ذيل<script>var x="<p>لا</p>";</script><figure><img><figcaption>تعليق صورة</figcaption>'
+        "</figure><p>ب</p><!-- تعليق HTML --><style>p{}</style></div>"
+    )
+    assert _lines(html) == ["أ", "ذيل", "ب"]
+
+
+def test_entities_are_decoded_and_text_kept_as_published():
+    html = '<div class="content-body"><p>الأسد&amp; التنسيق &quot;داعش&quot; quot;خطأquot;&nbsp;&#1575;</p></div>'
+    assert _lines(html) == ['الأسد& التنسيق "داعش" quot;خطأquot; ا']
+
+
+def test_trafilatura_is_the_fallback_when_the_profile_finds_no_body():
+    paragraphs = "".join(
+        f"<p>هذه فقرة رقم {i} من نص المقال، وهي طويلة بما يكفي ليعدها المستخرج نصاً رئيسياً للصفحة وليس قائمة روابط.</p>"
+        for i in range(8)
+    )
+    html = f'<html><body><h1 class="article-title">عنوان</h1><div class="story">{paragraphs}</div></body></html>'
+    got = extract_article(html, "https://elaph.com/Web/News/2020/1/1.html", ELAPH)
+    assert got.notes["body"] == "trafilatura"
+    assert "body" in got.notes["missing"]
+    assert len(got.body) == 8 and got.body[0].startswith("هذه فقرة رقم 0")
+
+
+def test_missing_fields_are_reported_not_hidden():
+    got = extract_article("<html><body><p>لا شيء</p></body></html>", "https://elaph.com/Web/News/2020/1/1.html", ELAPH)
+    assert "title" in got.notes["missing"] and "published" in got.notes["missing"]
+
+
+def test_unreadable_comments_block_is_a_problem():
+    html = (
+        '<h1 class="article-title">ع</h1><div class="content-body"><p>ن</p></div>'
+        '<section class="comments"><h3 class="comments-title">التعليقات</h3><div class="new-widget">'
+        "<div class='c'>تعليق بقالب جديد</div></div></section>"
+    )
+    got = extract_article(html, "https://elaph.com/Web/News/2020/1/1.html", ELAPH)
+    assert got.comments.block_found and got.comments.comments == []
+    assert any("comments block" in p for p in got.notes["problems"])
+
+
+def test_empty_comments_block_is_not_a_problem():
+    html = (
+        '<h1 class="article-title">ع</h1><div class="content-body"><p>ن</p></div>'
+        '<section class="comments"><h3 class="comments-title">التعليقات</h3><ol class="comments-list"></ol></section>'
+    )
+    got = extract_article(html, "https://elaph.com/Web/News/2020/1/1.html", ELAPH)
+    assert not got.notes.get("problems")
+
+
+def test_title_falls_back_to_og_title():
+    html = '<head><meta property="og:title" content="عنوان احتياطي"></head><div class="content-body"><p>ن</p></div>'
+    got = extract_article(html, "https://elaph.com/Web/News/2020/1/1.html", ELAPH)
+    assert got.title == "عنوان احتياطي" and got.notes["selectors"]["title"] == 1
+
+
+@pytest.mark.parametrize(
+    "url, article_id",
+    [
+        ("https://elaph.com/Web/News/2015/3/994567.html", "994567"),
+        ("https://elaph.com/web/news/2015/03/994567.htm", "994567"),
+        ("https://elaph.com/amp/Web/Politics/2015/3/994567.html?entry=editors_choice", "994567"),
+        ("http://www.elaph.com/Web/AsdaElaph/2005/6/71637.htm#comments", "71637"),
+        ("https://elaph.com/Web/News/2015/3/", None),
+        ("https://elaph.com/search?q=994567.html", None),
+    ],
+)
+def test_article_identity_is_the_numeric_id(url, article_id):
+    assert ELAPH.article_id(url) == article_id
