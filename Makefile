@@ -1,0 +1,34 @@
+# newscrawl: two commands for a new user, `make demo` and `make test`.
+# Both build .venv from the pinned requirements.txt first (`make install`).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test clean help
+
+help:
+	@echo "make demo     crawl the bundled local Elaph-model site into archive/demo.db, dump it, summarize"
+	@echo "make test     run the tests (real crawls of the local model site)"
+	@echo "make install  build .venv from requirements.txt (done by demo and test)"
+	@echo "make clean    remove .venv and the demo archive"
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -c "import trafilatura, scrapy, sqlite_utils, lxml_html_clean"  # fails loudly if a pin is broken
+	touch $(STAMP)
+
+demo: install
+	$(PY) -m newscrawl.demo
+
+test: install
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) archive/demo.db* archive/dumps archive/demo-crawl.log
