@@ -4,7 +4,9 @@ Rules the functions keep, whoever calls them (crawl pipeline, import, CLI):
 
 - An article is identified by (site, article_id); a comment by
   (site, article_id, comment_key), where the key is the site's comment id
-  or, for comments without one, a hash of author, title and text.
+  or, for comments without one, a hash of author, title and text. Each row
+  also has an integer ``id`` that never changes (VACUUM renumbers implicit
+  rowids, not INTEGER PRIMARY KEYs): the search index refers to rows by it.
 - Nothing is stored twice and nothing archived is lost: a changed article or
   comment keeps its previous text in ``article_versions`` /
   ``comment_versions``; comments that vanish from the site stay archived.
@@ -31,6 +33,7 @@ SCHEMA_VERSION = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
+    id INTEGER PRIMARY KEY,          -- stable row id (the search index is keyed by it)
     site TEXT NOT NULL,
     article_id TEXT NOT NULL,
     url TEXT,
@@ -52,7 +55,7 @@ CREATE TABLE IF NOT EXISTS articles (
     sitemap_lastmod TEXT,
     http_etag TEXT,
     http_last_modified TEXT,
-    PRIMARY KEY (site, article_id)
+    UNIQUE (site, article_id)
 );
 CREATE INDEX IF NOT EXISTS articles_published ON articles (site, published);
 
@@ -69,6 +72,7 @@ CREATE TABLE IF NOT EXISTS article_versions (
 CREATE INDEX IF NOT EXISTS article_versions_article ON article_versions (site, article_id);
 
 CREATE TABLE IF NOT EXISTS comments (
+    id INTEGER PRIMARY KEY,
     site TEXT NOT NULL,
     article_id TEXT NOT NULL,
     comment_key TEXT NOT NULL,       -- the site's id, or h:<hash of author, title, text>
@@ -81,7 +85,7 @@ CREATE TABLE IF NOT EXISTS comments (
     fingerprint TEXT NOT NULL,       -- hash of author, title, text
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
-    PRIMARY KEY (site, article_id, comment_key)
+    UNIQUE (site, article_id, comment_key)
 );
 CREATE INDEX IF NOT EXISTS comments_thread ON comments (site, article_id, position);
 

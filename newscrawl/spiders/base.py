@@ -77,8 +77,10 @@ class SiteSpider(scrapy.Spider):
             base_url=base_url, refresh_days=refresh_days, since=since, urls=urls, max_articles=max_articles
         )
         self.__dict__.update(options)
+        # elaph.com and www.elaph.com are one site: sitemaps may name either.
+        # (Scrapy's offsite filter lets subdomains of an allowed domain through.)
         host = urlsplit(self.base_url).hostname
-        self.allowed_domains = [host]
+        self.allowed_domains = [host.removeprefix("www.")]
         self.requested_ids: set[str] = set()
         self.articles_requested = 0
         self.truncated = False
@@ -254,7 +256,7 @@ class SiteSpider(scrapy.Spider):
         if article_id in self.requested_ids:
             stats.inc_value("discovery/duplicate_url")
             return False
-        if urlsplit(url).hostname not in self.allowed_domains:
+        if not self._on_site(url):
             stats.inc_value("discovery/offsite")
             return False
         if self.since and not self._url_may_be_since(url):
@@ -270,6 +272,11 @@ class SiteSpider(scrapy.Spider):
             return True
         stats.inc_value("discovery/up_to_date")
         return False
+
+    def _on_site(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        domain = self.allowed_domains[0]
+        return host == domain or host.endswith("." + domain)
 
     def _url_may_be_since(self, url: str) -> bool:
         """Cheap check on the /YYYY/M/ in an article URL before fetching it."""
