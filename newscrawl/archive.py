@@ -27,9 +27,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from newscrawl.seedformat import exported_author
 from newscrawl.text import clean_lines, one_line, short_hash
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # PRAGMA user_version; _MIGRATIONS carries older archives forward
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -51,8 +52,7 @@ CREATE TABLE IF NOT EXISTS articles (
     content_hash TEXT NOT NULL,
     source TEXT NOT NULL DEFAULT 'crawl',   -- crawl | import
     extraction TEXT,                 -- JSON: how each field was found, what was missing
-    sitemap_url TEXT,
-    sitemap_lastmod TEXT,
+    sitemap_lastmod TEXT,            -- <lastmod> of its sitemap entry when last fetched
     http_etag TEXT,
     http_last_modified TEXT,
     UNIQUE (site, article_id)
@@ -145,17 +145,47 @@ def open_archive(path: str | os.PathLike, *, create: bool = True) -> sqlite_util
             raise ArchiveError(
                 f"{path} was written by a newer newscrawl (schema {version} > {SCHEMA_VERSION})"
             )
+        if version == 0 and db["articles"].exists():
+            raise ArchiveError(f"{path} has an articles table that newscrawl did not make; use another file")
         if version < SCHEMA_VERSION or not db["articles"].exists():
             db.enable_wal()
             with db.atomic():
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                if db["articles"].exists():
+                    for step in range(version, SCHEMA_VERSION):
+                        _MIGRATIONS[step](db)
+                _create_schema(db)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("PRAGMA synchronous = NORMAL")  # safe in WAL: no corruption on crash
         return db
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path} is not a usable SQLite archive: {exc}") from None
+
+
+def _create_schema(db) -> None:
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _rebuild_tables(db, tables: tuple[str, ...]) -> None:
+    """Recreate `tables` with the current schema, copying every column the
+    old and new layouts share (SQLite cannot add a primary key in place)."""
+    for table in tables:
+        db.execute(f"ALTER TABLE {table} RENAME TO {table}_old")
+    _create_schema(db)  # the new tables (their indexes still carry the old tables' names)
+    for table in tables:
+        shared = [c for c in db[f"{table}_old"].columns_dict if c in db[table].columns_dict]
+        columns = ", ".join(shared)
+        db.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {table}_old")
+        db.execute(f"DROP TABLE {table}_old")  # and its indexes; _create_schema makes them anew
+
+
+def _v1_to_v2(db) -> None:
+    """v2: stable integer ids on articles and comments (the search index is keyed by them)."""
+    _rebuild_tables(db, ("articles", "comments"))
+
+
+_MIGRATIONS = {1: _v1_to_v2}
 
 
 # --- storing ---------------------------------------------------------------
@@ -168,7 +198,10 @@ def content_hash(row: dict) -> str:
 
 
 def comment_fingerprint(comment: dict) -> str:
-    return short_hash(comment.get("author") or "", comment.get("title") or "", comment.get("text") or "")
+    # The author as a dump writes it, so that a comment read back from a dump
+    # (where " -" in an author becomes " \u2010") is the same comment.
+    author = exported_author(comment.get("author") or "")
+    return short_hash(author, comment.get("title") or "", comment.get("text") or "")
 
 
 @dataclass
@@ -223,8 +256,8 @@ def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None =
         bookkeeping = {
             "last_seen": now,
             "extraction": json.dumps(article.get("extraction") or {}, ensure_ascii=False, sort_keys=True),
-            "comments_complete": int(article.get("comments_complete", True)),
-            "sitemap_url": article.get("sitemap_url") or (existing or {}).get("sitemap_url"),
+            # Only a crawl knows whether it read the whole thread; an import keeps what was known.
+            "comments_complete": int(article.get("comments_complete", (existing or {}).get("comments_complete", 1))),
             "sitemap_lastmod": article.get("sitemap_lastmod") or (existing or {}).get("sitemap_lastmod"),
             "http_etag": http.get("etag") or (existing or {}).get("http_etag"),
             "http_last_modified": http.get("last_modified") or (existing or {}).get("http_last_modified"),
@@ -294,11 +327,14 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
             [site, article_id],
         )
     )
-    by_site_id = {c["comment_id"]: c for c in stored if c["comment_id"]}
-    # Comments without a site id (imported, or from a site without ids), by
-    # fingerprint, in thread order: identical comments match one to one.
+    # Stored comments by site id and by fingerprint, in thread order; an
+    # incoming comment takes the first one not matched yet, so repeats (the
+    # same text twice, or a site showing one id twice) match one to one.
+    by_site_id: dict[str, list[dict]] = defaultdict(list)
     by_fingerprint: dict[str, list[dict]] = defaultdict(list)
     for c in stored:
+        if c["comment_id"]:
+            by_site_id[c["comment_id"]].append(c)
         by_fingerprint[c["fingerprint"]].append(c)
     keys = {c["comment_key"] for c in stored}
     matched: set[str] = set()
@@ -313,15 +349,12 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
         fingerprint = comment_fingerprint(comment)
         site_id = incoming.get("comment_id")
         site_id = str(site_id) if site_id not in (None, "") else None
-        found = by_site_id.get(site_id) if site_id else None
+        found = _first_unmatched(by_site_id.get(site_id, ()), matched) if site_id else None
         if found is None:
-            candidates = [
-                c for c in by_fingerprint.get(fingerprint, ())
-                if c["comment_key"] not in matched and (site_id is None or c["comment_id"] is None)
-            ]
-            found = candidates[0] if candidates else None
-        if found is not None and found["comment_key"] in matched:
-            found = None  # the same site id twice on one thread: keep both
+            # A comment first archived without its site id (from a dump) is
+            # the same comment when its text matches.
+            candidates = [c for c in by_fingerprint.get(fingerprint, ()) if site_id is None or c["comment_id"] is None]
+            found = _first_unmatched(candidates, matched)
         if found is None:
             key = _new_comment_key(site_id, fingerprint, keys)
             keys.add(key)
@@ -368,6 +401,10 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
             {**updates, "site": site, "article_id": article_id, "comment_key": found["comment_key"]},
         )
     result.comments_total = len(keys)
+
+
+def _first_unmatched(rows, matched: set[str]) -> dict | None:
+    return next((row for row in rows if row["comment_key"] not in matched), None)
 
 
 def _new_comment_key(site_id: str | None, fingerprint: str, taken: set[str]) -> str:

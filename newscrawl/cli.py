@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ import click
 from newscrawl import archive
 from newscrawl.dates import parse_date, to_iso
 from newscrawl.seedformat import SeedFormatError, dump_article, parse_dump
+from newscrawl.sites import PROFILES
 
 DEFAULT_DB = "archive/news.db"
 
@@ -33,6 +35,28 @@ def _since(value: str | None) -> str | None:
     if parsed is None:
         raise click.BadParameter(f"{value!r} is not a date; use ISO form such as 2015-03-24", param_hint="--since")
     return to_iso(parsed)
+
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def check_name(kind: str, value: str) -> str:
+    """A site or article id is a file name in dumps: letters, digits, . _ - only."""
+    if not _SAFE_NAME.match(value) or ".." in value:
+        raise click.ClickException(f"{kind} {value!r} cannot be a file name (letters, digits, '.', '_', '-')")
+    return value
+
+
+def article_id_for(site: str, identity: str, source: str) -> str:
+    """The article id an imported file gets, checked against the site's profile."""
+    check_name("article id", identity)
+    profile = PROFILES.get(site)
+    if profile and not re.fullmatch(profile.article_id_pattern, identity):
+        raise click.ClickException(
+            f"{source}: {identity!r} is not an article id of {site} (pattern {profile.article_id_pattern}); "
+            "name the file <id>.txt or give --id"
+        )
+    return identity
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -54,7 +78,7 @@ def cli():
       newscrawl stats --db archive/news.db
       newscrawl dump --db archive/news.db --out archive/dumps --since 2015-01-01
       newscrawl dump --db archive/news.db --out /tmp/one --id 994567
-      newscrawl import --db archive/news.db --site elaph seeds/*.txt
+      newscrawl import --db archive/news.db --site elaph archive/dumps/elaph/*.txt
     """
 
 
@@ -76,6 +100,12 @@ def dump(db_path, out_dir, site, article_id, since):
     written = 0
     out = Path(out_dir)
     for article in archive.iter_articles(db, site=site, article_id=article_id, since=since_iso):
+        try:
+            check_name("site", article["site"])
+            check_name("article id", article["article_id"])
+        except click.ClickException as exc:
+            click.echo(f"warning: skipped: {exc.format_message()}", err=True)
+            continue
         result = dump_article(article)
         path = out / article["site"] / f"{article['article_id']}.txt"
         write_atomically(path, result.text)
@@ -102,6 +132,7 @@ def import_(db_path, site, article_id, files):
     """
     if article_id and len(files) > 1:
         raise click.UsageError("--id can name one file only")
+    check_name("site", site)
     db = _open(db_path, create=True)
     failed = 0
     for name in files:
@@ -118,7 +149,12 @@ def import_(db_path, site, article_id, files):
             click.echo(f"error: {name}: {reason}", err=True)
             failed += 1
             continue
-        identity = article_id or path.stem
+        try:
+            identity = article_id_for(site, article_id or path.stem, name)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            failed += 1
+            continue
         result = archive.store_article(
             db, {**parsed, "site": site, "article_id": identity, "source": "import", "extraction": {"source": "import", "file": path.name}}
         )

@@ -235,9 +235,3 @@ def extract_article(html: str, url: str, profile: SiteProfile) -> ExtractedArtic
         del notes["selectors"]
     out.notes = notes
     return out
-
-
-def is_block_page(html: str, profile: SiteProfile) -> bool:
-    """A WAF / captcha page served in place of an article."""
-    head = html[:20000].lower()
-    return any(marker.lower() in head for marker in profile.block_markers)

@@ -26,8 +26,7 @@ class ArticleItem:
     # How each field was found (selector fallbacks, Trafilatura) and what was missing.
     extraction: dict = field(default_factory=dict)
     fetched_at: str | None = None
-    # Where discovery found the article, for the incremental logic.
-    sitemap_url: str | None = None
+    # The <lastmod> of the sitemap entry that led here, for the incremental logic.
     sitemap_lastmod: str | None = None
     # HTTP facts of the article page: status, encoding, validators.
     http: dict = field(default_factory=dict)

@@ -5,6 +5,7 @@ Each is a small Scrapy component configured by settings (see settings.py).
 
 from __future__ import annotations
 
+import codecs
 import email.utils
 import logging
 import re
@@ -12,11 +13,11 @@ import time
 
 import charset_normalizer
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from twisted.python.failure import Failure
 from scrapy.utils.defer import deferred_from_coro
 
+from newscrawl.exceptions import BlockedPage, CrawlStopped
 from newscrawl.text import looks_like_mojibake
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,12 @@ class CharsetMiddleware:
             return response
         declared = response._declared_encoding()
         sample = visible_sample(response.body)
+        if response.encoding.lower().replace("-", "").replace("_", "") not in ("utf8", "ascii") and _is_utf8(sample):
+            # Bytes that are valid UTF-8 with non-ASCII in them are UTF-8,
+            # whatever the page says: no real windows-1256 text is.
+            self.stats.inc_value("charset/declared_wrong")
+            logger.warning("%s: page says %s but its bytes are UTF-8; decoding as UTF-8", response.url, response.encoding)
+            return response.replace(encoding="utf-8")
         text = sample.decode(response.encoding, errors="replace")
         if not looks_like_mojibake(text):
             if not declared:
@@ -72,6 +79,16 @@ class CharsetMiddleware:
             best.encoding,
         )
         return response.replace(encoding=best.encoding)
+
+
+def _is_utf8(data: bytes) -> bool:
+    if data.isascii():
+        return False
+    try:  # incremental: the sample may end in the middle of a character
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -212,13 +229,12 @@ class BlockMiddleware:
                 )
                 stats.set_value("blocked/stopped", True)
                 close_crawl(self.crawler, "blocked")
+            if response.status == 200:
+                # A captcha page is no article: the spider's errback sees it.
+                raise BlockedPage(f"block/captcha page instead of {request.url}")
         elif 200 <= response.status < 400:
             self.in_a_row = 0
         return response
-
-
-class CrawlStopped(IgnoreRequest):
-    """A request dropped because the crawl is stopping (not an answer from the site)."""
 
 
 def close_crawl(crawler, reason: str) -> None:

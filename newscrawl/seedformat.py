@@ -45,13 +45,18 @@ class DumpResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _safe_author(author: str, warnings: list[str]) -> str:
-    safe = author
-    if AUTHOR_SEPARATOR in safe:
-        safe = safe.replace(AUTHOR_SEPARATOR, AUTHOR_HYPHEN_REPLACEMENT)
+def exported_author(author: str) -> str:
+    """The author as the layout can carry it: " -" inside it would be read as
+    the end of the author, and a leading "-" as an empty author, so both
+    hyphens are written as U+2010 (which looks the same)."""
+    safe = author.replace(AUTHOR_SEPARATOR, AUTHOR_HYPHEN_REPLACEMENT)
     if safe.startswith("-"):
-        # An author line starting with "-" is how an empty author reads back.
         safe = "\u2010" + safe[1:]
+    return safe
+
+
+def _safe_author(author: str, warnings: list[str]) -> str:
+    safe = exported_author(author)
     if safe != author:
         warnings.append(
             f"comment author {author!r} contains ' -' or starts with '-': "
@@ -68,8 +73,13 @@ def _comment_line(author: str, text: str) -> str:
 def dump_article(article: dict) -> DumpResult:
     """Render one article in the seed layout (no trailing newline)."""
     warnings: list[str] = []
-    lines = [one_line(article.get("title")), one_line(article.get("subtitle"))]
-    lines += [line for line in (one_line(b) for b in article.get("body") or ()) if line]
+    title = one_line(article.get("title"))
+    if title.startswith("\ufeff"):
+        # A title starting with U+FEFF would read back as a BOM, which the layout forbids.
+        title = title.lstrip("\ufeff").strip()
+        warnings.append("title starts with U+FEFF (a BOM character); written without it")
+    body = [line for line in (one_line(b) for b in article.get("body") or ()) if line]
+    lines = [title, one_line(article.get("subtitle")), *body]
     comments = article.get("comments") or []
     if comments:
         lines.append(COMMENTS_HEADER)
@@ -80,11 +90,9 @@ def dump_article(article: dict) -> DumpResult:
     text = "\n".join(lines)
     # The layout cannot carry every article: a body line equal to the comments
     # header can be misread. Check by reading the text back, and say so.
-    if COMMENTS_HEADER in lines[2:]:
+    if COMMENTS_HEADER in body:
         back = parse_dump(text)
-        if len(back["body"]) != len([b for b in (article.get("body") or ()) if one_line(b)]) or len(
-            back["comments"]
-        ) != len(comments):
+        if len(back["body"]) != len(body) or len(back["comments"]) != len(comments):
             warnings.append(
                 f"a body line equal to {COMMENTS_HEADER!r} makes this dump read back differently"
             )

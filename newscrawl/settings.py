@@ -24,7 +24,8 @@ ARCHIVE_DB = "archive/news.db"
 # to your own URL or mailto: when you run it: a site owner should be able to ask
 # you to slow down or stop.
 NEWSCRAWL_CONTACT = "https://github.com/newscrawl/newscrawl"
-USER_AGENT = f"newscrawl/{_VERSION} (+{NEWSCRAWL_CONTACT}; archive of Arabic news for research)"
+USER_AGENT_TEMPLATE = f"newscrawl/{_VERSION} (+{{contact}}; archive of Arabic news for research)"
+USER_AGENT = USER_AGENT_TEMPLATE.format(contact=NEWSCRAWL_CONTACT)
 ROBOTSTXT_OBEY = True
 # One request at a time per site, at least 1 s apart; AutoThrottle lengthens
 # the gap when the site slows down, never shortens it below DOWNLOAD_DELAY.

@@ -41,24 +41,32 @@ _LATIN1_LETTERS = re.compile(r"[\u00c0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017
 _ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 
 
+# UTF-8 Arabic read as windows-1256 looks Arabic, but every letter's lead byte
+# (0xD8/0xD9) becomes ط or ظ: "ط§ظ„ط¬ط¹ظپط±ظٹ". Real text has few of them.
+_TA_ZA = re.compile("[\u0637\u0638]")
+
+
 def looks_like_mojibake(text: str) -> bool:
     """True when `text` reads like Arabic decoded with the wrong charset.
 
-    A text is suspect when it carries U+FFFD replacement characters, or when
-    Latin-1 letters outnumber Arabic letters in a text long enough to judge.
-    French or English words with a few accents are not flagged: the ratio
-    of accented letters in them stays far below one in three.
+    Three signatures: many U+FFFD replacement characters (bytes that were
+    not in the assumed charset; one or two stray ones are the site's own
+    damage and are kept); Latin-1 letters outnumbering Arabic ones (Arabic
+    read as cp1252/latin-1: "ÇáÍßæãÉ"); and ط/ظ making up a third of the
+    Arabic letters (UTF-8 read as windows-1256). French or English words
+    with a few accents are not flagged.
     """
     if not text:
         return False
-    if "\ufffd" in text:
-        return True
-    latin1 = len(_LATIN1_LETTERS.findall(text))
-    if latin1 < 4:
-        return False
-    arabic = len(_ARABIC_LETTERS.findall(text))
     letters = sum(ch.isalpha() for ch in text)
-    return latin1 > arabic and latin1 * 3 > letters
+    replacements = text.count("\ufffd")
+    if replacements >= 3 and replacements * 10 > letters:
+        return True
+    arabic = len(_ARABIC_LETTERS.findall(text))
+    latin1 = len(_LATIN1_LETTERS.findall(text))
+    if latin1 >= 4 and latin1 > arabic and latin1 * 3 > letters:
+        return True
+    return arabic >= 8 and len(_TA_ZA.findall(text)) * 3 > arabic
 
 
 def short_hash(*parts: str, length: int = 16) -> str:

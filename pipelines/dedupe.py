@@ -6,7 +6,7 @@ this is the guard behind it. Across runs, the store merges by article id.
 """
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
+from newscrawl.exceptions import DuplicateArticle
 
 
 class DedupePipeline:
@@ -23,6 +23,6 @@ class DedupePipeline:
         key = (adapter["site"], str(adapter["article_id"]))
         if key in self.seen:
             self.stats.inc_value("dedupe/duplicate_in_run")
-            raise DropItem(f"{key[0]} article {key[1]} already stored in this run ({adapter.get('url')})")
+            raise DuplicateArticle(f"{key[0]} article {key[1]} already stored in this run ({adapter.get('url')})")
         self.seen.add(key)
         return item

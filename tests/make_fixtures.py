@@ -44,6 +44,7 @@ def main():
         "windows1256_declared": next(a for a in model.articles if a.encoding == "cp1256"),
         "windows1256_undeclared": next(a for a in model.articles if a.encoding == "cp1256-undeclared"),
         "windows1256_mislabelled": next(a for a in model.articles if a.encoding == "cp1256-mislabelled"),
+        "utf8_declared_windows1256": next(a for a in model.articles if a.encoding == "utf-8-mislabelled"),
         "sloppy_markup": next(a for a in model.articles if a.broken_html),
         "no_subtitle_no_comments": next(a for a in model.crawlable() if not a.subtitle and not a.comments),
         "br_in_body": next(a for a in model.crawlable() if a.style % 3 == 2 and a.encoding == "utf-8" and len(a.body) > 6),

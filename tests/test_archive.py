@@ -184,3 +184,74 @@ def test_readers_are_not_blocked_by_a_writer(tmp_path):
     reader = sqlite3.connect(path, timeout=1)
     assert reader.execute("SELECT title FROM articles").fetchone()[0] == "عنوان"  # WAL: no lock wait
     writer.conn.rollback()
+
+
+def test_a_site_id_shown_twice_stays_two_comments_across_crawls(db):
+    twice = [{"comment_id": "7", "title": "", "author": "a", "text": "x"}, {"comment_id": "7", "title": "", "author": "a", "text": "x"}]
+    for _ in range(3):
+        store_article(db, article(comments=twice))
+    assert count(db, "comments") == 2
+
+
+def test_reimporting_a_dump_with_a_hyphenated_author_adds_nothing(db):
+    store_article(db, article(comments=[{"comment_id": "1", "title": "", "author": "أبو علي - بغداد", "text": "نص"},
+                                        {"comment_id": "2", "title": "", "author": "-x", "text": "y"}]))
+    dumped = parse_dump(dump_article(get_article(db, "elaph", "100")).text)
+    for _ in range(2):
+        result = store_article(db, {**dumped, "site": "elaph", "article_id": "100", "source": "import"})
+        assert result.comments_new == 0
+    assert count(db, "comments") == 2
+
+
+def test_import_keeps_a_crawls_incomplete_thread_mark(db):
+    store_article(db, article(comments_complete=False))
+    dumped = parse_dump(dump_article(get_article(db, "elaph", "100")).text)
+    store_article(db, {**dumped, "site": "elaph", "article_id": "100", "source": "import"})
+    assert get_article(db, "elaph", "100")["comments_complete"] == 0
+
+
+V1_SCHEMA = """
+CREATE TABLE articles (site TEXT NOT NULL, article_id TEXT NOT NULL, url TEXT, section TEXT, title TEXT NOT NULL,
+  subtitle TEXT NOT NULL DEFAULT '', body TEXT NOT NULL, published TEXT, author TEXT,
+  comment_count INTEGER NOT NULL DEFAULT 0, comments_complete INTEGER NOT NULL DEFAULT 1, first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL, last_changed TEXT NOT NULL, content_hash TEXT NOT NULL, source TEXT NOT NULL DEFAULT 'crawl',
+  extraction TEXT, sitemap_url TEXT, sitemap_lastmod TEXT, http_etag TEXT, http_last_modified TEXT,
+  PRIMARY KEY (site, article_id));
+CREATE INDEX articles_published ON articles (site, published);
+CREATE TABLE comments (site TEXT NOT NULL, article_id TEXT NOT NULL, comment_key TEXT NOT NULL, comment_id TEXT,
+  position INTEGER NOT NULL, title TEXT NOT NULL DEFAULT '', author TEXT NOT NULL DEFAULT '', text TEXT NOT NULL DEFAULT '',
+  posted_at TEXT, fingerprint TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+  PRIMARY KEY (site, article_id, comment_key));
+CREATE INDEX comments_thread ON comments (site, article_id, position);
+PRAGMA user_version = 1;
+"""
+
+
+def test_an_archive_of_schema_1_is_migrated_without_loss(tmp_path):
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_SCHEMA)
+    conn.execute("INSERT INTO articles (site, article_id, title, body, first_seen, last_seen, last_changed, content_hash, "
+                 "sitemap_url) VALUES ('elaph', '5', 'قديم', 'نص', 'x', 'x', 'x', 'h', 'http://s')")
+    conn.execute("INSERT INTO comments (site, article_id, comment_key, position, text, fingerprint, first_seen, last_seen) "
+                 "VALUES ('elaph', '5', '9', 0, 'تعليق', 'f', 'x', 'x')")
+    conn.commit()
+    conn.close()
+    db = open_archive(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == archive.SCHEMA_VERSION
+    row = next(db.query("SELECT id, title FROM articles"))
+    assert row == {"id": 1, "title": "قديم"} and "sitemap_url" not in db["articles"].columns_dict
+    assert next(db.query("SELECT id, text FROM comments")) == {"id": 1, "text": "تعليق"}
+    assert {i.name for i in db["articles"].indexes} >= {"articles_published"}
+    store_article(db, article(article_id="6"))
+    assert count(db, "articles") == 2
+
+
+def test_a_foreign_database_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE articles (x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(archive.ArchiveError, match="did not make"):
+        open_archive(path)

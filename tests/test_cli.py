@@ -9,7 +9,7 @@ from tests.conftest import SEED, run_cli
 @pytest.fixture
 def imported(tmp_path):
     db = tmp_path / "news.db"
-    result = run_cli("import", "--db", str(db), "--site", "elaph", str(SEED))
+    result = run_cli("import", "--db", str(db), "--site", "elaph", "--id", "994567", str(SEED))
     assert result.returncode == 0, result.stderr
     return db
 
@@ -18,20 +18,28 @@ def test_import_then_dump_is_byte_identical(imported, tmp_path):
     out = tmp_path / "dumps"
     result = run_cli("dump", "--db", str(imported), "--out", str(out))
     assert result.returncode == 0 and "wrote 1 dump" in result.stdout
-    assert (out / "elaph" / f"{SEED.stem}.txt").read_bytes() == SEED.read_bytes()
+    assert (out / "elaph" / "994567.txt").read_bytes() == SEED.read_bytes()
 
 
 def test_importing_twice_adds_nothing(imported):
-    result = run_cli("import", "--db", str(imported), "--site", "elaph", str(SEED))
+    result = run_cli("import", "--db", str(imported), "--site", "elaph", "--id", "994567", str(SEED))
     assert result.returncode == 0 and "unchanged, 0 new comments (8 archived)" in result.stdout
 
 
-def test_import_with_explicit_id(tmp_path):
+def test_the_file_name_is_the_article_id(tmp_path):
+    named = tmp_path / "994567.txt"
+    named.write_bytes(SEED.read_bytes())
     db = tmp_path / "news.db"
-    assert run_cli("import", "--db", str(db), "--site", "elaph", "--id", "994567", str(SEED)).returncode == 0
+    assert run_cli("import", "--db", str(db), "--site", "elaph", str(named)).returncode == 0
     out = tmp_path / "d"
     assert run_cli("dump", "--db", str(db), "--out", str(out), "--id", "994567").returncode == 0
     assert (out / "elaph" / "994567.txt").read_bytes() == SEED.read_bytes()
+
+
+def test_a_site_without_a_profile_takes_any_safe_id(tmp_path):
+    db = tmp_path / "news.db"
+    result = run_cli("import", "--db", str(db), "--site", "archive-x", str(SEED))
+    assert result.returncode == 0 and f"archive-x/{SEED.stem} new" in result.stdout
 
 
 def test_dump_filters_by_site_id_and_date(tmp_path):
@@ -67,6 +75,9 @@ def test_stats(imported):
         (["dump", "--db", "{tmp}/junk.db", "--out", "{tmp}/o"], "not a usable SQLite archive"),
         (["frobnicate"], "No such command"),
         (["dump", "--wat"], "No such option"),
+        (["import", "--db", "{db}", "--site", "elaph", str(SEED)], "is not an article id of elaph"),
+        (["import", "--db", "{db}", "--site", "elaph", "--id", "../../etc", str(SEED)], "cannot be a file name"),
+        (["import", "--db", "{db}", "--site", "../x", str(SEED)], "cannot be a file name"),
     ],
 )
 def test_errors_are_one_line_and_nonzero(imported, tmp_path, args, message):

@@ -52,6 +52,7 @@ def test_golden_fixture(name):
 def test_fixtures_cover_the_spec_cases():
     names = {p.stem for p in FIXTURES.glob("*.json")}
     assert {"reference_2015", "windows1256_declared", "windows1256_undeclared", "windows1256_mislabelled",
+            "utf8_declared_windows1256",
             "sloppy_markup", "no_subtitle_no_comments", "br_in_body", "comments_page_2"} <= names
 
 

@@ -133,3 +133,9 @@ def test_round_trip_any_article(article):
     text = dump_article(article).text
     assert parse_dump(text) == article
     assert dump_article(parse_dump(text)).text == text
+
+
+def test_a_title_starting_with_a_bom_character_is_written_without_it():
+    result = dump_article({"title": "\ufeffعنوان", "subtitle": "", "body": ["b"], "comments": []})
+    assert result.text.startswith("عنوان") and result.warnings
+    assert parse_dump(result.text)["title"] == "عنوان"

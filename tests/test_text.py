@@ -28,8 +28,15 @@ def test_arabic_read_with_a_latin_charset_is_mojibake(encoding):
         assert looks_like_mojibake(garbled), (source, encoding, garbled)
 
 
-def test_replacement_characters_are_mojibake():
-    assert looks_like_mojibake("نص \ufffd\ufffd")
+def test_many_replacement_characters_are_mojibake_a_stray_one_is_not():
+    assert looks_like_mojibake("\ufffd\ufffd\ufffd \ufffd\ufffd\ufffd\ufffd \ufffd\ufffd")
+    assert not looks_like_mojibake("تعليق فيه رمز تالف \ufffd من الموقع نفسه")
+
+
+def test_utf8_read_as_windows_1256_is_mojibake():
+    garbled = ARABIC.encode("utf-8").decode("cp1256")
+    assert garbled.startswith("ط§ظ„") and looks_like_mojibake(garbled)
+    assert not looks_like_mojibake("ظاهرة الظلم والظلام طاغية في ضبط النظام")
 
 
 @pytest.mark.parametrize(

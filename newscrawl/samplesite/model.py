@@ -83,9 +83,11 @@ class ModelArticle:
     comments: list[ModelComment] = field(default_factory=list)
     author: str = ""
     ext: str = ".html"
-    # utf-8 | cp1256 (declared in <meta>) | cp1256-undeclared | cp1256-mislabelled (header says utf-8)
+    # utf-8 | cp1256 (declared in <meta>) | cp1256-undeclared | cp1256-mislabelled (header says
+    # utf-8) | utf-8-mislabelled (UTF-8 bytes, <meta> says windows-1256)
     encoding: str = "utf-8"
     aliases: list[str] = field(default_factory=list)  # other URL paths of the same article in the sitemap
+    aliases_first: bool = False  # the sitemap lists the aliases before the article's own path
     flaky: int = 0  # answer 503 (Retry-After: 1) this many times first
     loop_comments: bool = False  # the last comments page links back to page 2
     disallowed: bool = False  # lives under a path robots.txt forbids
@@ -146,7 +148,7 @@ class SiteModel:
             )
             article.comments.append(comment)
             added.append(comment)
-        if article.encoding != "utf-8":
+        if article.encoding.startswith("cp1256"):
             _make_cp1256_safe(article)  # an old windows-1256 page cannot show emoji
         article.touch(when)
         return added
@@ -268,8 +270,8 @@ def generate_site(articles: int = 40, seed: int = 7, recent: datetime | None = N
             style=n,
         )
         if published.year < 2011:
-            article.encoding = ("cp1256", "cp1256-undeclared", "cp1256-mislabelled", "utf-8")[n % 4]
-        if article.encoding != "utf-8":
+            article.encoding = ("cp1256", "cp1256-undeclared", "cp1256-mislabelled", "utf-8-mislabelled", "utf-8")[n % 5]
+        if article.encoding.startswith("cp1256"):
             _make_cp1256_safe(article)
         model.articles.append(article)
 
@@ -304,6 +306,11 @@ def _add_special_cases(model: SiteModel, rng, make_comments, sentence, recent) -
         f"/web/{with_aliases.section.lower()}/{y}/{m:02d}/{i}.htm?entry=editors_choice",
     ]
     model.articles[0].aliases = [f"/amp/Web/News/2015/3/{REFERENCE_ID}.html"]
+    # Listed first under a section the server does not know (404): the
+    # crawler must fall back to the article's other URL.
+    moved = next(a for a in arts if a.published.year >= 2016 and a is not with_aliases)
+    moved.aliases = [f"/Web/Gone/{moved.published.year}/{moved.published.month}/{moved.article_id}.html"]
+    moved.aliases_first = True
     # A thread over three pages whose last "next" link loops back to page 2.
     looping = arts[LONG_THREADS[0]]
     looping.loop_comments = True

@@ -180,6 +180,9 @@ def article_response(article: ModelArticle, base_url: str, page: int = 1, per_pa
     if article.encoding == "cp1256":
         page_html = render_article(article, base_url, page, per_page, charset="windows-1256")
         return {"Content-Type": "text/html"}, page_html.encode("cp1256")
+    if article.encoding == "utf-8-mislabelled":
+        page_html = render_article(article, base_url, page, per_page, charset="windows-1256")
+        return {"Content-Type": "text/html"}, page_html.encode("utf-8")
     page_html = render_article(article, base_url, page, per_page, charset=None)
     if article.encoding == "cp1256-undeclared":
         return {"Content-Type": "text/html"}, page_html.encode("cp1256")
@@ -207,12 +210,21 @@ def sitemap_months(model: SiteModel) -> dict[tuple[int, int], list[ModelArticle]
     return dict(sorted(months.items()))
 
 
+GZIP_BEFORE = 2008  # monthly sitemaps of earlier years are served gzipped (.xml.gz)
+
+
+def sitemap_name(year: int, month: int) -> str:
+    return f"{year}-{month:02d}.xml" + (".gz" if year < GZIP_BEFORE else "")
+
+
 def sitemap_index(model: SiteModel, base_url: str) -> str:
     entries = []
     for (year, month), articles in sitemap_months(model).items():
-        lastmod = max(a.lastmod or a.published for a in articles).isoformat(timespec="seconds")
+        newest = max(a.lastmod or a.published for a in articles)
+        # Old months carry a date-only <lastmod>, as many sites write it.
+        lastmod = newest.date().isoformat() if year < 2010 else newest.isoformat(timespec="seconds")
         entries.append(
-            f"<sitemap><loc>{base_url}/sitemaps/{year}-{month:02d}.xml</loc><lastmod>{lastmod}</lastmod></sitemap>"
+            f"<sitemap><loc>{base_url}/sitemaps/{sitemap_name(year, month)}</loc><lastmod>{lastmod}</lastmod></sitemap>"
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -229,7 +241,8 @@ def sitemap_month(model: SiteModel, base_url: str, year: int, month: int) -> str
     entries = []
     for article in articles:
         lastmod = (article.lastmod or article.published).isoformat(timespec="seconds")
-        for path in (article.path, *article.aliases):
+        paths = [*article.aliases, article.path] if article.aliases_first else [article.path, *article.aliases]
+        for path in paths:
             entries.append(f"<url><loc>{xml_escape(base_url + path)}</loc><lastmod>{lastmod}</lastmod></url>")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -10,6 +10,7 @@ was not fetched again, how far apart requests were.
 
 from __future__ import annotations
 
+import gzip
 import re
 import threading
 import time
@@ -21,7 +22,7 @@ from newscrawl.samplesite import render
 from newscrawl.samplesite.model import SiteModel
 
 ARTICLE_PATH = re.compile(r"^/(?:amp/)?web/[^/]+/\d{4}/\d{1,2}/(\d+)\.html?$", re.IGNORECASE)
-MONTH_SITEMAP = re.compile(r"^/sitemaps/(\d{4})-(\d{2})\.xml$")
+MONTH_SITEMAP = re.compile(r"^/sitemaps/(\d{4})-(\d{2})\.xml(\.gz)?$")
 
 
 @dataclass
@@ -55,6 +56,7 @@ class SampleSite:
         self.delay = 0.0  # seconds to wait before each answer
         self.fail_paths: dict[str, int] = {}  # path+query substring -> status to answer instead
         self.padding: dict[int, int] = {}  # article id -> bytes of padding (a huge page)
+        self.strip_title: set[int] = set()  # article ids served without a title (a template change)
         self.server = ThreadingHTTPServer((host, port), self._handler_class())
         self.server.daemon_threads = True
         self.thread: threading.Thread | None = None
@@ -106,9 +108,12 @@ class SampleSite:
             return 200, {"Content-Type": "application/xml"}, render.sitemap_index(self.model, base).encode()
         month = MONTH_SITEMAP.match(path)
         if month:
-            xml = render.sitemap_month(self.model, base, int(month.group(1)), int(month.group(2)))
-            if xml is None:
+            year, number = int(month.group(1)), int(month.group(2))
+            xml = render.sitemap_month(self.model, base, year, number)
+            if xml is None or path != f"/sitemaps/{render.sitemap_name(year, number)}":
                 return self._not_found()
+            if month.group(3):
+                return 200, {"Content-Type": "application/x-gzip"}, gzip.compress(xml.encode(), mtime=0)
             return 200, {"Content-Type": "application/xml"}, xml.encode()
         for fragment, status in self.fail_paths.items():
             if fragment in raw_path:
@@ -117,7 +122,7 @@ class SampleSite:
         if not match:
             return self._not_found()
         article = next((a for a in self.model.articles if a.article_id == int(match.group(1))), None)
-        if article is None or article.missing:
+        if article is None or article.missing or path.startswith("/Web/Gone/"):
             return self._not_found()
         if self.block_status:
             extra = {"Retry-After": self.retry_after} if self.retry_after else {}
@@ -137,6 +142,8 @@ class SampleSite:
         if page < 1 or page > render.comment_pages(article, self.model.comments_per_page):
             return self._not_found()
         status, headers, body = self._article_page(article, page)
+        if article.article_id in self.strip_title:
+            body = re.sub(rb'<h1 class="article-title">.*?</h1>|<meta property="og:title"[^>]*>', b"", body, flags=re.S)
         if article.article_id in self.padding:
             body = body.replace(b"</body>", b"<!--" + b"x" * self.padding[article.article_id] + b"--></body>")
         return status, headers, body

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,10 @@ class SiteProfile:
     section: tuple[str, ...]
     canonical: tuple[str, ...]
     comments: CommentSelectors
+    # What an article id looks like (checked when dumps are imported).
+    article_id_pattern: str = r"\d+"
+    # Path prefix of the site's AMP copies (fetched as the canonical page instead).
+    amp_prefix: str = ""
     # Naive dates on the site are read in this zone.
     timezone: str = "UTC"
     # Text that marks a block or captcha page instead of an article.
@@ -65,6 +69,15 @@ class SiteProfile:
         """The article's identity from any of its URLs, or None if `url` is not an article."""
         match = self._article_re.search(urlsplit(url).path)
         return match.group("id") if match else None
+
+    def article_url(self, url: str) -> str:
+        """The URL to fetch for an article URL: no AMP prefix, no query string
+        (tracking only), no fragment."""
+        parts = urlsplit(url)
+        path = parts.path
+        if self.amp_prefix and path.lower().startswith(self.amp_prefix.lower() + "/"):
+            path = path[len(self.amp_prefix) :]
+        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
     def section_from_url(self, url: str) -> str:
         match = self._article_re.search(urlsplit(url).path)

@@ -16,6 +16,8 @@ PROFILE = SiteProfile(
     layout_period="2010-2025 server-rendered template ([V] seen, [M] modelled)",
     # [V] /Web/<Section>/<YYYY>/<M>/<ID>.html, also .htm, also under /amp/.
     article_path=r"^/(?:amp/)?web/(?P<section>[^/]+)/\d{4}/\d{1,2}/(?P<id>\d+)\.html?$",
+    article_id_pattern=r"\d+",
+    amp_prefix="/amp",  # [V] /amp/Web/...: the same article, AMP template
     # [V] sitemap index and news sitemap.
     sitemap_paths=("/sitemaps/allsitemaps.xml", "/sitemaps/google_news.xml"),
     title=("h1.article-title", 'meta[property="og:title"]::attr(content)'),  # [V]

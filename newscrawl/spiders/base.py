@@ -10,11 +10,17 @@ Incremental runs: a monthly sitemap whose <lastmod> has not changed since
 it was last read in full is not fetched again, nor an article whose
 <lastmod> is not newer than the archived one; articles published in the
 last ``refresh_days`` are always fetched again to collect new comments.
+
+Every request is sent with ``dont_filter``: the spider asks for each article
+id once per run by itself, and Scrapy's fingerprint filter, which a JOBDIR
+keeps on disk, would otherwise drop the sitemaps and the changed articles
+of every later run that reuses that JOBDIR.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
@@ -30,9 +36,9 @@ from w3lib.url import canonicalize_url
 
 from newscrawl import archive
 from newscrawl.dates import parse_date, to_iso
-from newscrawl.extract import extract_article, extract_comments, is_block_page
+from newscrawl.exceptions import BlockedPage, CrawlStopped, DuplicateArticle
+from newscrawl.extract import extract_article, extract_comments
 from newscrawl.items import ArticleItem
-from newscrawl.middlewares import CrawlStopped
 from newscrawl.sites.base import SiteProfile
 
 logger = logging.getLogger(__name__)
@@ -44,6 +50,7 @@ MAX_COMMENT_PAGES = 500
 # Comment pages go first so an article in progress is finished (and its
 # memory freed) before new articles start.
 COMMENTS_PRIORITY = 10
+_YEAR_MONTH = re.compile(r"^\s*(\d{4})(?:-(\d{2}))?\s*$")
 
 
 class SpiderArgumentError(ValueError):
@@ -51,9 +58,55 @@ class SpiderArgumentError(ValueError):
 
 
 def _utc_iso(value: str | None) -> str | None:
-    """A sitemap <lastmod> as a comparable UTC ISO string."""
-    parsed = parse_date(value, tz="UTC") if value else None
+    """A sitemap <lastmod> (any W3C datetime form) as a comparable UTC ISO string."""
+    if not value:
+        return None
+    short = _YEAR_MONTH.match(value)  # "2015" and "2015-03" are valid W3C dates too
+    if short:
+        value = f"{short.group(1)}-{short.group(2) or '01'}-01"
+    parsed = parse_date(value, tz="UTC")
     return parsed.astimezone(timezone.utc).isoformat(timespec="seconds") if parsed else None
+
+
+def _instant(iso: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+
+
+class SitemapLedger:
+    """Which monthly sitemaps this run read in full.
+
+    A sitemap is done when every article it lists that needed fetching was
+    settled: stored, gone (404/410), forbidden by robots.txt, or a duplicate
+    of one stored. Articles that failed, were blocked, were dropped by
+    validation or were left out (``since``, ``max_articles``) keep it open,
+    so the next run reads it again and fetches just those.
+    """
+
+    def __init__(self):
+        self.lastmods: dict[str, str | None] = {}
+        self.pending: dict[str, set[str]] = defaultdict(set)
+        self.listed_in: dict[str, set[str]] = defaultdict(set)
+        self.settled: set[str] = set()  # a refresh fetch can settle before its sitemap is read
+
+    def opened(self, sitemap_url: str, lastmod: str | None) -> None:
+        self.lastmods[sitemap_url] = lastmod
+        self.pending[sitemap_url]  # noqa: B018 - an empty sitemap is done too
+
+    def expect(self, sitemap_url: str, article_id: str) -> None:
+        if article_id not in self.settled:
+            self.pending[sitemap_url].add(article_id)
+            self.listed_in[article_id].add(sitemap_url)
+
+    def settle(self, article_id: str) -> None:
+        self.settled.add(article_id)
+        for sitemap_url in self.listed_in.pop(article_id, ()):
+            self.pending[sitemap_url].discard(article_id)
+
+    def done(self) -> list[tuple[str, str | None]]:
+        return [(url, self.lastmods.get(url)) for url, ids in self.pending.items() if not ids]
 
 
 class SiteSpider(scrapy.Spider):
@@ -62,16 +115,7 @@ class SiteSpider(scrapy.Spider):
     profile: SiteProfile
     ARGUMENTS = ("base_url", "refresh_days", "since", "urls", "max_articles")
 
-    def __init__(
-        self,
-        base_url: str | None = None,
-        refresh_days: str | int = 7,
-        since: str | None = None,
-        urls: str | None = None,
-        max_articles: str | int | None = None,
-        *args,
-        **kwargs,
-    ):
+    def __init__(self, base_url=None, refresh_days=7, since=None, urls=None, max_articles=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         options = self.parse_arguments(
             base_url=base_url, refresh_days=refresh_days, since=since, urls=urls, max_articles=max_articles
@@ -79,14 +123,13 @@ class SiteSpider(scrapy.Spider):
         self.__dict__.update(options)
         # elaph.com and www.elaph.com are one site: sitemaps may name either.
         # (Scrapy's offsite filter lets subdomains of an allowed domain through.)
-        host = urlsplit(self.base_url).hostname
-        self.allowed_domains = [host.removeprefix("www.")]
-        self.requested_ids: set[str] = set()
+        self.allowed_domains = [urlsplit(self.base_url).hostname.removeprefix("www.")]
         self.articles_requested = 0
         self.truncated = False
-        # Monthly sitemap URL -> article ids asked for and not yet settled.
-        self.sitemap_pending: dict[str, set[str]] = defaultdict(set)
-        self.sitemap_lastmods: dict[str, str | None] = {}
+        # Article id -> URLs of it not tried yet (another section, .htm/.html),
+        # tried in turn when one answers 404.
+        self.alternates: dict[str, list[str]] = {}
+        self.ledger = SitemapLedger()
         self.db = None
 
     @classmethod
@@ -125,11 +168,21 @@ class SiteSpider(scrapy.Spider):
         }
 
     @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        # The User-Agent names whoever runs the crawl; built here, once
+        # -s NEWSCRAWL_CONTACT=... is known. An explicit -s USER_AGENT wins.
+        contact_priority = settings.getpriority("NEWSCRAWL_CONTACT")
+        if contact_priority > settings.getpriority("USER_AGENT"):
+            agent = settings.get("USER_AGENT_TEMPLATE").format(contact=settings.get("NEWSCRAWL_CONTACT"))
+            settings.set("USER_AGENT", agent, priority=contact_priority)
+
+    @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.db = archive.open_archive(crawler.settings.get("ARCHIVE_DB"))
-        crawler.signals.connect(spider._item_settled, signal=signals.item_scraped)
-        crawler.signals.connect(spider._item_settled, signal=signals.item_dropped)
+        crawler.signals.connect(spider._item_stored, signal=signals.item_scraped)
+        crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
@@ -145,10 +198,7 @@ class SiteSpider(scrapy.Spider):
                     yield request
             return
         yield scrapy.Request(
-            f"{self.base_url}/robots.txt",
-            callback=self.parse_robots,
-            errback=self.robots_failed,
-            dont_filter=True,
+            f"{self.base_url}/robots.txt", callback=self.parse_robots, errback=self.robots_failed, dont_filter=True
         )
 
     def _refresh_requests(self):
@@ -163,8 +213,7 @@ class SiteSpider(scrapy.Spider):
         rows += archive.incomplete_articles(self.db, self.profile.name)
         for row in rows:
             parts = urlsplit(row["url"])
-            url = urljoin(self.base_url + "/", parts.path.lstrip("/")) + (f"?{parts.query}" if parts.query else "")
-            request = self._article_request(url, source="refresh")
+            request = self._article_request(urljoin(self.base_url + "/", parts.path.lstrip("/")), source="refresh")
             if request is not None:
                 self.crawler.stats.inc_value("discovery/refresh")
                 yield request
@@ -175,12 +224,18 @@ class SiteSpider(scrapy.Spider):
             logger.info("robots.txt names no sitemap; using the profile's: %s", ", ".join(self.profile.sitemap_paths))
             sitemaps = [self.base_url + path for path in self.profile.sitemap_paths]
         for url in sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed)
+            yield self._sitemap_request(url, None)
 
     def robots_failed(self, failure):
         logger.warning("robots.txt could not be read (%s); using the profile's sitemaps", failure.value)
         for path in self.profile.sitemap_paths:
-            yield scrapy.Request(self.base_url + path, callback=self.parse_sitemap, errback=self.sitemap_failed)
+            yield self._sitemap_request(self.base_url + path, None)
+
+    def _sitemap_request(self, url: str, lastmod: str | None):
+        return scrapy.Request(
+            url, callback=self.parse_sitemap, errback=self.sitemap_failed, meta={"sitemap_lastmod": lastmod},
+            dont_filter=True,
+        )
 
     def sitemap_failed(self, failure):
         self.crawler.stats.inc_value("discovery/sitemap_failed")
@@ -214,64 +269,57 @@ class SiteSpider(scrapy.Spider):
             yield from self._sitemap_articles(sitemap, response.url, response.meta.get("sitemap_lastmod"))
 
     def _child_sitemaps(self, sitemap):
+        since = self.since.astimezone(timezone.utc).isoformat(timespec="seconds") if self.since else None
         for entry in sitemap:
             loc, lastmod = entry.get("loc"), _utc_iso(entry.get("lastmod"))
             if not loc:
                 continue
-            if self.since and lastmod and lastmod < to_iso(self.since.astimezone(timezone.utc)):
+            if since and lastmod and lastmod < since:
                 self.crawler.stats.inc_value("discovery/sitemap_older_than_since")
                 continue
             if lastmod and archive.sitemap_lastmod(self.db, self.profile.name, loc) == lastmod:
                 self.crawler.stats.inc_value("discovery/sitemap_unchanged")
                 continue
-            yield scrapy.Request(
-                loc, callback=self.parse_sitemap, errback=self.sitemap_failed, meta={"sitemap_lastmod": lastmod}
-            )
+            yield self._sitemap_request(loc, lastmod)
 
     def _sitemap_articles(self, sitemap, sitemap_url: str, sitemap_lastmod: str | None):
-        self.sitemap_lastmods[sitemap_url] = sitemap_lastmod
-        pending = self.sitemap_pending[sitemap_url]
+        self.ledger.opened(sitemap_url, sitemap_lastmod)
+        stats = self.crawler.stats
         for entry in sitemap:
-            loc = entry.get("loc")
-            article_id = self.profile.article_id(loc or "")
+            loc = entry.get("loc") or ""
+            article_id = self.profile.article_id(loc)
             if article_id is None:
-                self.crawler.stats.inc_value("discovery/not_an_article")
+                stats.inc_value("discovery/not_an_article")
+                continue
+            if not self._on_site(loc):
+                stats.inc_value("discovery/offsite")
                 continue
             lastmod = _utc_iso(entry.get("lastmod"))
-            if not self._wanted(article_id, loc, lastmod):
+            if not self._needs_fetch(article_id, lastmod):
+                stats.inc_value("discovery/up_to_date")
                 continue
-            request = self._article_request(
-                loc, source="sitemap", sitemap_url=sitemap_url, sitemap_lastmod=lastmod
-            )
-            if request is None:
-                if self.truncated:
-                    pending.add(article_id)  # not fetched: the sitemap is not done
+            self.ledger.expect(sitemap_url, article_id)  # settled when stored, gone or forbidden
+            if self.since and not self._url_may_be_since(loc):
+                stats.inc_value("discovery/older_than_since")
                 continue
-            pending.add(article_id)
-            yield request
+            request = self._article_request(loc, source="sitemap", sitemap_lastmod=lastmod)
+            if request is not None:
+                yield request
 
-    def _wanted(self, article_id: str, url: str, lastmod: str | None) -> bool:
+    def _needs_fetch(self, article_id: str, lastmod: str | None) -> bool:
         """Whether an article listed in a sitemap needs fetching on this run."""
-        stats = self.crawler.stats
-        if article_id in self.requested_ids:
-            stats.inc_value("discovery/duplicate_url")
-            return False
-        if not self._on_site(url):
-            stats.inc_value("discovery/offsite")
-            return False
-        if self.since and not self._url_may_be_since(url):
-            stats.inc_value("discovery/older_than_since")
-            return False
         state = archive.article_state(self.db, self.profile.name, article_id)
-        if state is None or not state["comments_complete"]:
-            return True
+        if state is None or not state["comments_complete"] or not state["url"]:
+            return True  # new, thread not read in full, or known only from an imported dump
+        # Changed since the entry we last fetched it from. (Not compared with
+        # when we fetched it: a date-only <lastmod> would hide a change made
+        # later that day. An article fetched by refresh_days keeps the older
+        # entry's <lastmod>, and costs one more fetch when its sitemap is next read.)
         if lastmod and (state["sitemap_lastmod"] is None or lastmod > state["sitemap_lastmod"]):
             return True
-        cutoff = to_iso(datetime.now(timezone.utc) - timedelta(days=self.refresh_days))
-        if self.refresh_days and state["published"] and state["published"] >= cutoff:
-            return True
-        stats.inc_value("discovery/up_to_date")
-        return False
+        published = _instant(state["published"])
+        cutoff = datetime.now(timezone.utc) - timedelta(days=self.refresh_days)
+        return bool(self.refresh_days and published and published >= cutoff)
 
     def _on_site(self, url: str) -> bool:
         host = urlsplit(url).hostname or ""
@@ -280,40 +328,41 @@ class SiteSpider(scrapy.Spider):
 
     def _url_may_be_since(self, url: str) -> bool:
         """Cheap check on the /YYYY/M/ in an article URL before fetching it."""
-        parts = urlsplit(url).path.split("/")
-        numbers = [p for p in parts if p.isdigit()]
+        numbers = [p for p in urlsplit(url).path.split("/") if p.isdigit()]
         if len(numbers) >= 2 and len(numbers[0]) == 4:
-            year, month = int(numbers[0]), int(numbers[1])
-            return (year, month) >= (self.since.year, self.since.month)
+            return (int(numbers[0]), int(numbers[1])) >= (self.since.year, self.since.month)
         return True
 
-    def _article_request(self, url: str, *, source: str, sitemap_url=None, sitemap_lastmod=None):
+    def _article_request(self, url: str, *, source: str, sitemap_lastmod=None):
+        """The request for an article, or None when this run already asked
+        for that article (its other URLs are kept as alternates)."""
         article_id = self.profile.article_id(url)
         if article_id is None:
             logger.warning("not an article URL for %s: %s", self.profile.name, url)
             self.crawler.stats.inc_value("discovery/not_an_article")
             return None
-        if article_id in self.requested_ids:
+        url = self.profile.article_url(url)
+        if article_id in self.alternates:
             self.crawler.stats.inc_value("discovery/duplicate_url")
+            if url not in self.alternates[article_id]:
+                self.alternates[article_id].append(url)
             return None
         if self.max_articles is not None and self.articles_requested >= self.max_articles:
             if not self.truncated:
                 logger.info("max_articles=%d reached: no more articles this run", self.max_articles)
             self.truncated = True
             return None
-        self.requested_ids.add(article_id)
+        self.alternates[article_id] = []
         self.articles_requested += 1
+        return self._fetch_article(url, article_id, source, sitemap_lastmod)
+
+    def _fetch_article(self, url, article_id, source, sitemap_lastmod):
         return scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.article_failed,
-            meta={
-                "article_id": article_id,
-                "source": source,
-                "sitemap_url": sitemap_url,
-                "sitemap_lastmod": sitemap_lastmod,
-                "page_kind": "article",
-            },
+            dont_filter=True,
+            meta={"article_id": article_id, "source": source, "sitemap_lastmod": sitemap_lastmod, "page_kind": "article"},
         )
 
     # --- parsing -------------------------------------------------------------
@@ -321,25 +370,19 @@ class SiteSpider(scrapy.Spider):
     def parse_article(self, response):
         stats = self.crawler.stats
         meta = response.meta
-        article_id = meta.get("article_id") or self.profile.article_id(response.url)
+        article_id = meta["article_id"]
         if not hasattr(response, "text"):
             stats.inc_value("extract/not_html")
             logger.error("%s is not an HTML page (%s)", response.url, response.headers.get("Content-Type"))
-            self._settle(meta, article_id)
             return
-        html = response.text
-        extracted = extract_article(html, response.url, self.profile)
-        if not extracted.title and is_block_page(html, self.profile):
-            # A WAF page with status 200: the block middleware counts status
-            # codes; this is the same signal for pages that hide it.
-            stats.inc_value("blocked/page")
-            logger.error("blocked: %s served a block/captcha page; not an article", response.url)
-            return
+        extracted = extract_article(response.text, response.url, self.profile)
         self._report_problems(response.url, extracted)
-        url = extracted.canonical if extracted.canonical else response.url.split("?")[0]
-        if extracted.canonical and self.profile.article_id(extracted.canonical) != article_id:
-            logger.warning("%s: canonical link %s names another article; ignoring it", response.url, extracted.canonical)
-            url = response.url.split("?")[0]
+        url = response.url.split("?")[0]
+        if extracted.canonical:
+            if self.profile.article_id(extracted.canonical) == article_id:
+                url = extracted.canonical
+            else:
+                logger.warning("%s: canonical link %s names another article; ignoring it", response.url, extracted.canonical)
         item = ArticleItem(
             site=self.profile.name,
             article_id=article_id,
@@ -354,7 +397,6 @@ class SiteSpider(scrapy.Spider):
             comment_pages=1,
             extraction=extracted.notes,
             fetched_at=archive.utcnow(),
-            sitemap_url=meta.get("sitemap_url"),
             sitemap_lastmod=meta.get("sitemap_lastmod"),
             http={
                 "status": response.status,
@@ -365,9 +407,9 @@ class SiteSpider(scrapy.Spider):
         )
         if extracted.notes.get("body") == "trafilatura":
             stats.inc_value("extract/body_trafilatura")
-        if self.since and item.published and item.published < to_iso(self.since):
-            stats.inc_value("discovery/older_than_since")
-            self._settle(meta, article_id)
+        published = _instant(item.published)
+        if self.since and published and published < self.since:
+            stats.inc_value("discovery/older_than_since")  # left pending: a run without `since` takes it
             return
         yield from self._follow_comments(item, extracted.comments.next_url, {canonicalize_url(response.url)})
 
@@ -382,24 +424,30 @@ class SiteSpider(scrapy.Spider):
         if missing:
             logger.warning("%s: the %s profile found no %s", url, self.profile.name, ", ".join(missing))
 
+    def _note(self, item: ArticleItem, stat: str, problem: str, *, complete: bool) -> None:
+        """Record a problem with the thread; an incomplete thread is fetched again next run."""
+        self.crawler.stats.inc_value(stat)
+        item.extraction.setdefault("problems", []).append(problem)
+        if not complete:
+            item.comments_complete = False
+
     def _follow_comments(self, item: ArticleItem, next_url: str | None, seen: set[str]):
         """Yield the request for the next comments page, or the finished item."""
-        stats = self.crawler.stats
         if next_url:
             key = canonicalize_url(next_url)
             if key in seen:
-                stats.inc_value("comments/loop")
                 logger.warning(
                     "%s article %s: comments link loops back to %s; thread ends after %d pages",
                     item.site, item.article_id, next_url, item.comment_pages,
                 )
+                self.crawler.stats.inc_value("comments/loop")
             elif self.profile.article_id(next_url) != item.article_id:
-                stats.inc_value("comments/foreign_link")
-                logger.warning("%s: comments link %s leads to another article; ignored", item.url, next_url)
+                # Structural, not transient: refetching would meet the same link.
+                logger.warning("%s: comments link %s leads elsewhere; thread read up to it", item.url, next_url)
+                self._note(item, "comments/foreign_link", f"comments link leads elsewhere: {next_url}", complete=True)
             elif item.comment_pages >= MAX_COMMENT_PAGES:
-                stats.inc_value("comments/too_many_pages")
                 logger.warning("%s: stopping after %d comment pages", item.url, item.comment_pages)
-                item.comments_complete = False
+                self._note(item, "comments/too_many_pages", f"thread cut at {MAX_COMMENT_PAGES} pages", complete=True)
             else:
                 seen.add(key)
                 yield scrapy.Request(
@@ -407,26 +455,27 @@ class SiteSpider(scrapy.Spider):
                     callback=self.parse_comments,
                     errback=self.comments_failed,
                     cb_kwargs={"item": item, "seen": seen},
-                    # Loops are caught above; the dupe filter must never drop
-                    # a thread page silently, or the article would be lost.
                     dont_filter=True,
                     priority=COMMENTS_PRIORITY,
                     meta={"page_kind": "comments", "article_id": item.article_id},
                 )
                 return
-        stats.inc_value("comments/threads")
-        stats.inc_value("comments/read", len(item.comments))
+        self.crawler.stats.inc_value("comments/threads")
+        self.crawler.stats.inc_value("comments/read", len(item.comments))
         yield item
 
     def parse_comments(self, response, item: ArticleItem, seen: set[str]):
-        selector = Selector(text=response.text, base_url=response.url)
-        page = extract_comments(selector, self.profile, response.url)
         item.comment_pages += 1
         self.crawler.stats.inc_value("comments/pages")
+        if not hasattr(response, "text"):
+            self._note(item, "comments/page_not_html", f"comments page is not HTML: {response.url}", complete=False)
+            yield item
+            return
+        page = extract_comments(Selector(text=response.text, base_url=response.url), self.profile, response.url)
         if not page.block_found:
-            item.comments_complete = False
-            item.extraction.setdefault("problems", []).append(f"comments page without comments block: {response.url}")
             logger.warning("%s: comments page has no comments block; thread kept as read so far", response.url)
+            self._note(item, "comments/page_without_block", f"comments page without comments block: {response.url}",
+                       complete=False)
         for problem in page.problems:
             logger.warning("%s: %s", response.url, problem)
         known = {c["comment_id"] for c in item.comments if c.get("comment_id")}
@@ -442,9 +491,7 @@ class SiteSpider(scrapy.Spider):
     def comments_failed(self, failure):
         request = failure.request
         item: ArticleItem = request.cb_kwargs["item"]
-        item.comments_complete = False
-        item.extraction.setdefault("problems", []).append(f"comments page failed: {request.url}: {failure.value}")
-        self.crawler.stats.inc_value("comments/page_failed")
+        self._note(item, "comments/page_failed", f"comments page failed: {request.url}: {failure.value}", complete=False)
         logger.error(
             "%s article %s: comments page %s failed (%s); storing %d comments read so far, "
             "the thread is fetched again next run",
@@ -454,43 +501,48 @@ class SiteSpider(scrapy.Spider):
 
     def article_failed(self, failure):
         request = failure.request
+        article_id = request.meta["article_id"]
         stats = self.crawler.stats
         if failure.check(HttpError):
             status = failure.value.response.status
             stats.inc_value(f"articles/failed/http_{status}")
+            if status in (404, 410) and self.alternates.get(article_id):
+                url = self.alternates[article_id].pop(0)
+                logger.warning("article %s: HTTP %d; trying its other URL %s", request.url, status, url)
+                yield self._fetch_article(url, article_id, request.meta["source"], request.meta.get("sitemap_lastmod"))
+                return
             logger.error("article %s: HTTP %d", request.url, status)
             if status in (404, 410):
-                self._settle(request.meta, request.meta.get("article_id"))  # gone: nothing to retry
-        elif failure.check(CrawlStopped):
-            stats.inc_value("articles/not_fetched_crawl_stopped")  # stays pending: next run fetches it
+                self.ledger.settle(article_id)  # gone: nothing to retry
+        elif failure.check(CrawlStopped, BlockedPage):
+            stats.inc_value("articles/not_fetched")  # stays pending: the next run fetches it
         elif failure.check(IgnoreRequest):
             stats.inc_value("articles/ignored")
             logger.info("article %s not fetched: %s", request.url, failure.value)
-            self._settle(request.meta, request.meta.get("article_id"))
+            self.ledger.settle(article_id)  # forbidden by robots.txt
         else:
             stats.inc_value("articles/failed/network")
             logger.error("article %s failed: %s", request.url, failure.value)
 
     # --- sitemap completion -------------------------------------------------
 
-    def _settle(self, meta, article_id) -> None:
-        sitemap_url = meta.get("sitemap_url")
-        if sitemap_url and article_id:
-            self.sitemap_pending[sitemap_url].discard(str(article_id))
-
-    def _item_settled(self, item, response=None, spider=None, exception=None):
+    def _item_stored(self, item, response=None, spider=None):
         if isinstance(item, ArticleItem):
-            self._settle({"sitemap_url": item.sitemap_url}, item.article_id)
+            self.ledger.settle(item.article_id)
+
+    def _item_dropped(self, item, response=None, exception=None, spider=None):
+        # A duplicate was stored under its first URL. Other drops (no title,
+        # mojibake) leave the article pending: the next run tries again.
+        if isinstance(item, ArticleItem) and isinstance(exception, DuplicateArticle):
+            self.ledger.settle(item.article_id)
 
     def _closed(self, spider, reason):
-        """Record each monthly sitemap whose every article was settled, so the
-        next run can skip it while its <lastmod> stays the same."""
-        done = 0
-        for url, pending in self.sitemap_pending.items():
-            if not pending:
-                archive.mark_sitemap_done(self.db, self.profile.name, url, self.sitemap_lastmods.get(url))
-                done += 1
-        self.crawler.stats.set_value("discovery/sitemaps_completed", done)
+        """Record each monthly sitemap read in full, so the next run can skip
+        it while its <lastmod> stays the same."""
+        done = self.ledger.done()
+        for url, lastmod in done:
+            archive.mark_sitemap_done(self.db, self.profile.name, url, lastmod)
+        self.crawler.stats.set_value("discovery/sitemaps_completed", len(done))
         if self.db is not None:
             self.db.close()
 
