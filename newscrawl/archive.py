@@ -27,10 +27,11 @@ from pathlib import Path
 
 import sqlite_utils
 
+from newscrawl.search.index import index_article, index_comment, mark_current, reindex
 from newscrawl.seedformat import exported_author
 from newscrawl.text import clean_lines, one_line, short_hash
 
-SCHEMA_VERSION = 2  # PRAGMA user_version; _MIGRATIONS carries older archives forward
+SCHEMA_VERSION = 3  # PRAGMA user_version; _MIGRATIONS carries older archives forward
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -106,6 +107,52 @@ CREATE TABLE IF NOT EXISTS sitemaps (
     PRIMARY KEY (site, url)
 );
 
+-- Exact-form full-text search, as sqlite-utils and Datasette make it:
+-- external content (no copy of the text), kept in sync by triggers that fire
+-- only when the text changes. `sqlite-utils search archive.db articles WORD`.
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    title, subtitle, body, content="articles", content_rowid="id"
+);
+CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts (rowid, title, subtitle, body) VALUES (new.id, new.title, new.subtitle, new.body);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, subtitle, body)
+    VALUES ('delete', old.id, old.title, old.subtitle, old.body);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, subtitle, body ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, subtitle, body)
+    VALUES ('delete', old.id, old.title, old.subtitle, old.body);
+    INSERT INTO articles_fts (rowid, title, subtitle, body) VALUES (new.id, new.title, new.subtitle, new.body);
+END;
+CREATE VIRTUAL TABLE IF NOT EXISTS comments_fts USING fts5(
+    title, author, text, content="comments", content_rowid="id"
+);
+CREATE TRIGGER IF NOT EXISTS comments_fts_insert AFTER INSERT ON comments BEGIN
+    INSERT INTO comments_fts (rowid, title, author, text) VALUES (new.id, new.title, new.author, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS comments_fts_delete AFTER DELETE ON comments BEGIN
+    INSERT INTO comments_fts (comments_fts, rowid, title, author, text)
+    VALUES ('delete', old.id, old.title, old.author, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS comments_fts_update AFTER UPDATE OF title, author, text ON comments BEGIN
+    INSERT INTO comments_fts (comments_fts, rowid, title, author, text)
+    VALUES ('delete', old.id, old.title, old.author, old.text);
+    INSERT INTO comments_fts (rowid, title, author, text) VALUES (new.id, new.title, new.author, new.text);
+END;
+
+-- Arabic-aware search (newscrawl/search): the same fields, normalized and
+-- light-stemmed (newscrawl.search.arabic.index_text), rowid = articles.id /
+-- comments.id. Written by store_article in the same transaction; rebuilt by
+-- `newscrawl reindex`.
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_search USING fts5(title, subtitle, body);
+CREATE VIRTUAL TABLE IF NOT EXISTS comments_search USING fts5(title, author, text);
+
+CREATE TABLE IF NOT EXISTS archive_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+
 CREATE TABLE IF NOT EXISTS crawl_runs (
     id INTEGER PRIMARY KEY,
     spider TEXT NOT NULL,
@@ -154,6 +201,8 @@ def open_archive(path: str | os.PathLike, *, create: bool = True) -> sqlite_util
                     for step in range(version, SCHEMA_VERSION):
                         _MIGRATIONS[step](db)
                 _create_schema(db)
+                if version == 0:
+                    mark_current(db)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("PRAGMA synchronous = NORMAL")  # safe in WAL: no corruption on crash
         return db
@@ -161,10 +210,19 @@ def open_archive(path: str | os.PathLike, *, create: bool = True) -> sqlite_util
         raise ArchiveError(f"{path} is not a usable SQLite archive: {exc}") from None
 
 
+def _statements(script: str):
+    """The statements of `script` (a trigger's body holds ';' too)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            yield statement
+            statement = ""
+
+
 def _create_schema(db) -> None:
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    for statement in _statements(SCHEMA):
+        db.execute(statement)
 
 
 def _rebuild_tables(db, tables: tuple[str, ...]) -> None:
@@ -185,7 +243,13 @@ def _v1_to_v2(db) -> None:
     _rebuild_tables(db, ("articles", "comments"))
 
 
-_MIGRATIONS = {1: _v1_to_v2}
+def _v2_to_v3(db) -> None:
+    """v3: full-text search, exact (articles_fts, comments_fts) and Arabic-aware (*_search)."""
+    _create_schema(db)
+    reindex(db)
+
+
+_MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 # --- storing ---------------------------------------------------------------
@@ -264,7 +328,7 @@ def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None =
         }
         if existing is None:
             result = StoreResult("new")
-            db["articles"].insert(
+            row_id = db["articles"].insert(
                 {
                     "site": site,
                     "article_id": article_id,
@@ -274,7 +338,8 @@ def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None =
                     "last_changed": now,
                     "source": article.get("source") or "crawl",
                 }
-            )
+            ).last_rowid
+            index_article(db, row_id, row)
         elif existing["content_hash"] != row["content_hash"]:
             result = StoreResult(
                 "updated",
@@ -287,6 +352,7 @@ def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None =
                 + " WHERE site = :site AND article_id = :article_id",
                 {**row, **bookkeeping, "last_changed": now, "site": site, "article_id": article_id},
             )
+            index_article(db, existing["id"], row)
         else:
             result = StoreResult("unchanged")
             # Same text; keep the freshest URL, section and bookkeeping.
@@ -359,7 +425,7 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
             key = _new_comment_key(site_id, fingerprint, keys)
             keys.add(key)
             matched.add(key)
-            db["comments"].insert(
+            row_id = db["comments"].insert(
                 {
                     "site": site,
                     "article_id": article_id,
@@ -372,7 +438,8 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
                     "first_seen": now,
                     "last_seen": now,
                 }
-            )
+            ).last_rowid
+            index_comment(db, row_id, comment)
             next_position += 1
             result.comments_new += 1
             continue
@@ -393,6 +460,7 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
                 }
             )
             updates.update(comment, fingerprint=fingerprint)
+            index_comment(db, found["id"], comment)
             result.comments_updated += 1
         db.execute(
             "UPDATE comments SET "

@@ -186,6 +186,81 @@ def stats(db_path, as_json):
         click.echo(f"last crawl: #{run['id']} {run['spider']} {run['status']}, started {run['started']}, ended {run['finished'] or '-'}")
 
 
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
+@click.option("--comments", is_flag=True, help="Search reader comments instead of articles.")
+@click.option("--site", help="Only this site (e.g. elaph).")
+@click.option("--since", help="Only articles (or comments) from this date on (ISO, e.g. 2015-03-01).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="How many hits.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.argument("query", nargs=-1, required=True)
+def search(db_path, comments, site, since, limit, as_json, query):
+    """Search articles (or comments) the way a reader means it.
+
+    Hamza forms, harakat, tatweel, ة/ه, ى/ي and the prefixes و ف ب ل ال do
+    not matter: ابراهيم finds إبراهيم, العراق finds والعراق, كتب finds كَتَبَ.
+    Hits are ranked (bm25) and shown with the matching words marked in the
+    text as published.
+
+    \b
+    Query language:
+      العراق سوريا              both words
+      "خندق واحد"               a phrase
+      كتب*                      words starting with كتب
+      داعش OR الدولة            either word
+      العراق NOT إيران          the first without the second
+    \b
+    Examples:
+      newscrawl search --db archive/news.db ابراهيم الجعفري
+      newscrawl search --db archive/news.db --comments --since 2015-01-01 '"خندق واحد"'
+      newscrawl search --db archive/news.db --json مستشفي | jq .title
+    """
+    from newscrawl.search.engine import search as run_search
+    from newscrawl.search.index import index_is_current
+    from newscrawl.search.query import QueryError
+
+    since_iso = _since(since)
+    db = _open(db_path)
+    if not index_is_current(db):
+        click.echo("warning: the search index was built by another version of the normalizer; "
+                   f"run: newscrawl reindex --db {db_path}", err=True)
+    tty = sys.stdout.isatty() and not as_json
+    markers = ("\x1b[1m", "\x1b[0m") if tty else ("[", "]")
+    try:
+        hits = run_search(db, " ".join(query), comments=comments, site=site, since=since_iso, limit=limit,
+                          markers=markers)
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        for hit in hits:
+            click.echo(json.dumps(hit.as_dict(), ensure_ascii=False))
+        return
+    if not hits:
+        click.echo("no hits", err=True)
+        return
+    for n, hit in enumerate(hits, 1):
+        date = (hit.published or "")[:10] or "----------"
+        who = f" #{hit.comment_id} {hit.author or '(no name)'}:" if comments else ""
+        click.echo(f"{n:>3}. {hit.site}/{hit.article_id}  {date}  {hit.title}")
+        click.echo(f"     {who} {hit.snippet}".rstrip() if who else f"     {hit.snippet}")
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
+def reindex(db_path):
+    """Rebuild the search indexes from the archive's text.
+
+    Needed only after the normalizer changed (newscrawl search says so) or
+    after the archive was edited by other tools; crawls and imports keep the
+    indexes up to date themselves.
+    """
+    from newscrawl.search.index import reindex as rebuild
+
+    db = _open(db_path)
+    counts = rebuild(db)
+    click.echo(f"indexed {counts['articles']} articles and {counts['comments']} comments in {counts['seconds']} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning every error into one line."""
     try:

@@ -1,0 +1,100 @@
+"""Arabic normalization and light stemming, for the search index and queries only.
+
+The archive keeps text exactly as published. Search folds what readers do
+not distinguish when they type a query (shared/spec/arabic-search.md):
+
+- NFKC (presentation forms and lam-alef ligatures to plain letters);
+- harakat (U+064B-U+0652), superscript alef (U+0670) and tatweel (U+0640) removed;
+- آ أ إ ٱ -> ا ; ى -> ي ; ة -> ه ;
+- Arabic-Indic and Persian digits -> ASCII; Latin lower-cased;
+- light stemming (Larkey et al., "light10"): one proclitic of
+  ال وال بال كال فال لل و is removed (و only from words of at least four
+  letters; at least two letters must remain), then suffixes
+  ها ان ات ون ين يه ية ه ة ي, each leaving at least two letters.
+
+The same functions run when articles are indexed and when a query is read,
+so a query and the text it should find meet in the same form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Bump when any rule below changes: archives indexed with another version
+# need `newscrawl reindex` for queries to meet the indexed text again.
+VERSION = "1"
+
+_MARKS = re.compile("[\u064b-\u0652\u0670\u0640\u0610-\u061a\u06d6-\u06ed]")
+_FOLD = str.maketrans(
+    {
+        "آ": "ا", "أ": "ا", "إ": "ا", "ٱ": "ا",
+        "ى": "ي", "ة": "ه",
+        **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + d): str(d) for d in range(10)},  # Persian digits
+    }
+)
+# A token: letters and digits (harakat and tatweel are gone by then).
+_TOKEN = re.compile(r"[^\W_]+")
+
+# Longest first, so that "وال" is tried before "و".
+PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+# In folded form: ة is already ه, so "ية" and "ة" are "يه" and "ه".
+SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+
+
+def normalize(text: str) -> str:
+    """Fold `text` for matching: NFKC, no harakat or tatweel, one alef, ي for ى, ه for ة, ASCII digits."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    text = _MARKS.sub("", text)
+    return text.translate(_FOLD).lower()
+
+
+def tokens(text: str) -> list[str]:
+    """Normalized words of `text`."""
+    return _TOKEN.findall(normalize(text))
+
+
+def light_stem(word: str) -> str:
+    """Larkey's light10 stemmer on a normalized word (Latin words and numbers pass through)."""
+    if not word or not _is_arabic(word):
+        return word
+    for prefix in PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            word = word[len(prefix) :]
+            break
+    else:
+        if word.startswith("و") and len(word) >= 4:
+            word = word[1:]
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            word = word[: -len(suffix)]
+    return word
+
+
+def strip_proclitics(word: str) -> str:
+    """Only the prefix half of the stemmer: for prefix queries (كتب*), whose end is open."""
+    if not word or not _is_arabic(word):
+        return word
+    for prefix in PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            return word[len(prefix) :]
+    if word.startswith("و") and len(word) >= 4:
+        return word[1:]
+    return word
+
+
+def index_terms(text: str) -> list[str]:
+    """The terms the search index holds for `text`, in order."""
+    return [light_stem(t) for t in tokens(text)]
+
+
+def index_text(text: str) -> str:
+    """`text` as the search index stores it: stemmed terms separated by spaces."""
+    return " ".join(index_terms(text))
+
+
+def _is_arabic(word: str) -> bool:
+    return "\u0600" <= word[0] <= "\u06ff"

@@ -1,0 +1,128 @@
+"""Search the archive: ranked hits with snippets cut from the original text.
+
+The same code path serves `newscrawl search`, the Datasette plugin's
+canned queries and the search benchmark.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import asdict, dataclass
+
+from newscrawl.search.query import Query, QueryError, matches, parse_query
+
+# bm25 weights per column: a hit in the title counts most.
+ARTICLE_WEIGHTS = (10.0, 4.0, 1.0)  # title, subtitle, body
+COMMENT_WEIGHTS = (3.0, 2.0, 1.0)  # title, author, text
+# A word of the original text: letters and digits with their harakat and tatweel.
+_WORD = re.compile(r"(?:[^\W_]|[\u064b-\u0652\u0670\u0640])+")
+
+
+@dataclass
+class Hit:
+    site: str
+    article_id: str
+    title: str
+    published: str | None
+    url: str | None
+    snippet: str
+    score: float
+    comment_id: str | None = None  # comment hits: the site's id, or the archive's key
+    author: str | None = None
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        if self.comment_id is None:
+            del data["comment_id"], data["author"]
+        return data
+
+
+def snippet(text: str, query: Query, markers=("[", "]"), before: int = 12, after: int = 24) -> str | None:
+    """The words around the first match in `text`, matches marked; None if none match."""
+    words = list(_WORD.finditer(text or ""))
+    hits = [i for i, w in enumerate(words) if matches(w.group(), query)]
+    if not hits:
+        return None
+    first, last = max(0, hits[0] - before), min(len(words), hits[0] + after)
+    start, end = words[first].start(), words[last - 1].end()
+    out, cursor = [], start
+    for i in range(first, last):
+        w = words[i]
+        if i in hits:
+            out.append(text[cursor : w.start()] + markers[0] + w.group() + markers[1])
+            cursor = w.end()
+    out.append(text[cursor:end])
+    piece = " ".join("".join(out).split())
+    return ("… " if first > 0 else "") + piece + (" …" if last < len(words) else "")
+
+
+def _best_snippet(fields: list[str], query: Query, markers) -> str:
+    for text in fields:
+        found = snippet(text, query, markers)
+        if found:
+            return found
+    # Matched through a form the highlighter does not see (rare): show the start.
+    text = next((t for t in fields if t), "")
+    return " ".join(text.split()[:30])
+
+
+def search(db, text: str, *, comments: bool = False, site: str | None = None, since: str | None = None,
+           limit: int = 20, markers=("[", "]")) -> list[Hit]:
+    """Hits for `text` (the query language of newscrawl.search.query), best first.
+
+    Raises QueryError for a query with nothing to search for.
+    """
+    query = parse_query(text)
+    limit = max(1, min(int(limit), 1000))
+    where, params = ["{fts} MATCH :match"], {"match": query.match, "limit": limit}
+    if site:
+        where.append("a.site = :site")
+        params["site"] = site
+    if comments:
+        if since:
+            where.append("datetime(coalesce(c.posted_at, a.published)) >= datetime(:since)")
+            params["since"] = since
+        sql = f"""
+            SELECT a.site, a.article_id, a.title AS article_title, a.published, a.url,
+                   c.comment_id, c.comment_key, c.title, c.author, c.text,
+                   bm25(comments_search, {", ".join(map(str, COMMENT_WEIGHTS))}) AS score
+            FROM comments_search
+            JOIN comments c ON c.id = comments_search.rowid
+            JOIN articles a ON a.site = c.site AND a.article_id = c.article_id
+            WHERE {" AND ".join(where).format(fts="comments_search")}
+            ORDER BY score LIMIT :limit"""
+    else:
+        if since:
+            where.append("datetime(a.published) >= datetime(:since)")
+            params["since"] = since
+        sql = f"""
+            SELECT a.site, a.article_id, a.title, a.subtitle, a.body, a.published, a.url,
+                   bm25(articles_search, {", ".join(map(str, ARTICLE_WEIGHTS))}) AS score
+            FROM articles_search
+            JOIN articles a ON a.id = articles_search.rowid
+            WHERE {" AND ".join(where).format(fts="articles_search")}
+            ORDER BY score LIMIT :limit"""
+    try:
+        cursor = db.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    except sqlite3.OperationalError as exc:  # should not happen: every term is quoted
+        raise QueryError(f"cannot search for {text!r}: {exc}") from None
+    hits = []
+    for values in rows:
+        row = dict(zip(names, values))
+        if comments:
+            hits.append(Hit(
+                site=row["site"], article_id=row["article_id"], title=row["article_title"],
+                published=row["published"], url=row["url"], score=round(row["score"], 3),
+                snippet=_best_snippet([row["text"], row["title"], row["author"]], query, markers),
+                comment_id=row["comment_id"] or row["comment_key"], author=row["author"],
+            ))
+        else:
+            hits.append(Hit(
+                site=row["site"], article_id=row["article_id"], title=row["title"], published=row["published"],
+                url=row["url"], score=round(row["score"], 3),
+                snippet=_best_snippet([row["body"], row["subtitle"], row["title"]], query, markers),
+            ))
+    return hits

@@ -1,0 +1,173 @@
+"""Arabic-aware search: what a reader expects (shared/spec/arabic-search.md),
+the query language, index upkeep, and inputs that must never break it."""
+
+import json
+
+import pytest
+import sqlite_utils
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newscrawl.archive import open_archive, store_article
+from newscrawl.search.engine import search
+from newscrawl.search.index import index_is_current, reindex
+from newscrawl.search.query import QueryError, parse_query
+from tests.conftest import run_cli
+
+DOCS = {
+    "1": ("الوزير في دمشق", "كَتَبَ الوزيرُ أنَّ الإرهابَ ـــ خطرٌ على سوريا والعراق وإبراهيم الجعفري"),
+    "2": ("افتتاح مدرسة", "افتتحت الحكومة المدرسة الجديدة قرب مستشفى المدينة"),
+    "3": ("خندق واحد", "قال المعلم إن البلدين في خندق واحد ضد الإرهاب"),
+    "4": ("واحد وخندق", "حفروا خندقاً في الصحراء وبقي جندي واحد فقط"),
+    "5": ("أرقام", "استقبل المستشفى ١٢ مصاباً في ٣ أيام في الكويت"),
+    "6": ("Latin", "The UN Security Council met in New York on Iraq"),
+}
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_archive(tmp_path / "s.db")
+    for article_id, (title, body) in DOCS.items():
+        store_article(database, {
+            "site": "elaph", "article_id": article_id, "title": title, "subtitle": "", "body": [body],
+            "published": f"2015-03-0{article_id}T10:00:00+03:00", "url": f"https://elaph.com/Web/News/2015/3/{article_id}.html",
+            "comments": [{"comment_id": f"c{article_id}", "title": "رأي", "author": "أبو إبراهيم", "text": f"تعليق على {title}"}],
+        })
+    yield database
+    database.close()
+
+
+def ids(hits):
+    return sorted(h.article_id for h in hits)
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("ابراهيم", ["1"]),  # hamza forms
+        ("العراق", ["1"]),  # clitic و
+        ("كتب", ["1"]),  # harakat
+        ("الارهاب", ["1", "3"]),  # harakat and hamza, with ال
+        ("المدرسه", ["2"]),  # ة / ه
+        ("مستشفي", ["2", "5"]),  # ى / ي, and ال
+        ("١٢", ["5"]),
+        ("12", ["5"]),  # Arabic-Indic digits
+        ("iraq", ["6"]),
+        ("IRAQ", ["6"]),
+    ],
+)
+def test_what_a_reader_means_is_found(db, query, expected):
+    assert ids(search(db, query)) == expected
+
+
+def test_a_phrase_in_quotes_stays_a_phrase(db):
+    assert ids(search(db, "خندق واحد")) == ["3", "4"]
+    assert ids(search(db, '"خندق واحد"')) == ["3"]
+
+
+def test_boolean_operators_and_prefixes(db):
+    assert ids(search(db, "دمشق OR الكويت")) == ["1", "5"]
+    assert ids(search(db, "الإرهاب NOT سوريا")) == ["3"]
+    assert ids(search(db, "(سوريا OR الصحراء) الجعفري")) == ["1"]
+    assert ids(search(db, "مستش*")) == ["2", "5"]
+    assert ids(search(db, "المستش*")) == ["2", "5"]
+
+
+def test_ranked_with_title_first_and_snippet_from_the_published_text(db):
+    hits = search(db, "خندق")
+    assert [h.article_id for h in hits][0] in ("3", "4")
+    hit = next(h for h in search(db, "ابراهيم"))
+    assert "[وإبراهيم]" in hit.snippet and "كَتَبَ" in hit.snippet  # original text, harakat kept
+    assert hit.title == "الوزير في دمشق" and hit.published.startswith("2015-03-01") and hit.score < 0
+
+
+def test_comments_are_searchable(db):
+    hits = search(db, "ابراهيم", comments=True)
+    assert len(hits) == 6 and all(h.comment_id.startswith("c") and h.author == "أبو إبراهيم" for h in hits)
+    assert ids(search(db, "مدرسه", comments=True)) == ["2"]
+
+
+def test_filters(db):
+    assert ids(search(db, "في", since="2015-03-04")) == ["4", "5"]
+    assert search(db, "دمشق", site="other") == []
+    assert len(search(db, "في", limit=1)) == 1
+
+
+def test_an_edited_article_is_found_by_its_new_words_only(db):
+    store_article(db, {"site": "elaph", "article_id": "2", "title": "افتتاح مدرسة", "subtitle": "",
+                       "body": ["أغلقت الحكومة المكتبة القديمة"], "comments": []})
+    assert ids(search(db, "مستشفي")) == ["5"]
+    assert ids(search(db, "المكتبه")) == ["2"]
+
+
+def test_reindex_rebuilds_the_same_results(db):
+    before = [(h.article_id, h.score) for h in search(db, "في")]
+    db.execute("DELETE FROM articles_search")
+    assert search(db, "في") == []
+    counts = reindex(db)
+    assert counts["articles"] == 6 and counts["comments"] == 6
+    assert [(h.article_id, h.score) for h in search(db, "في")] == before
+    assert index_is_current(db)
+
+
+def test_plain_sqlite_utils_search_finds_exact_forms(db):
+    table = sqlite_utils.Database(db.conn)["articles"]
+    assert table.detect_fts() == "articles_fts"
+    assert [r["article_id"] for r in table.search("والعراق")] == ["1"]
+    assert [r["article_id"] for r in sqlite_utils.Database(db.conn)["comments"].search("تعليق")]
+
+
+HOSTILE = ['"unbalanced', "AND(", "*", "", "   ", "NOT", "OR OR", "()", ")(", '""', "NEAR(a b)", "title:x",
+           "^x", "a:b:c", "'; DROP TABLE articles; --", "\x00", "ـــ", "\u064e\u064f", "🙂", "a" * 5000,
+           "دمشق AND", "(دمشق", "دمشق)", "\"دمشق", "*دمشق", "دم*شق", "-دمشق", "+دمشق", "{a b}", "[x]"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_any_input_gives_hits_or_a_clear_message(db, text):
+    try:
+        search(db, text)
+    except QueryError as exc:
+        assert str(exc) and "fts5" not in str(exc).lower() and "syntax" not in str(exc).lower()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)) | st.sampled_from('"()*: ANDORNOT^-+'),
+               max_size=40))
+def test_no_query_is_an_sql_error(text):
+    try:
+        query = parse_query(text)
+    except QueryError:
+        return
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(a)")
+    conn.execute("SELECT * FROM t WHERE t MATCH ?", [query.match]).fetchall()
+
+
+def test_cli_search(db, tmp_path):
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    result = run_cli("search", "--db", path, "--json", "ابراهيم")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [h["article_id"] for h in lines] == ["1"]
+    assert {"article_id", "site", "title", "published", "snippet"} <= set(lines[0])
+    result = run_cli("search", "--db", path, "--comments", "--json", "مدرسه")
+    assert json.loads(result.stdout.splitlines()[0])["comment_id"] == "c2"
+    human = run_cli("search", "--db", path, "خندق واحد")
+    assert "elaph/3" in human.stdout and "[خندق]" in human.stdout
+
+
+@pytest.mark.parametrize("query, message", [('AND(', "nothing to search for"), ("NOT x", "NOT needs a word"),
+                                            ("", "empty")])
+def test_cli_search_errors_are_one_line(db, query, message):
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    result = run_cli("search", "--db", path, query)
+    assert result.returncode == 1 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_cli_reindex(db):
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    result = run_cli("reindex", "--db", path)
+    assert result.returncode == 0 and "indexed 6 articles and 6 comments" in result.stdout
