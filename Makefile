@@ -6,11 +6,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test clean help
+.PHONY: install demo test serve clean help
+
+DB ?= archive/demo.db
 
 help:
 	@echo "make demo     crawl the bundled local Elaph-model site into archive/demo.db, dump it, summarize"
 	@echo "make test     run the tests (real crawls of the local model site)"
+	@echo "make serve    browse and search archive/demo.db in Datasette (DB=archive/news.db for yours)"
 	@echo "make install  build .venv from requirements.txt (done by demo and test)"
 	@echo "make clean    remove .venv and the demo archive"
 
@@ -29,6 +32,9 @@ demo: install
 
 test: install
 	$(PY) -m pytest -q
+
+serve: install
+	$(VENV)/bin/newscrawl serve --db $(DB)
 
 clean:
 	rm -rf $(VENV) archive/demo.db* archive/dumps archive/demo-crawl.log

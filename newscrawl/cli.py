@@ -261,6 +261,32 @@ def reindex(db_path):
     click.echo(f"indexed {counts['articles']} articles and {counts['comments']} comments in {counts['seconds']} s")
 
 
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+@click.option("-o", "--open", "open_browser", is_flag=True, help="Open a browser at the archive.")
+def serve(db_path, host, port, open_browser):
+    """Browse and search the archive in Datasette, read-only.
+
+    The project's Datasette plugin makes the search boxes of `articles` and
+    `comments` Arabic-aware, adds the canned queries search_articles,
+    search_comments and article_with_comments, facets on site, section and
+    date, and shows Arabic right to left. Safe to run while a crawl writes.
+
+    \b
+    Example:
+      newscrawl serve --db archive/news.db -o
+    """
+    _open(db_path).close()  # one clear line if it is missing or not an archive
+    args = [sys.executable, "-m", "datasette", "serve", db_path, "--host", host, "--port", str(port),
+            "--setting", "default_page_size", "50", "--setting", "sql_time_limit_ms", "5000"]
+    if open_browser:
+        args.append("--open")
+    click.echo(f"serving {db_path} at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
+    os.execv(sys.executable, args)  # Datasette takes over this process
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning every error into one line."""
     try:

@@ -23,13 +23,16 @@ import unicodedata
 
 # Bump when any rule below changes: archives indexed with another version
 # need `newscrawl reindex` for queries to meet the indexed text again.
-VERSION = "1"
+VERSION = "2"
 
-_MARKS = re.compile("[\u064b-\u0652\u0670\u0640\u0610-\u061a\u06d6-\u06ed]")
+# Harakat and Quranic marks, tatweel, and invisible format characters (ZWNJ,
+# ZWJ, bidi marks) that would otherwise split a word in two.
+_MARKS = re.compile("[\u064b-\u065f\u0670\u0640\u0610-\u061a\u06d6-\u06ed\u200b-\u200f\u061c\u2066-\u2069]")
 _FOLD = str.maketrans(
     {
         "آ": "ا", "أ": "ا", "إ": "ا", "ٱ": "ا",
         "ى": "ي", "ة": "ه",
+        "ی": "ي", "ک": "ك",  # Persian yeh and keheh, from Persian keyboards
         **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
         **{chr(0x06F0 + d): str(d) for d in range(10)},  # Persian digits
     }
@@ -72,6 +75,19 @@ def light_stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 2:
             word = word[: -len(suffix)]
     return word
+
+
+def query_stems(word: str) -> list[str]:
+    """The stems a query word stands for: its light stem and, when the
+    stemmer took a leading و as the conjunction, the stem that keeps it
+    (وزير "minister" is stemmed زير, while الوزير keeps وزير). Query side only:
+    the index holds one stem per word, so phrases still line up."""
+    stem = light_stem(word)
+    if word.startswith("و") and len(word) >= 4 and not word.startswith(PREFIXES):
+        kept = light_stem("ال" + word)
+        if kept != stem:
+            return [stem, kept]
+    return [stem]
 
 
 def strip_proclitics(word: str) -> str:

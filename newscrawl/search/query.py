@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from newscrawl.search.arabic import index_terms, normalize, strip_proclitics, tokens
+from newscrawl.search.arabic import index_terms, normalize, query_stems, strip_proclitics, tokens
 
 OPERATORS = ("AND", "OR", "NOT")
 _LEXER = re.compile(r'"(?P<phrase>[^"]*)(?:"|$)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)')
@@ -52,6 +52,15 @@ def _operand(kind: str, value: str, query: Query) -> str | None:
         leading = [*index_terms(" ".join(words[:-1]))]
         query.terms.update(leading)
         return " ".join([f'"{" ".join(leading)}"'] if leading else []) + (" " if leading else "") + f'"{stem}"*'
+    words = tokens(value)
+    if len(words) == 1:
+        # One word: its stem, or either stem when a leading و may be a root
+        # letter (وزير: زير as the stemmer has it, or وزير as in الوزير).
+        stems = query_stems(words[0])
+        query.terms.update(stems)
+        if len(stems) > 1:
+            return "(" + " OR ".join(f'"{stem}"' for stem in stems) + ")"
+        return f'"{stems[0]}"'
     terms = index_terms(value)
     query.terms.update(terms)
     if not terms:
