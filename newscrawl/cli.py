@@ -200,7 +200,9 @@ def search(db_path, comments, site, since, limit, as_json, query):
     Hamza forms, harakat, tatweel, ة/ه, ى/ي and the prefixes و ف ب ل ال do
     not matter: ابراهيم finds إبراهيم, العراق finds والعراق, كتب finds كَتَبَ.
     Hits are ranked (bm25) and shown with the matching words marked in the
-    text as published.
+    text as published. A query matching more than 5,000 rows is ranked among
+    its 5,000 most recently archived matches (the cost of ranking grows with
+    every row ranked); with --site or --since every match is ranked.
 
     \b
     Query language:

@@ -361,7 +361,7 @@ def test_invisible_format_characters_do_not_split_words():
 
     assert _tokens("ال\u200cعراق") == ["العراق"]
     assert _tokens("ال\u200fعراق\u200e") == ["العراق"]
-    assert _tokens("ا\u0654") == ["ا"] or _tokens("ا\u0654") == ["أ".translate({0x0623: 0x0627})]
+    assert _tokens("ا\u0654") == ["ا"]  # a hamza mark NFKC could not compose does not split either
 
 
 def test_persian_letters_fold_to_arabic():

@@ -8,6 +8,7 @@ import re
 from datetime import datetime, timezone
 
 import pytest
+import sqlite_utils
 
 from newscrawl.archive import open_archive
 from newscrawl.samplesite import SampleSite, generate_site
@@ -393,3 +394,15 @@ def test_contact_setting_goes_into_the_user_agent(site, model, tmp_path):
     assert result.returncode == 0
     assert {h.user_agent for h in site.hits()} == {
         f"newscrawl/0.1.0 (+mailto:archivist@example.org; archive of Arabic news for research)"}
+
+
+def test_a_crawled_archive_is_searchable_as_a_reader_means(full):
+    result = run_cli("search", "--db", str(full["db"]), "--json", "ابراهيم الجعفري")
+    assert result.returncode == 0, result.stderr
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert str(REFERENCE_ID) in [h["article_id"] for h in hits]
+    comments = run_cli("search", "--db", str(full["db"]), "--comments", "--json", "خندق واحد للعماله")
+    assert any(json.loads(line)["author"] == "amedi" for line in comments.stdout.splitlines())
+    # The exact-form index that plain sqlite-utils uses is in step too.
+    exact = sqlite_utils.Database(full["db"])["articles"].search("والعراق")
+    assert str(REFERENCE_ID) in [r["article_id"] for r in exact]

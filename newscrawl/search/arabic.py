@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Bump when any rule below changes: archives indexed with another version
 # need `newscrawl reindex` for queries to meet the indexed text again.
@@ -105,6 +106,13 @@ def strip_proclitics(word: str) -> str:
 def index_terms(text: str) -> list[str]:
     """The terms the search index holds for `text`, in order."""
     return [light_stem(t) for t in tokens(text)]
+
+
+@lru_cache(maxsize=200_000)
+def word_terms(word: str) -> tuple[str, ...]:
+    """`index_terms` of one word, memoized: the highlighter asks for the same
+    words again and again (news vocabulary is small and repetitive)."""
+    return tuple(index_terms(word))
 
 
 def index_text(text: str) -> str:

@@ -12,6 +12,11 @@ from dataclasses import asdict, dataclass
 
 from newscrawl.search.query import Query, QueryError, matches, parse_query
 
+# A query matching more than this many rows is ranked among its most recently
+# archived CANDIDATES matches (FTS5 walks them in rowid order and stops): bm25
+# costs time in proportion to the rows it scores, and a word found in most of a
+# million comments would otherwise take a second. Exact below the cap.
+CANDIDATES = 5000
 # bm25 weights per column: a hit in the title counts most.
 ARTICLE_WEIGHTS = (10.0, 4.0, 1.0)  # title, subtitle, body
 COMMENT_WEIGHTS = (3.0, 2.0, 1.0)  # title, author, text
@@ -41,10 +46,11 @@ class Hit:
 def snippet(text: str, query: Query, markers=("[", "]"), before: int = 12, after: int = 24) -> str | None:
     """The words around the first match in `text`, matches marked; None if none match."""
     words = list(_WORD.finditer(text or ""))
-    hits = [i for i, w in enumerate(words) if matches(w.group(), query)]
-    if not hits:
+    found = next((i for i, w in enumerate(words) if matches(w.group(), query)), None)
+    if found is None:
         return None
-    first, last = max(0, hits[0] - before), min(len(words), hits[0] + after)
+    first, last = max(0, found - before), min(len(words), found + after)
+    hits = {i for i in range(found, last) if matches(words[i].group(), query)}
     start, end = words[first].start(), words[last - 1].end()
     out, cursor = [], start
     for i in range(first, last):
@@ -67,15 +73,26 @@ def _best_snippet(fields: list[str], query: Query, markers) -> str:
     return " ".join(text.split()[:30])
 
 
+def _ranked(table: str, weights, *, filtered: bool) -> str:
+    """The matches of :match with their bm25 score: the newest :candidates of
+    them, or all of them when a site/date filter must see every match."""
+    cap = "" if filtered else "ORDER BY rowid DESC LIMIT :candidates"
+    return (f"(SELECT rowid, bm25({table}, {', '.join(map(str, weights))}) AS score "
+            f"FROM {table} WHERE {table} MATCH :match {cap})")
+
+
 def search(db, text: str, *, comments: bool = False, site: str | None = None, since: str | None = None,
-           limit: int = 20, markers=("[", "]")) -> list[Hit]:
+           limit: int = 20, markers=("[", "]"), candidates: int = CANDIDATES) -> list[Hit]:
     """Hits for `text` (the query language of newscrawl.search.query), best first.
 
-    Raises QueryError for a query with nothing to search for.
+    Ranked by bm25 among at most `candidates` matches, the most recently
+    archived ones (all of them when there are fewer). Raises QueryError for
+    a query with nothing to search for.
     """
     query = parse_query(text)
     limit = max(1, min(int(limit), 1000))
-    where, params = ["{fts} MATCH :match"], {"match": query.match, "limit": limit}
+    params = {"match": query.match, "limit": limit, "candidates": max(limit, int(candidates))}
+    where = []
     if site:
         where.append("a.site = :site")
         params["site"] = site
@@ -85,24 +102,22 @@ def search(db, text: str, *, comments: bool = False, site: str | None = None, si
             params["since"] = since
         sql = f"""
             SELECT a.site, a.article_id, a.title AS article_title, a.published, a.url,
-                   c.comment_id, c.comment_key, c.title, c.author, c.text,
-                   bm25(comments_search, {", ".join(map(str, COMMENT_WEIGHTS))}) AS score
-            FROM comments_search
-            JOIN comments c ON c.id = comments_search.rowid
+                   c.comment_id, c.comment_key, c.title, c.author, c.text, r.score
+            FROM {_ranked("comments_search", COMMENT_WEIGHTS, filtered=bool(site or since))} AS r
+            JOIN comments c ON c.id = r.rowid
             JOIN articles a ON a.site = c.site AND a.article_id = c.article_id
-            WHERE {" AND ".join(where).format(fts="comments_search")}
-            ORDER BY score LIMIT :limit"""
+            WHERE {" AND ".join(where) or "1"}
+            ORDER BY r.score LIMIT :limit"""
     else:
         if since:
             where.append("datetime(a.published) >= datetime(:since)")
             params["since"] = since
         sql = f"""
-            SELECT a.site, a.article_id, a.title, a.subtitle, a.body, a.published, a.url,
-                   bm25(articles_search, {", ".join(map(str, ARTICLE_WEIGHTS))}) AS score
-            FROM articles_search
-            JOIN articles a ON a.id = articles_search.rowid
-            WHERE {" AND ".join(where).format(fts="articles_search")}
-            ORDER BY score LIMIT :limit"""
+            SELECT a.site, a.article_id, a.title, a.subtitle, a.body, a.published, a.url, r.score
+            FROM {_ranked("articles_search", ARTICLE_WEIGHTS, filtered=bool(site or since))} AS r
+            JOIN articles a ON a.id = r.rowid
+            WHERE {" AND ".join(where) or "1"}
+            ORDER BY r.score LIMIT :limit"""
     try:
         cursor = db.execute(sql, params)
         names = [d[0] for d in cursor.description]

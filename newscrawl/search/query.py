@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from newscrawl.search.arabic import index_terms, normalize, query_stems, strip_proclitics, tokens
+from newscrawl.search.arabic import index_terms, query_stems, strip_proclitics, tokens, word_terms
 
 OPERATORS = ("AND", "OR", "NOT")
 _LEXER = re.compile(r'"(?P<phrase>[^"]*)(?:"|$)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)')
@@ -155,10 +155,7 @@ def _rebalance(out: list[str]) -> str:
 
 def matches(word: str, query: Query) -> bool:
     """Whether a word of the original text is one the query looks for."""
-    for term in index_terms(word):
-        if term in query.terms:
-            return True
-        stripped = strip_proclitics(normalize(term))
-        if any(stripped.startswith(p) or term.startswith(p) for p in query.prefixes):
+    for term in word_terms(word):
+        if term in query.terms or any(term.startswith(p) for p in query.prefixes):
             return True
     return False
