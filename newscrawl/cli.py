@@ -282,7 +282,9 @@ def serve(db_path, host, port, open_browser):
     """
     _open(db_path).close()  # one clear line if it is missing or not an archive
     args = [sys.executable, "-m", "datasette", "serve", db_path, "--host", host, "--port", str(port),
-            "--setting", "default_page_size", "50", "--setting", "sql_time_limit_ms", "5000"]
+            "--setting", "default_page_size", "50", "--setting", "sql_time_limit_ms", "5000",
+            # Article bodies are long: tables show their start, a row's page all of it.
+            "--setting", "truncate_cells_html", "300"]
     if open_browser:
         args.append("--open")
     click.echo(f"serving {db_path} at http://{host}:{port}/ (Ctrl-C stops it)", err=True)

@@ -98,7 +98,9 @@ ARCHIVE_METADATA = {
             "facets": ["site", "section", {"date": "published"}],
             "sort_desc": "published",
             "label_column": "title",
-            "description": "Articles as published. The search box is Arabic-aware (ابراهيم finds إبراهيم).",
+            "description_html": "Articles as published. The search box is Arabic-aware: "
+            "<bdi>ابراهيم</bdi> finds <bdi>إبراهيم</bdi>, <bdi>العراق</bdi> finds <bdi>والعراق</bdi>; "
+            '"a phrase", prefix*, AND / OR / NOT.',
         },
         "comments": {
             "fts_table": "comments_search",

@@ -83,13 +83,13 @@ def browser():
 
 def test_typing_arabic_without_hamza_finds_the_hamza_form(served, browser):
     base, name = served
-    page = browser.new_page()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{base}/{name}/articles")
     page.fill('input[name="_search"]', "ابراهيم الجعفري")  # the page has «إبراهيم الجعفري»
     page.press('input[name="_search"]', "Enter")
     page.wait_for_load_state("networkidle")
     OUTPUT.mkdir(exist_ok=True)
-    page.screenshot(path=str(OUTPUT / "datasette-search.png"), full_page=True)
+    page.screenshot(path=str(OUTPUT / "datasette-search.png"))
     text = page.inner_text("body")
     assert "الجعفري بحث مع الأسد والمعلم التنسيق ضد داعش" in text  # the reference article
     rows = page.locator("table.rows-and-columns tbody tr")
@@ -102,10 +102,10 @@ def test_typing_arabic_without_hamza_finds_the_hamza_form(served, browser):
 
 def test_canned_search_highlights_matches(served, browser):
     base, name = served
-    page = browser.new_page()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{base}/{name}/search_articles?q=" + urllib.request.quote("المدرسه"))
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(OUTPUT / "datasette-canned-search.png"), full_page=True)
+    page.screenshot(path=str(OUTPUT / "datasette-canned-search.png"))
     marks = page.locator("td mark")
     assert marks.count() >= 1 and "المدرسة" in marks.first.inner_text()
 
