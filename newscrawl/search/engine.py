@@ -73,50 +73,50 @@ def _best_snippet(fields: list[str], query: Query, markers) -> str:
     return " ".join(text.split()[:30])
 
 
-def _ranked(table: str, weights, *, filtered: bool) -> str:
-    """The matches of :match with their bm25 score: the newest :candidates of
-    them, or all of them when a site/date filter must see every match."""
-    cap = "" if filtered else "ORDER BY rowid DESC LIMIT :candidates"
-    return (f"(SELECT rowid, bm25({table}, {', '.join(map(str, weights))}) AS score "
-            f"FROM {table} WHERE {table} MATCH :match {cap})")
+def _candidates(table: str, weights, joins: str, where: list[str]) -> str:
+    """The newest :candidates matches of :match that pass `where`, with their
+    bm25 score. FTS5 walks the matches in descending rowid order and stops
+    there, so the cost is bounded however common the words are."""
+    conditions = " ".join(f"AND {w}" for w in where)
+    return (f"(SELECT {table}.rowid AS rowid, bm25({table}, {', '.join(map(str, weights))}) AS score "
+            f"FROM {table} {joins} WHERE {table} MATCH :match {conditions} "
+            f"ORDER BY {table}.rowid DESC LIMIT :candidates)")
 
 
 def search(db, text: str, *, comments: bool = False, site: str | None = None, since: str | None = None,
            limit: int = 20, markers=("[", "]"), candidates: int = CANDIDATES) -> list[Hit]:
     """Hits for `text` (the query language of newscrawl.search.query), best first.
 
-    Ranked by bm25 among at most `candidates` matches, the most recently
-    archived ones (all of them when there are fewer). Raises QueryError for
-    a query with nothing to search for.
+    Ranked by bm25 among the `candidates` most recently archived matches that
+    pass the filters (all of them when there are fewer). Raises QueryError
+    for a query with nothing to search for.
     """
     query = parse_query(text)
     limit = max(1, min(int(limit), 1000))
-    params = {"match": query.match, "limit": limit, "candidates": max(limit, int(candidates))}
-    where = []
-    if site:
-        where.append("a.site = :site")
-        params["site"] = site
+    params = {"match": query.match, "limit": limit, "candidates": max(limit, int(candidates)),
+              "site": site, "since": since}
     if comments:
+        joins = "JOIN comments c ON c.id = comments_search.rowid"
+        where = ["c.site = :site"] if site else []
         if since:
+            joins += " JOIN articles a ON a.site = c.site AND a.article_id = c.article_id"
             where.append("datetime(coalesce(c.posted_at, a.published)) >= datetime(:since)")
-            params["since"] = since
         sql = f"""
             SELECT a.site, a.article_id, a.title AS article_title, a.published, a.url,
                    c.comment_id, c.comment_key, c.title, c.author, c.text, r.score
-            FROM {_ranked("comments_search", COMMENT_WEIGHTS, filtered=bool(site or since))} AS r
+            FROM {_candidates("comments_search", COMMENT_WEIGHTS, joins, where)} AS r
             JOIN comments c ON c.id = r.rowid
             JOIN articles a ON a.site = c.site AND a.article_id = c.article_id
-            WHERE {" AND ".join(where) or "1"}
             ORDER BY r.score LIMIT :limit"""
     else:
+        where = ["a.site = :site"] if site else []
         if since:
             where.append("datetime(a.published) >= datetime(:since)")
-            params["since"] = since
+        joins = "JOIN articles a ON a.id = articles_search.rowid" if where else ""
         sql = f"""
             SELECT a.site, a.article_id, a.title, a.subtitle, a.body, a.published, a.url, r.score
-            FROM {_ranked("articles_search", ARTICLE_WEIGHTS, filtered=bool(site or since))} AS r
+            FROM {_candidates("articles_search", ARTICLE_WEIGHTS, joins, where)} AS r
             JOIN articles a ON a.id = r.rowid
-            WHERE {" AND ".join(where) or "1"}
             ORDER BY r.score LIMIT :limit"""
     try:
         cursor = db.execute(sql, params)
