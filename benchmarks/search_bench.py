@@ -207,11 +207,18 @@ def main() -> int:
     parser.add_argument("--comments", type=int, default=1_000_000)
     parser.add_argument("--db", default=str(HERE.parent / "archive" / "bench-search.db"))
     parser.add_argument("--keep", action="store_true", help="keep the synthetic archive afterwards")
+    parser.add_argument("--reuse", action="store_true", help="time the queries on a kept archive, no rebuild")
     args = parser.parse_args()
     db_path = Path(args.db)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    print(f"building {args.articles:,} articles and {args.comments:,} comments in {db_path} ...", file=sys.stderr)
-    built = build(db_path, args.articles, args.comments)
+    out = HERE / "results.json"
+    if args.reuse:
+        built = json.loads(out.read_text())["search"]
+        built = {k: built[k] for k in ("articles", "comments", "load_seconds", "index_build_seconds", "db_bytes")}
+        args.keep = True
+    else:
+        print(f"building {args.articles:,} articles and {args.comments:,} comments in {db_path} ...", file=sys.stderr)
+        built = build(db_path, args.articles, args.comments)
     timing = time_queries(db_path)
     result = {
         **built,
@@ -223,7 +230,6 @@ def main() -> int:
                    f"SQLite {__import__('sqlite3').sqlite_version}",
         "measured": time.strftime("%Y-%m-%d"),
     }
-    out = HERE / "results.json"
     data = json.loads(out.read_text()) if out.exists() else {}
     data["search"] = result
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -31,7 +31,7 @@ from newscrawl.search.index import index_article, index_comment, mark_current, r
 from newscrawl.seedformat import exported_author
 from newscrawl.text import clean_lines, one_line, short_hash
 
-SCHEMA_VERSION = 3  # PRAGMA user_version; _MIGRATIONS carries older archives forward
+SCHEMA_VERSION = 4  # PRAGMA user_version; _MIGRATIONS carries older archives forward
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS articles (
     author TEXT,
     comment_count INTEGER NOT NULL DEFAULT 0,
     comments_complete INTEGER NOT NULL DEFAULT 1,
+    comment_pages INTEGER,           -- pages the thread filled when last fetched
     first_seen TEXT NOT NULL,        -- UTC, ISO 8601
     last_seen TEXT NOT NULL,
     last_changed TEXT NOT NULL,
@@ -147,6 +148,13 @@ END;
 -- `newscrawl reindex`.
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_search USING fts5(title, subtitle, body);
 CREATE VIRTUAL TABLE IF NOT EXISTS comments_search USING fts5(title, author, text);
+-- A row deleted by any tool leaves the search index too (no Python needed for that).
+CREATE TRIGGER IF NOT EXISTS articles_search_delete AFTER DELETE ON articles BEGIN
+    DELETE FROM articles_search WHERE rowid = old.id;
+END;
+CREATE TRIGGER IF NOT EXISTS comments_search_delete AFTER DELETE ON comments BEGIN
+    DELETE FROM comments_search WHERE rowid = old.id;
+END;
 
 CREATE TABLE IF NOT EXISTS archive_meta (
     key TEXT PRIMARY KEY,
@@ -163,7 +171,9 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
     pid INTEGER,
     host TEXT,
     args TEXT,                       -- JSON: spider arguments
-    stats TEXT                       -- JSON: Scrapy stats at the end
+    stats TEXT,                      -- JSON: Scrapy stats at the end
+    coverage TEXT,                   -- JSON: share of article pages where each field was found
+    verdict TEXT                     -- ok | ok, but ... | template changed: ... | blocked by the site | failed (...)
 );
 """
 
@@ -249,7 +259,17 @@ def _v2_to_v3(db) -> None:
     reindex(db)
 
 
-_MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(db) -> None:
+    """v4: how many pages each comment thread filled (decides whether a 304 can be
+    trusted); each run's field coverage and verdict."""
+    if "comment_pages" not in db["articles"].columns_dict:
+        db.execute("ALTER TABLE articles ADD COLUMN comment_pages INTEGER")
+    for column in ("coverage", "verdict"):
+        if column not in db["crawl_runs"].columns_dict:
+            db.execute(f"ALTER TABLE crawl_runs ADD COLUMN {column} TEXT")
+
+
+_MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 # --- storing ---------------------------------------------------------------
@@ -270,7 +290,7 @@ def comment_fingerprint(comment: dict) -> str:
 
 @dataclass
 class StoreResult:
-    status: str  # new | updated | unchanged
+    status: str  # new | updated | unchanged | kept (a fallback extraction did not replace the profile's)
     comments_new: int = 0
     comments_updated: int = 0
     comments_total: int = 0
@@ -322,6 +342,7 @@ def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None =
             "extraction": json.dumps(article.get("extraction") or {}, ensure_ascii=False, sort_keys=True),
             # Only a crawl knows whether it read the whole thread; an import keeps what was known.
             "comments_complete": int(article.get("comments_complete", (existing or {}).get("comments_complete", 1))),
+            "comment_pages": article.get("comment_pages") or (existing or {}).get("comment_pages"),
             "sitemap_lastmod": article.get("sitemap_lastmod") or (existing or {}).get("sitemap_lastmod"),
             "http_etag": http.get("etag") or (existing or {}).get("http_etag"),
             "http_last_modified": http.get("last_modified") or (existing or {}).get("http_last_modified"),
@@ -340,6 +361,15 @@ def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None =
                 }
             ).last_rowid
             index_article(db, row_id, row)
+        elif _fallback_over_profile(existing, article):
+            # The profile read this article before; now only a fallback did (a
+            # template change): keep the text we have rather than a worse one.
+            result = StoreResult("kept")
+            db.execute(
+                "UPDATE articles SET " + ", ".join(f"{name} = :{name}" for name in bookkeeping if name != "extraction")
+                + " WHERE site = :site AND article_id = :article_id",
+                {**bookkeeping, "site": site, "article_id": article_id},
+            )
         elif existing["content_hash"] != row["content_hash"]:
             result = StoreResult(
                 "updated",
@@ -368,6 +398,12 @@ def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None =
             [result.comments_total, site, article_id],
         )
     return result
+
+
+def _fallback_over_profile(existing: dict, article: dict) -> bool:
+    before = json.loads(existing.get("extraction") or "{}").get("body")
+    now = (article.get("extraction") or {}).get("body")
+    return before == "profile" and now not in (None, "profile")
 
 
 def _keep_article_version(db, existing: dict, now: str) -> None:
@@ -552,7 +588,8 @@ def archive_stats(db) -> dict:
 def article_state(db, site: str, article_id: str) -> dict | None:
     return next(
         db.query(
-            "SELECT sitemap_lastmod, published, comments_complete, url FROM articles "
+            "SELECT sitemap_lastmod, published, comments_complete, url, comment_pages, http_etag, "
+            "http_last_modified FROM articles "
             "WHERE site = ? AND article_id = ?",
             [site, str(article_id)],
         ),
@@ -610,7 +647,8 @@ def start_run(db, spider: str, args: dict) -> int:
         ).last_pk
 
 
-def finish_run(db, run_id: int, *, status: str, reason: str, stats: dict) -> None:
+def finish_run(db, run_id: int, *, status: str, reason: str, stats: dict, coverage: dict | None = None,
+               verdict: str | None = None) -> None:
     with db.atomic():
         db["crawl_runs"].update(
             run_id,
@@ -619,8 +657,14 @@ def finish_run(db, run_id: int, *, status: str, reason: str, stats: dict) -> Non
                 "status": status,
                 "finish_reason": reason,
                 "stats": json.dumps(stats, ensure_ascii=False, sort_keys=True, default=str),
+                "coverage": json.dumps(coverage) if coverage is not None else None,
+                "verdict": verdict,
             },
         )
+
+
+def list_runs(db, limit: int = 20) -> list[dict]:
+    return list(db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", [limit]))
 
 
 def _pid_alive(pid: int) -> bool:

@@ -18,6 +18,7 @@ import click
 
 from newscrawl import archive
 from newscrawl.dates import parse_date, to_iso
+from newscrawl.lock import ArchiveLocked, archive_lock
 from newscrawl.seedformat import SeedFormatError, dump_article, parse_dump
 from newscrawl.sites import PROFILES
 
@@ -289,6 +290,100 @@ def serve(db_path, host, port, open_browser):
         args.append("--open")
     click.echo(f"serving {db_path} at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     os.execv(sys.executable, args)  # Datasette takes over this process
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
+@click.option("--site", help="Only this site (default: every site with a profile).")
+@click.option("--since", help="Only articles published on or after this date (ISO).")
+@click.option("--warc-dir", type=click.Path(file_okay=False), help="WARC folder (default: warc beside the archive).")
+def reextract(db_path, site, since, warc_dir):
+    """Re-run extraction over the raw pages kept as WARC, without fetching.
+
+    Use it after improving a site profile: every article page stored in the
+    WARC files (the latest copy of each) is extracted again with its comment
+    pages, and the archive is updated under the crawl's rules (changed text
+    replaced with the old version kept, new comments added, nothing doubled).
+
+    \b
+    Example:
+      newscrawl reextract --db archive/news.db --site elaph --since 2015-01-01
+    """
+    from scrapy.spiderloader import get_spider_loader
+    from scrapy.utils.project import get_project_settings
+
+    from newscrawl.reextract import Reextractor
+
+    since_iso = _since(since)
+    folder = Path(warc_dir) if warc_dir else Path(db_path).parent / "warc"
+    if not folder.is_dir():
+        raise click.ClickException(f"no WARC folder at {folder} (crawls write it unless WARC_ENABLED is off)")
+    names = [site] if site else sorted(PROFILES)
+    for name in names:
+        if name not in PROFILES:
+            raise click.ClickException(f"unknown site {name!r}; known: {', '.join(sorted(PROFILES))}")
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
+    loader = get_spider_loader(get_project_settings())
+    try:
+        with archive_lock(db_path, "reextract"):
+            db = _open(db_path)
+            for name in names:
+                report = Reextractor(loader.load(name), db_path, db, folder, since_iso).run()
+                counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
+                click.echo(f"{name}: {report.pages} pages from {report.warc_files} WARC files: {counts}; "
+                           f"{report.comments_new} new comments")
+                if report.changed_fields:
+                    click.echo("  changed: " + ", ".join(f"{f} x{n}" for f, n in report.changed_fields.most_common()))
+                for reason, n in report.dropped.items():
+                    click.echo(f"  dropped {n}: {reason}", err=True)
+                if report.incomplete:
+                    click.echo(f"  {report.incomplete} threads incomplete (a comments page is not in the WARC files)", err=True)
+                for problem in report.unreadable:
+                    click.echo(f"  warning: {problem}", err=True)
+    except ArchiveLocked as exc:
+        raise click.ClickException(f"{exc}; try again when it has finished") from None
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000), help="How many runs.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line, with all stats.")
+def runs(db_path, limit, as_json):
+    """The history of crawl runs: how each ended, what it stored, how well it read the site.
+
+    Coverage is the share of article pages where the profile found the
+    title (T), body (B), date (D) and comments block (C). A run that stopped
+    for a template change or a block says so in its verdict.
+    """
+    db = _open(db_path)
+    rows = archive.list_runs(db, limit)
+    if as_json:
+        for row in rows:
+            row = dict(row)
+            for key in ("args", "stats", "coverage"):
+                row[key] = json.loads(row[key]) if row.get(key) else None
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"{db_path}: no crawl runs yet")
+        return
+    click.echo(f"{'run':>4}  {'spider':<8} {'started':<20} {'min':>5}  {'status':<16} {'new':>5} {'upd':>4} "
+               f"{'comments':>8}  {'T':>4} {'B':>4} {'D':>4} {'C':>4}  verdict")
+    for row in rows:
+        stats = json.loads(row["stats"] or "{}")
+        cov = json.loads(row["coverage"] or "{}")
+        minutes = f"{stats.get('elapsed_time_seconds', 0) / 60:.1f}" if stats else "-"
+
+        def pct(name):
+            value = cov.get(name)
+            return f"{value:.0%}" if isinstance(value, (int, float)) else "-"
+
+        click.echo(
+            f"{row['id']:>4}  {row['spider']:<8} {row['started'][:19]:<20} {minutes:>5}  {row['status']:<16} "
+            f"{stats.get('archive/articles_new', 0):>5} {stats.get('archive/articles_updated', 0):>4} "
+            f"{stats.get('archive/comments_new', 0):>8}  {pct('title'):>4} {pct('body'):>4} {pct('published'):>4} "
+            f"{pct('comments_block'):>4}  {row['verdict'] or ''}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

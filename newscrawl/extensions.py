@@ -7,19 +7,23 @@ import logging
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from newscrawl import archive
+from newscrawl import archive, health
 
 logger = logging.getLogger(__name__)
 
 # Finish reasons that mean the run did what it was asked to do.
 GOOD_REASONS = ("finished",)
+# Finish reasons that are their own status (and exit code of `scrapy crawl`).
+OWN_STATUS = ("blocked", "template_changed")
 GOOD_PREFIXES = ("closespider_",)
 
 
 def run_status(reason: str) -> str:
     if reason in GOOD_REASONS or reason.startswith(GOOD_PREFIXES):
         return "finished"
-    return reason or "failed"
+    if reason in OWN_STATUS:
+        return reason
+    return "failed"
 
 
 class RunRecorder:
@@ -63,14 +67,20 @@ class RunRecorder:
             return
         stats = self.crawler.stats.get_stats()
         status = run_status(reason)
+        settings = self.crawler.settings
         db = archive.open_archive(self.db_path)
         try:
-            archive.finish_run(db, self.run_id, status=status, reason=reason, stats=stats)
+            usual = health.baseline(db, spider.name, settings.getint("HEALTH_MIN_PAGES", 20),
+                                    settings.getint("HEALTH_BASELINE_RUNS", 5))
+            found = health.coverage(stats)
+            said = health.verdict(reason, stats, usual, settings.getfloat("HEALTH_MAX_DROP", 0.5))
+            archive.finish_run(db, self.run_id, status=status, reason=reason, stats=stats, coverage=found, verdict=said)
         finally:
             db.close()
+        stats["newscrawl/verdict"] = said
         logger.info(
-            "crawl run %s %s (%s): %s new, %s updated, %s unchanged articles; %s new comments",
-            self.run_id, status, reason,
+            "crawl run %s %s (%s), verdict: %s; %s new, %s updated, %s unchanged articles; %s new comments",
+            self.run_id, status, reason, said,
             stats.get("archive/articles_new", 0), stats.get("archive/articles_updated", 0),
             stats.get("archive/articles_unchanged", 0), stats.get("archive/comments_new", 0),
         )

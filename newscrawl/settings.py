@@ -55,8 +55,17 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # no article page is this big; a bigger one
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 
+# --- The raw pages -----------------------------------------------------------
+# Article and comments pages are kept as WARC (newscrawl/warc.py), for
+# `newscrawl reextract`. Default folder: "warc" beside ARCHIVE_DB.
+WARC_ENABLED = True
+WARC_DIR = None
+WARC_MAX_SIZE = 1_000_000_000  # bytes per file before the next one starts
+
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    # Next to the downloader: the WARC gets the bytes as received.
+    "newscrawl.warc.WarcMiddleware": 950,
     "newscrawl.middlewares.RetryAfterMiddleware": 550,
     "newscrawl.middlewares.BlockMiddleware": 555,
     # After HttpCompressionMiddleware (590) has unpacked the body.
@@ -72,7 +81,20 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "newscrawl.extensions.RunRecorder": 500,
+    "newscrawl.health.CrawlHealth": 510,
+    "newscrawl.health.Progress": 520,
 }
+
+# --- Health -----------------------------------------------------------------
+# Stop a run whose field coverage (title, body, date, comments block) falls
+# by more than HEALTH_MAX_DROP against the median of the last
+# HEALTH_BASELINE_RUNS finished runs, once HEALTH_MIN_PAGES article pages
+# were read: a template change, caught before it thins the archive.
+HEALTH_ENABLED = True
+HEALTH_MIN_PAGES = 20
+HEALTH_MAX_DROP = 0.5
+HEALTH_BASELINE_RUNS = 5
+PROGRESS_INTERVAL = 60  # seconds between progress lines; 0 turns them off
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -18,15 +18,21 @@ SEED = REPO / "seeds" / "000_479c496df3c3ad8c.txt"
 FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "AUTOTHROTTLE_MAX_DELAY": "0.5", "RETRY_AFTER_MAX": "10"}
 
 
-def run_crawl(base_url: str, db: Path, *, args: dict | None = None, settings: dict | None = None,
-              fast: bool = True, spider: str = "elaph", timeout: int = 240) -> subprocess.CompletedProcess:
-    """Run the real `scrapy crawl <spider>` from the project folder."""
+def crawl_command(base_url: str, db: Path, *, args: dict | None = None, settings: dict | None = None,
+                  fast: bool = True, spider: str = "elaph") -> list[str]:
+    """The real `scrapy crawl <spider>` command line, run from the project folder."""
     cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"base_url={base_url}", "-s", f"ARCHIVE_DB={db}"]
     for name, value in (args or {}).items():
         cmd += ["-a", f"{name}={value}"]
     for name, value in {**(FAST if fast else {}), **(settings or {})}.items():
         cmd += ["-s", f"{name}={value}"]
-    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    return cmd
+
+
+def run_crawl(base_url: str, db: Path, *, timeout: int = 240, **options) -> subprocess.CompletedProcess:
+    """Run the real `scrapy crawl <spider>` and wait for it."""
+    return subprocess.run(crawl_command(base_url, db, **options), cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def run_cli(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:

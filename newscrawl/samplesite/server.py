@@ -10,11 +10,14 @@ was not fetched again, how far apart requests were.
 
 from __future__ import annotations
 
+import email.utils
 import gzip
+import hashlib
 import re
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,6 +36,29 @@ class Hit:
     time: float
     user_agent: str
     headers: dict = field(default_factory=dict)
+
+
+# What a site redesign does to the markup the profile knows.
+REDESIGN = [
+    (b'class="article-title"', b'class="headline"'),
+    (b'class="content-body"', b'class="story-text"'),
+    (b'class="article-subtitle"', b'class="standfirst"'),
+    (b'class="comments" id="comments"', b'class="reader-notes"'),
+    (b'<meta property="og:title"', b'<meta name="x-title"'),
+]
+
+
+def _not_modified(headers_in, validators: dict) -> bool:
+    match = headers_in.get("If-None-Match")
+    if match is not None:
+        return validators["ETag"] in [m.strip() for m in match.split(",")]
+    since = headers_in.get("If-Modified-Since")
+    if since:
+        try:
+            return email.utils.parsedate_to_datetime(validators["Last-Modified"]) <= email.utils.parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 class SampleSite:
@@ -57,6 +83,8 @@ class SampleSite:
         self.fail_paths: dict[str, int] = {}  # path+query substring -> status to answer instead
         self.padding: dict[int, int] = {}  # article id -> bytes of padding (a huge page)
         self.strip_title: set[int] = set()  # article ids served without a title (a template change)
+        self.conditional = True  # send ETag/Last-Modified and answer conditional GETs with 304
+        self.new_template = False  # a redesign: the same content under other class names
         self.server = ThreadingHTTPServer((host, port), self._handler_class())
         self.server.daemon_threads = True
         self.thread: threading.Thread | None = None
@@ -98,7 +126,7 @@ class SampleSite:
 
     # --- answering ------------------------------------------------------------
 
-    def respond(self, method: str, raw_path: str, headers) -> tuple[int, dict, bytes]:
+    def respond(self, method: str, raw_path: str, headers_in) -> tuple[int, dict, bytes]:
         parts = urlsplit(raw_path)
         path = parts.path
         base = self.base_url
@@ -141,12 +169,27 @@ class SampleSite:
             page = 1
         if page < 1 or page > render.comment_pages(article, self.model.comments_per_page):
             return self._not_found()
+        validators = self._validators(article, page)
+        if self.conditional and _not_modified(headers_in, validators):
+            return 304, validators, b""
         status, headers, body = self._article_page(article, page)
+        if self.conditional:
+            headers = {**headers, **validators}
+        if self.new_template:
+            for old, new in REDESIGN:
+                body = body.replace(old, new)
         if article.article_id in self.strip_title:
             body = re.sub(rb'<h1 class="article-title">.*?</h1>|<meta property="og:title"[^>]*>', b"", body, flags=re.S)
         if article.article_id in self.padding:
             body = body.replace(b"</body>", b"<!--" + b"x" * self.padding[article.article_id] + b"--></body>")
         return status, headers, body
+
+    @staticmethod
+    def _validators(article, page: int) -> dict:
+        """ETag and Last-Modified of a page: they change whenever the article or its comments do."""
+        changed = article.lastmod or article.published
+        tag = hashlib.sha1(f"{article.article_id}/{page}/{changed.isoformat()}/{len(article.comments)}".encode()).hexdigest()[:16]
+        return {"ETag": f'"{tag}"', "Last-Modified": email.utils.format_datetime(changed.astimezone(timezone.utc), usegmt=True)}
 
     def _article_page(self, article, page: int) -> tuple[int, dict, bytes]:
         headers, body = render.article_response(article, self.base_url, page, self.model.comments_per_page)

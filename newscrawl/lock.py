@@ -1,0 +1,42 @@
+"""One writer at a time per archive: an advisory lock next to the database.
+
+`flock` is released by the kernel when the holding process ends, however it
+ends (even SIGKILL), so a crashed run never leaves the archive locked; the
+pid and start time written into the lock file only serve the message.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+
+class ArchiveLocked(Exception):
+    """Another process is writing this archive."""
+
+
+def lock_path(db_path: str | os.PathLike) -> Path:
+    return Path(f"{db_path}.lock")
+
+
+@contextmanager
+def archive_lock(db_path: str | os.PathLike, purpose: str = "crawl"):
+    path = lock_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 512, 0).decode("utf-8", "replace").strip() or "another process"
+            raise ArchiveLocked(f"{db_path} is being written by {holder}") from None
+        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{purpose} pid {os.getpid()} on {socket.gethostname()}, started {started}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

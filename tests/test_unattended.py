@@ -1,0 +1,219 @@
+"""Unattended runs: killed crawls, overlapping runs, resume, 304s, WARC and
+re-extraction, a template change, progress lines, and the scheduled command."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import sqlite3
+import subprocess
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from newscrawl.archive import open_archive
+from newscrawl.samplesite import SampleSite, generate_site
+from tests.conftest import REPO, crawl_command, crawl_stats, run_cli, run_crawl
+
+pytestmark = pytest.mark.crawl
+
+
+def rows(db_path, sql, params=()):
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def count(db_path, table):
+    return rows(db_path, f"SELECT count(*) AS n FROM {table}")[0]["n"]
+
+
+def dumps(db_path, out):
+    result = run_cli("dump", "--db", str(db_path), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return {p.stem: p.read_text(encoding="utf-8") for p in (out / "elaph").glob("*.txt")}
+
+
+def expected(model):
+    return {str(a.article_id): a.expected_dump() for a in model.crawlable()}
+
+
+def start_and_kill(site, db, *, after_articles: int, settings=None):
+    """Start a real crawl, SIGKILL it once `after_articles` are stored."""
+    proc = subprocess.Popen(crawl_command(site.base_url, db, settings=settings), cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        if proc.poll() is not None:
+            pytest.fail(f"the crawl ended before it could be killed: {proc.stderr.read()[-2000:]}")
+        try:
+            if Path(db).exists() and count(db, "articles") >= after_articles:
+                break
+        except sqlite3.OperationalError:
+            continue  # the schema is being made
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    return proc
+
+
+def assert_sound(db):
+    assert rows(db, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
+    # No half-written article: every article's comment count is what is stored.
+    broken = rows(db, "SELECT a.article_id FROM articles a WHERE a.comment_count != "
+                      "(SELECT count(*) FROM comments c WHERE c.site = a.site AND c.article_id = a.article_id)")
+    assert broken == []
+
+
+@pytest.mark.parametrize("jobdir", [False, True], ids=["incremental", "jobdir"])
+def test_a_killed_crawl_leaves_a_sound_archive_and_the_next_run_completes_it(tmp_path, jobdir):
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    settings = {"JOBDIR": str(tmp_path / "job")} if jobdir else {}
+    with SampleSite(model) as site:
+        site.delay = 0.02  # slow enough to be killed mid-way
+        proc = start_and_kill(site, db, after_articles=8, settings=settings)
+        assert proc.returncode == -signal.SIGKILL
+        stored = count(db, "articles")
+        assert 8 <= stored < len(model.crawlable())
+        assert_sound(db)
+        site.delay = 0
+        result = run_crawl(site.base_url, db, settings=settings)
+        assert result.returncode == 0, crawl_stats(result)
+    assert_sound(db)
+    assert dumps(db, tmp_path / "dumps") == expected(model)
+    assert count(db, "comments") == sum(len(a.comments) for a in model.crawlable())  # nothing doubled
+    runs = rows(db, "SELECT status FROM crawl_runs ORDER BY id")
+    assert [r["status"] for r in runs] == ["killed", "finished"]
+
+
+def test_a_second_run_on_the_same_archive_is_refused_and_a_dead_one_does_not_block(tmp_path):
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        site.delay = 0.02
+        first = subprocess.Popen(crawl_command(site.base_url, db), cwd=REPO, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+        time.sleep(2.5)
+        started = time.monotonic()
+        second = run_crawl(site.base_url, db)
+        assert second.returncode == 4 and time.monotonic() - started < 15
+        assert "is being written by crawl pid" in second.stderr and "Traceback" not in second.stderr
+        first.send_signal(signal.SIGKILL)  # a crash: the lock must not outlive it
+        first.wait(timeout=30)
+        site.delay = 0
+        third = run_crawl(site.base_url, db)
+        assert third.returncode == 0, crawl_stats(third)
+
+
+def test_a_304_costs_no_extraction_and_changes_nothing(tmp_path):
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        assert run_crawl(site.base_url, db).returncode == 0
+        before = rows(db, "SELECT * FROM articles ORDER BY id")
+        comments_before = rows(db, "SELECT * FROM comments ORDER BY id")
+        site.clear_log()
+        # Every article is "recent": all are fetched again, conditionally where a 304 can be trusted.
+        result = run_crawl(site.base_url, db, args={"refresh_days": 100000})
+        assert result.returncode == 0
+        conditional = [h for h in site.article_hits() if "If-None-Match" in h.headers]
+        assert conditional and all(h.status == 304 for h in conditional)
+        one_page = [a for a in model.crawlable() if len(a.comments) <= 20]
+        assert len(conditional) == len(one_page)
+    stats = json.loads(rows(db, "SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]["stats"])
+    assert stats["articles/not_modified"] == len(one_page)
+    assert stats.get("extract/pages", 0) == len(model.crawlable()) - len(one_page)  # no extraction for a 304
+    unchanged = {str(a.article_id) for a in one_page}
+    after = {r["article_id"]: r for r in rows(db, "SELECT * FROM articles ORDER BY id")}
+    assert all(after[r["article_id"]] == r for r in before if r["article_id"] in unchanged)
+    def of_unchanged(comments):
+        return [c for c in comments if c["article_id"] in unchanged]
+
+    assert of_unchanged(rows(db, "SELECT * FROM comments ORDER BY id")) == of_unchanged(comments_before)
+
+
+def test_reextract_rebuilds_the_archive_from_the_warc_files_alone(tmp_path):
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        result = run_crawl(site.base_url, db, settings={"WARC_MAX_SIZE": "200000"})
+        assert result.returncode == 0
+    warcs = sorted((tmp_path / "warc").glob("*.warc.gz"))
+    assert len(warcs) > 1  # rotated by size
+    index = subprocess.run([str(Path(os.sys.executable).with_name("warcio")), "index", str(warcs[0])],
+                           capture_output=True, text=True)
+    assert index.returncode == 0 and '"warc-type": "response"' in index.stdout and '"warc-type": "request"' in index.stdout
+    before = dumps(db, tmp_path / "before")
+    assert before == expected(model)
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM articles")
+    conn.commit()
+    conn.close()
+    result = run_cli("reextract", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert f"{len(model.crawlable())} new; 0 new comments" in result.stdout
+    assert dumps(db, tmp_path / "after") == before
+    again = run_cli("reextract", "--db", str(db))  # a second time: nothing changes
+    assert f"{len(model.crawlable())} unchanged" in again.stdout
+
+
+def test_a_template_change_stops_the_run_loudly_and_thins_nothing(tmp_path):
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        assert run_crawl(site.base_url, db).returncode == 0
+        before = dumps(db, tmp_path / "before")
+        now = datetime.now(timezone.utc)
+        for article in model.articles:
+            article.touch(now)  # every article changed: all are fetched again
+        site.new_template = True
+        site.clear_log()
+        result = run_crawl(site.base_url, db)
+        assert result.returncode == 5, crawl_stats(result)
+        assert "no longer fit the site" in result.stderr and "title found on 0% of pages" in result.stderr
+        assert len(site.article_hits()) < len(model.crawlable())  # stopped early
+    run = rows(db, "SELECT status, verdict FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
+    assert run["status"] == "template_changed" and run["verdict"].startswith("template changed: title")
+    assert dumps(db, tmp_path / "after") == before  # nothing lost, nothing thinned
+    history = run_cli("runs", "--db", str(db))
+    assert "template changed" in history.stdout and "100%" in history.stdout
+
+
+def test_progress_lines_for_a_person_at_a_terminal(site, tmp_path):
+    site.delay = 0.03
+    result = run_crawl(site.base_url, tmp_path / "news.db", settings={"PROGRESS_INTERVAL": "1"})
+    assert result.returncode == 0
+    lines = [line for line in result.stderr.splitlines() if "progress:" in line]
+    assert lines and re.search(r"\d+ pages \(\d+/min\), \d+ articles and \d+ comments stored, \d+ requests queued", lines[0])
+
+
+def test_the_scheduled_command_line_runs_the_crawl(site, model, tmp_path):
+    crontab = (REPO / "deploy" / "crontab").read_text()
+    line = next(line for line in crontab.splitlines() if line and not line.startswith("#"))
+    command = " ".join(line.split()[5:]).replace("/srv/newscrawl", str(REPO))
+    service = (REPO / "deploy" / "newscrawl-crawl.service").read_text()
+    assert "ExecStart=/srv/newscrawl/deploy/crawl.sh" in service  # systemd runs the same script
+    db = tmp_path / "news.db"
+    test_only = ["-a", f"base_url={site.base_url}", "-s", f"ARCHIVE_DB={db}", "-s", "DOWNLOAD_DELAY=0",
+                 "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "AUTOTHROTTLE_MAX_DELAY=0.5", "-s", "BLOCK_STOP_AFTER=2"]
+    env = {**os.environ, "NEWSCRAWL_LOG": str(tmp_path / "crawl.log")}
+    result = subprocess.run(f"{command} {shlex.join(test_only)}", shell=True, env=env, capture_output=True, text=True,
+                            timeout=240)
+    assert result.returncode == 0, result.stderr + (tmp_path / "crawl.log").read_text()[-2000:]
+    assert count(db, "articles") == len(model.crawlable())
+    log = (tmp_path / "crawl.log").read_text()
+    assert "mailto:you@example.org" in {h.user_agent for h in site.hits()}.pop() and "crawl run 1 finished" in log
+    site.block_status = 403  # a failing run says so in one line, for cron's mail
+    fresh = [a.replace(str(db), str(tmp_path / "fresh.db")) for a in test_only]
+    failed = subprocess.run(f"{command} {shlex.join(fresh)}", shell=True, env=env, capture_output=True,
+                            text=True, timeout=240)
+    assert failed.returncode == 3 and failed.stderr.strip().startswith("newscrawl: crawl of elaph ended with status 3")
