@@ -8,6 +8,7 @@ one line on stderr and a non-zero exit status, never a traceback
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -201,9 +202,9 @@ def search(db_path, comments, site, since, limit, as_json, query):
     Hamza forms, harakat, tatweel, ة/ه, ى/ي and the prefixes و ف ب ل ال do
     not matter: ابراهيم finds إبراهيم, العراق finds والعراق, كتب finds كَتَبَ.
     Hits are ranked (bm25) and shown with the matching words marked in the
-    text as published. A query matching more than 5,000 rows is ranked among
-    its 5,000 most recently archived matches (the cost of ranking grows with
-    every row ranked); with --site or --since every match is ranked.
+    text as published. A query matching more than 2,000 rows is ranked among
+    its 2,000 most recently archived matches (the cost of ranking grows with
+    every row ranked); --site and --since apply before that cut.
 
     \b
     Query language:
@@ -324,6 +325,9 @@ def reextract(db_path, site, since, warc_dir):
             raise click.ClickException(f"unknown site {name!r}; known: {', '.join(sorted(PROFILES))}")
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
     loader = get_spider_loader(get_project_settings())
+    # What the spider notices about a page (a looping comments link, a
+    # mislabelled charset) is shown as it would be in a crawl's log.
+    logging.basicConfig(level=logging.WARNING, format="  note: %(message)s")
     try:
         with archive_lock(db_path, "reextract"):
             db = _open(db_path)

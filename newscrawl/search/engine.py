@@ -16,7 +16,7 @@ from newscrawl.search.query import Query, QueryError, matches, parse_query
 # archived CANDIDATES matches (FTS5 walks them in rowid order and stops): bm25
 # costs time in proportion to the rows it scores, and a word found in most of a
 # million comments would otherwise take a second. Exact below the cap.
-CANDIDATES = 5000
+CANDIDATES = 2000
 # bm25 weights per column: a hit in the title counts most.
 ARTICLE_WEIGHTS = (10.0, 4.0, 1.0)  # title, subtitle, body
 COMMENT_WEIGHTS = (3.0, 2.0, 1.0)  # title, author, text
