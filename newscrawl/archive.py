@@ -31,7 +31,7 @@ from newscrawl.search.index import index_article, index_comment, mark_current, r
 from newscrawl.seedformat import exported_author
 from newscrawl.text import clean_lines, one_line, short_hash
 
-SCHEMA_VERSION = 4  # PRAGMA user_version; _MIGRATIONS carries older archives forward
+SCHEMA_VERSION = 5  # PRAGMA user_version; _MIGRATIONS carries older archives forward
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS articles (
     body TEXT NOT NULL,              -- body lines joined with "\\n", as published
     published TEXT,                  -- ISO 8601 with offset
     author TEXT,
+    tags TEXT,                       -- JSON list, as the site tags the article
     comment_count INTEGER NOT NULL DEFAULT 0,
     comments_complete INTEGER NOT NULL DEFAULT 1,
     comment_pages INTEGER,           -- pages the thread filled when last fetched
@@ -84,6 +85,7 @@ CREATE TABLE IF NOT EXISTS comments (
     author TEXT NOT NULL DEFAULT '',
     text TEXT NOT NULL DEFAULT '',
     posted_at TEXT,
+    likes INTEGER,                   -- net likes where the site shows them (may be negative); latest seen
     fingerprint TEXT NOT NULL,       -- hash of author, title, text
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
@@ -269,7 +271,14 @@ def _v3_to_v4(db) -> None:
             db.execute(f"ALTER TABLE crawl_runs ADD COLUMN {column} TEXT")
 
 
-_MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _v4_to_v5(db) -> None:
+    """v5: tags of articles, likes of comments (Hespress shows both)."""
+    for table, column, kind in (("articles", "tags", "TEXT"), ("comments", "likes", "INTEGER")):
+        if column not in db[table].columns_dict:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+_MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 # --- storing ---------------------------------------------------------------
@@ -344,6 +353,7 @@ def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None =
             "comments_complete": int(article.get("comments_complete", (existing or {}).get("comments_complete", 1))),
             "comment_pages": article.get("comment_pages") or (existing or {}).get("comment_pages"),
             "sitemap_lastmod": article.get("sitemap_lastmod") or (existing or {}).get("sitemap_lastmod"),
+            "tags": json.dumps(article["tags"], ensure_ascii=False) if article.get("tags") else (existing or {}).get("tags"),
             "http_etag": http.get("etag") or (existing or {}).get("http_etag"),
             "http_last_modified": http.get("last_modified") or (existing or {}).get("http_last_modified"),
         }
@@ -470,6 +480,7 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
                     "position": next_position,
                     **comment,
                     "posted_at": incoming.get("posted_at"),
+                    "likes": incoming.get("likes"),
                     "fingerprint": fingerprint,
                     "first_seen": now,
                     "last_seen": now,
@@ -485,6 +496,8 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
             updates["comment_id"] = site_id
         if incoming.get("posted_at") and not found["posted_at"]:
             updates["posted_at"] = incoming["posted_at"]
+        if incoming.get("likes") is not None:
+            updates["likes"] = incoming["likes"]  # a count that moves: the latest is kept, not versioned
         if found["fingerprint"] != fingerprint:
             db["comment_versions"].insert(
                 {
@@ -539,7 +552,7 @@ def _with_comments(db, row: dict) -> dict:
     article["body"] = row["body"].split("\n") if row["body"] else []
     article["comments"] = list(
         db.query(
-            "SELECT comment_key, comment_id, title, author, text, posted_at FROM comments "
+            "SELECT comment_key, comment_id, title, author, text, posted_at, likes FROM comments "
             "WHERE site = ? AND article_id = ? ORDER BY position",
             [row["site"], row["article_id"]],
         )

@@ -50,6 +50,7 @@ class ExtractedArticle:
     author: str = ""
     section: str = ""
     canonical: str | None = None
+    tags: list[str] = field(default_factory=list)
     comments: PageComments = field(default_factory=PageComments)
     # Which selector or method produced each field, and what was missing.
     notes: dict = field(default_factory=dict)
@@ -102,20 +103,45 @@ def element_text(element) -> str:
     return " ".join(text_lines(element))
 
 
+def _values(sel: Selector, css: str):
+    """Every non-empty value `css` yields: attribute values or element texts.
+    A U+FEFF (a byte-order mark that leaked into the text) is not text."""
+    found = sel.css(css).getall() if "::attr(" in css else [element_text(e.root) for e in sel.css(css)]
+    for value in found:
+        value = one_line(value.strip("\ufeff"))
+        if value:
+            yield value
+
+
 def _first_value(sel: Selector, selectors: tuple[str, ...]) -> tuple[str, int | None]:
     """Value of the first selector that yields non-empty text, and its index."""
     for index, css in enumerate(selectors):
-        if "::attr(" in css:
-            for value in sel.css(css).getall():
-                value = one_line(value)
-                if value:
-                    return value, index
-        else:
-            for found in sel.css(css):
-                value = element_text(found.root)
-                if value:
-                    return value, index
+        for value in _values(sel, css):
+            return value, index
     return "", None
+
+
+def _all_values(sel: Selector, selectors: tuple[str, ...]) -> list[str]:
+    seen = {}
+    for css in selectors:
+        for value in _values(sel, css):
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+_SIGNED_NUMBER = re.compile(r"[-\u2212+]?\s*\d+")
+
+
+def parse_count(text: str) -> int | None:
+    """A shown count (likes) as an int: Arabic-Indic digits, a minus sign or U+2212."""
+    text = (text or "").translate(_DIGITS)
+    match = _SIGNED_NUMBER.search(text)
+    if not match:
+        return None
+    return int(match.group().replace("\u2212", "-").replace(" ", ""))
+
+
+_DIGITS = str.maketrans({**{chr(0x0660 + d): str(d) for d in range(10)}, **{chr(0x06F0 + d): str(d) for d in range(10)}})
 
 
 def _excluded_elements(container: Selector, selectors: tuple[str, ...]) -> set:
@@ -129,7 +155,7 @@ def extract_body(sel: Selector, profile: SiteProfile) -> tuple[list[str], int | 
         for container in sel.css(css):
             # The comments block is never body text, even when sloppy markup
             # (an unclosed <div>) puts it inside the body container.
-            excluded = _excluded_elements(container, (*profile.body_exclude, profile.comments.block))
+            excluded = _excluded_elements(container, (*profile.body_exclude, *filter(None, [profile.comments.block])))
             lines = text_lines(container.root, excluded)
             if lines:
                 return lines, index
@@ -159,7 +185,7 @@ def extract_comments(sel: Selector, profile: SiteProfile, base_url: str) -> Page
     """The comments shown on one page (article page or a comments page)."""
     rules = profile.comments
     result = PageComments()
-    blocks = sel.css(rules.block)
+    blocks = sel.css(rules.block) if rules.block else []
     if not blocks:
         return result
     result.block_found = True
@@ -173,25 +199,46 @@ def extract_comments(sel: Selector, profile: SiteProfile, base_url: str) -> Page
         title, _ = _first_value(item, rules.title)
         author, _ = _first_value(item, rules.author)
         posted, _ = _first_value(item, rules.posted_at)
-        result.comments.append(
-            {
-                "comment_id": id_match.group(1) if id_match else None,
-                "title": title,
-                "author": author,
-                "text": one_line(text),
-                "posted_at": _parse_posted(posted, profile),
-            }
-        )
+        comment = {
+            "comment_id": id_match.group(1) if id_match else None,
+            "title": title,
+            "author": author,
+            "text": one_line(text),
+            "posted_at": _parse_posted(posted, profile),
+        }
+        if rules.likes:
+            comment["likes"] = parse_count(_first_value(item, rules.likes)[0])
+        result.comments.append(comment)
     if not result.comments:
         # A block with something in it but no comment we could read is a
         # template change, not an article without comments: say so.
-        not_comments = tuple(css for css in (rules.header, _element_part(rules.next_page)) if css)
+        not_comments = tuple(css for css in (rules.header, _element_part(rules.next_page or "")) if css)
         if text_lines(block.root, _excluded_elements(block, not_comments)):
             result.problems.append("comments block found but no comment could be read")
-    href = block.css(rules.next_page).get()
+    href = block.css(rules.next_page).get() if rules.next_page else None
     if href and href.strip():
         result.next_url = urljoin(base_url, href.strip())
     return result
+
+
+def _by_trafilatura(html: str, url: str, out: ExtractedArticle, notes: dict) -> None:
+    import trafilatura  # imported late: it is slow to import and rarely needed
+
+    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                           include_tables=False, favor_recall=True)
+    lines = clean_lines((document.text or "").split("\n")) if document else []
+    for name in ("title", "author"):
+        value = one_line(getattr(document, name, None) or "") if document else ""
+        if not getattr(out, name) and value:
+            setattr(out, name, value)
+            notes.setdefault("trafilatura", []).append(name)
+    if lines and lines[0] == out.title:
+        lines = lines[1:]  # Trafilatura's text starts with the headline it also reports as title
+    out.body = lines
+    notes["body"] = "trafilatura-primary" if lines else "none"
+    if document and document.date and not out.published:
+        out.published = to_iso(parse_date(document.date, tz="UTC"))
+        notes.setdefault("trafilatura", []).append("published")
 
 
 def extract_article(html: str, url: str, profile: SiteProfile) -> ExtractedArticle:
@@ -216,11 +263,17 @@ def extract_article(html: str, url: str, profile: SiteProfile) -> ExtractedArtic
     if published_raw and not out.published:
         notes.setdefault("problems", []).append(f"unreadable date {published_raw[:60]!r}")
 
-    out.body, index = extract_body(sel, profile)
-    notes["body"] = "profile"
-    if not out.body:
-        out.body = trafilatura_body(html, url)
-        notes["body"] = "trafilatura" if out.body else "none"
+    out.tags = _all_values(sel, profile.tags)
+    if profile.body:
+        out.body, index = extract_body(sel, profile)
+        notes["body"] = "profile"
+        if not out.body:
+            out.body = trafilatura_body(html, url)
+            notes["body"] = "trafilatura" if out.body else "none"
+    else:
+        # A profile without body selectors (the generic spider): Trafilatura
+        # is the method, for the body and for whatever the selectors missed.
+        _by_trafilatura(html, url, out, notes)
 
     out.comments = extract_comments(sel, profile, url)
     if out.comments.problems:
@@ -229,7 +282,7 @@ def extract_article(html: str, url: str, profile: SiteProfile) -> ExtractedArtic
     for name in ("title", "published"):
         if not getattr(out, name):
             notes["missing"].append(name)
-    if notes["body"] != "profile":
+    if notes["body"] not in ("profile", "trafilatura-primary"):
         notes["missing"].append("body")
     if not notes["selectors"]:
         del notes["selectors"]

@@ -16,8 +16,9 @@ class ArticleItem:
     published: str | None = None  # ISO 8601 with offset
     author: str = ""
     section: str = ""
+    tags: list[str] = field(default_factory=list)
     # Oldest first. Each: comment_id (the site's, or None), title, author,
-    # text, posted_at (ISO or None).
+    # text, posted_at (ISO or None), and likes where the site shows them.
     comments: list[dict] = field(default_factory=list)
     # False when a page of the thread could not be fetched: what was read is
     # stored, and the article is fetched again on the next run.

@@ -66,6 +66,7 @@ class ModelComment:
     blocks: list[str]  # paragraphs or <br>-separated parts as shown on the page
     posted_at: datetime
     join: str = "p"  # "p": one <p> a block; "br": blocks separated by <br>
+    likes: int | None = None  # net likes, where the site shows them
 
     @property
     def text(self) -> str:
@@ -95,11 +96,15 @@ class ModelArticle:
     lastmod: datetime | None = None
     style: int = 0  # picks among HTML renderings of the same text
     broken_html: bool = False  # unclosed paragraphs and divs, stray end tags
+    site: str = "elaph"  # whose markup and URLs (newscrawl/samplesite/<site>.py)
+    slug: str = ""  # for sites whose URLs carry one
+    tags: list[str] = field(default_factory=list)
 
     @property
     def path(self) -> str:
-        section = "Private" if self.disallowed else self.section
-        return f"/Web/{section}/{self.published.year}/{self.published.month}/{self.article_id}{self.ext}"
+        from newscrawl.samplesite.base import renderer_for  # the renderers import this module
+
+        return renderer_for(self.site).article_path(self)
 
     def touch(self, when: datetime) -> None:
         self.lastmod = max(self.lastmod or when, when)
@@ -124,6 +129,7 @@ class ModelArticle:
 class SiteModel:
     articles: list[ModelArticle]
     comments_per_page: int = 20
+    site: str = "elaph"
 
     def by_id(self, article_id: int) -> ModelArticle:
         return next(a for a in self.articles if a.article_id == article_id)

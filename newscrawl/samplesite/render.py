@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
-from xml.sax.saxutils import escape as xml_escape
 
 from newscrawl.samplesite.model import ModelArticle, ModelComment, SiteModel
 
@@ -187,66 +186,3 @@ def article_response(article: ModelArticle, base_url: str, page: int = 1, per_pa
     if article.encoding == "cp1256-undeclared":
         return {"Content-Type": "text/html"}, page_html.encode("cp1256")
     return {"Content-Type": "text/html; charset=utf-8"}, page_html.encode("cp1256")
-
-
-def robots_txt(base_url: str) -> str:
-    return (
-        "User-agent: *\n"
-        "Disallow: /Web/Private/\n"
-        "Disallow: /search\n"
-        "\n"
-        f"Sitemap: {base_url}/sitemaps/allsitemaps.xml\n"
-    )
-
-
-def _month_key(article: ModelArticle) -> tuple[int, int]:
-    return article.published.year, article.published.month
-
-
-def sitemap_months(model: SiteModel) -> dict[tuple[int, int], list[ModelArticle]]:
-    months: dict[tuple[int, int], list[ModelArticle]] = {}
-    for article in model.articles:
-        months.setdefault(_month_key(article), []).append(article)
-    return dict(sorted(months.items()))
-
-
-GZIP_BEFORE = 2008  # monthly sitemaps of earlier years are served gzipped (.xml.gz)
-
-
-def sitemap_name(year: int, month: int) -> str:
-    return f"{year}-{month:02d}.xml" + (".gz" if year < GZIP_BEFORE else "")
-
-
-def sitemap_index(model: SiteModel, base_url: str) -> str:
-    entries = []
-    for (year, month), articles in sitemap_months(model).items():
-        newest = max(a.lastmod or a.published for a in articles)
-        # Old months carry a date-only <lastmod>, as many sites write it.
-        lastmod = newest.date().isoformat() if year < 2010 else newest.isoformat(timespec="seconds")
-        entries.append(
-            f"<sitemap><loc>{base_url}/sitemaps/{sitemap_name(year, month)}</loc><lastmod>{lastmod}</lastmod></sitemap>"
-        )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        + "\n".join(entries)
-        + "\n</sitemapindex>"
-    )
-
-
-def sitemap_month(model: SiteModel, base_url: str, year: int, month: int) -> str | None:
-    articles = sitemap_months(model).get((year, month))
-    if articles is None:
-        return None
-    entries = []
-    for article in articles:
-        lastmod = (article.lastmod or article.published).isoformat(timespec="seconds")
-        paths = [*article.aliases, article.path] if article.aliases_first else [article.path, *article.aliases]
-        for path in paths:
-            entries.append(f"<url><loc>{xml_escape(base_url + path)}</loc><lastmod>{lastmod}</lastmod></url>")
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        + "\n".join(entries)
-        + "\n</urlset>"
-    )

@@ -19,12 +19,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-from newscrawl.samplesite import render
+from newscrawl.samplesite.base import renderer_for
 from newscrawl.samplesite.model import SiteModel
 
-ARTICLE_PATH = re.compile(r"^/(?:amp/)?web/[^/]+/\d{4}/\d{1,2}/(\d+)\.html?$", re.IGNORECASE)
 MONTH_SITEMAP = re.compile(r"^/sitemaps/(\d{4})-(\d{2})\.xml(\.gz)?$")
 
 
@@ -71,6 +70,7 @@ class SampleSite:
 
     def __init__(self, model: SiteModel, host: str = "127.0.0.1", port: int = 0):
         self.model = model
+        self.renderer = renderer_for(model.site)
         self.log: list[Hit] = []
         self.lock = threading.Lock()
         self.flaky_left = {a.article_id: a.flaky for a in model.articles if a.flaky}
@@ -118,7 +118,13 @@ class SampleSite:
 
     def article_hits(self) -> list[Hit]:
         """Requests for article pages (first page of a thread, any URL form)."""
-        return [h for h in self.hits() if ARTICLE_PATH.match(urlsplit(h.path).path) and "cpage=" not in h.path]
+        hits = []
+        for hit in self.hits():
+            parts = urlsplit(hit.path)
+            routed = self.renderer.route(parts.path, parts.query)
+            if routed and routed[1] == 1 and "page=" not in parts.query:
+                hits.append(hit)
+        return hits
 
     def clear_log(self) -> None:
         with self.lock:
@@ -130,15 +136,19 @@ class SampleSite:
         parts = urlsplit(raw_path)
         path = parts.path
         base = self.base_url
+        renderer = self.renderer
         if path == "/robots.txt":
-            return 200, {"Content-Type": "text/plain; charset=utf-8"}, render.robots_txt(base).encode()
+            return 200, {"Content-Type": "text/plain; charset=utf-8"}, renderer.robots_txt(base).encode()
         if path == "/sitemaps/allsitemaps.xml":
-            return 200, {"Content-Type": "application/xml"}, render.sitemap_index(self.model, base).encode()
+            return 200, {"Content-Type": "application/xml"}, renderer.sitemap_index(self.model, base).encode()
+        feed = renderer.feed(self.model, base, path + (f"?{parts.query}" if parts.query else ""))
+        if feed is not None:
+            return 200, {"Content-Type": "application/rss+xml; charset=utf-8"}, feed.encode()
         month = MONTH_SITEMAP.match(path)
         if month:
             year, number = int(month.group(1)), int(month.group(2))
-            xml = render.sitemap_month(self.model, base, year, number)
-            if xml is None or path != f"/sitemaps/{render.sitemap_name(year, number)}":
+            xml = renderer.sitemap_month(self.model, base, year, number)
+            if xml is None or path != f"/sitemaps/{renderer.sitemap_name(year, number)}":
                 return self._not_found()
             if month.group(3):
                 return 200, {"Content-Type": "application/x-gzip"}, gzip.compress(xml.encode(), mtime=0)
@@ -146,11 +156,12 @@ class SampleSite:
         for fragment, status in self.fail_paths.items():
             if fragment in raw_path:
                 return status, {"Content-Type": "text/html"}, b"<html><body>Internal Server Error</body></html>"
-        match = ARTICLE_PATH.match(path)
-        if not match:
+        routed = renderer.route(path, parts.query)
+        if routed is None:
             return self._not_found()
-        article = next((a for a in self.model.articles if a.article_id == int(match.group(1))), None)
-        if article is None or article.missing or path.startswith("/Web/Gone/"):
+        article_id, page = routed
+        article = next((a for a in self.model.articles if a.article_id == article_id), None)
+        if article is None or article.missing or renderer.gone(path):
             return self._not_found()
         if self.block_status:
             extra = {"Retry-After": self.retry_after} if self.retry_after else {}
@@ -163,11 +174,7 @@ class SampleSite:
             if left:
                 self.flaky_left[article.article_id] = left - 1
                 return self.flaky_status, {"Content-Type": "text/html", "Retry-After": "1"}, b"<html><body>Try again later</body></html>"
-        try:
-            page = int(parse_qs(parts.query).get("cpage", ["1"])[0])
-        except ValueError:
-            page = 1
-        if page < 1 or page > render.comment_pages(article, self.model.comments_per_page):
+        if page < 1 or page > renderer.comment_pages(article, self.model.comments_per_page):
             return self._not_found()
         validators = self._validators(article, page)
         if self.conditional and _not_modified(headers_in, validators):
@@ -192,7 +199,7 @@ class SampleSite:
         return {"ETag": f'"{tag}"', "Last-Modified": email.utils.format_datetime(changed.astimezone(timezone.utc), usegmt=True)}
 
     def _article_page(self, article, page: int) -> tuple[int, dict, bytes]:
-        headers, body = render.article_response(article, self.base_url, page, self.model.comments_per_page)
+        headers, body = self.renderer.article_response(article, self.base_url, page, self.model.comments_per_page)
         return 200, headers, body
 
     @staticmethod

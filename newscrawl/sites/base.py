@@ -10,14 +10,20 @@ attribute's value; any other CSS selector yields elements, whose text is
 taken with ``<br>`` and block boundaries read as spaces (or, for the body,
 as line breaks). Each field takes a tuple of selectors, tried in order; the
 first that yields a non-empty value wins, and its index is recorded in the
-extraction notes so a fallback in use is visible.
+extraction notes so a fallback in use is visible. Where two templates of a
+site are both in use (old and new WordPress themes), one CSS selector list
+("ol#commentlist, ol.comment-list") accepts either.
+
+Adding a site: copy newscrawl/sites/elaph.py to newscrawl/sites/<name>.py,
+change what differs, and add a two-line spider in newscrawl/spiders/; the
+registry finds the profile by itself.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 
 @dataclass(frozen=True)
@@ -30,8 +36,9 @@ class CommentSelectors:
     author: tuple[str, ...]
     text: str  # element(s) holding the comment text
     posted_at: tuple[str, ...]  # machine-readable date first, shown text last
-    next_page: str  # link to the next page of the same thread
+    next_page: str  # link to the next page of the same thread ("" when all comments are on one page)
     header: str = ""  # the block's own heading (not a comment)
+    likes: tuple[str, ...] = ()  # a comment's net likes (may be negative)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,12 @@ class SiteProfile:
     section: tuple[str, ...]
     canonical: tuple[str, ...]
     comments: CommentSelectors
+    # The article id comes from this query parameter instead of the path
+    # (WordPress: /?p=123); `article_path` then matches the path only.
+    id_param: str = ""
+    # RSS/Atom feeds read for discovery besides the sitemaps (paths or URLs).
+    feeds: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # every value of every selector is a tag
     # What an article id looks like (checked when dumps are imported).
     article_id_pattern: str = r"\d+"
     # Path prefix of the site's AMP copies (fetched as the canonical page instead).
@@ -67,17 +80,24 @@ class SiteProfile:
 
     def article_id(self, url: str) -> str | None:
         """The article's identity from any of its URLs, or None if `url` is not an article."""
-        match = self._article_re.search(urlsplit(url).path)
-        return match.group("id") if match else None
+        parts = urlsplit(url)
+        match = self._article_re.search(parts.path)
+        if not match:
+            return None
+        if self.id_param:
+            values = parse_qs(parts.query).get(self.id_param, [])
+            return values[0] if values and re.fullmatch(self.article_id_pattern, values[0]) else None
+        return match.group("id")
 
     def article_url(self, url: str) -> str:
         """The URL to fetch for an article URL: no AMP prefix, no query string
-        (tracking only), no fragment."""
+        (tracking only) but the id parameter, no fragment."""
         parts = urlsplit(url)
         path = parts.path
         if self.amp_prefix and path.lower().startswith(self.amp_prefix.lower() + "/"):
             path = path[len(self.amp_prefix) :]
-        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+        query = f"{self.id_param}={self.article_id(url)}" if self.id_param else ""
+        return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
     def section_from_url(self, url: str) -> str:
         match = self._article_re.search(urlsplit(url).path)

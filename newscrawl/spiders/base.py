@@ -113,12 +113,13 @@ class SiteSpider(scrapy.Spider):
     """Base class: a subclass names itself and its profile, nothing else."""
 
     profile: SiteProfile
-    ARGUMENTS = ("base_url", "refresh_days", "since", "urls", "max_articles")
+    ARGUMENTS = ("base_url", "refresh_days", "since", "urls", "max_articles", "feed")
 
-    def __init__(self, base_url=None, refresh_days=7, since=None, urls=None, max_articles=None, *args, **kwargs):
+    def __init__(self, base_url=None, refresh_days=7, since=None, urls=None, max_articles=None, feed=None,
+                 *args, **kwargs):
         super().__init__(*args, **kwargs)
         options = self.parse_arguments(
-            base_url=base_url, refresh_days=refresh_days, since=since, urls=urls, max_articles=max_articles
+            base_url=base_url, refresh_days=refresh_days, since=since, urls=urls, max_articles=max_articles, feed=feed
         )
         self.__dict__.update(options)
         # elaph.com and www.elaph.com are one site: sitemaps may name either.
@@ -133,9 +134,10 @@ class SiteSpider(scrapy.Spider):
         self.db = None
 
     @classmethod
-    def parse_arguments(cls, *, base_url=None, refresh_days=7, since=None, urls=None, max_articles=None) -> dict:
+    def parse_arguments(cls, *, base_url=None, refresh_days=7, since=None, urls=None, max_articles=None,
+                        feed=None) -> dict:
         """Check the -a arguments; SpiderArgumentError says what is wrong in one line."""
-        base = (base_url or cls.profile.base_url).rstrip("/")
+        base = (base_url or cls.default_base_url(urls, feed)).rstrip("/")
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SpiderArgumentError(f"base_url must be an http(s) URL, got {base_url!r}")
@@ -159,13 +161,29 @@ class SiteSpider(scrapy.Spider):
             except (TypeError, ValueError):
                 raise SpiderArgumentError(f"max_articles must be a whole number >= 1, got {max_articles!r}") from None
         direct = [u.strip() for u in (urls or "").split(",") if u.strip()]
+        feeds = [f.strip() for f in (feed or "").split(",") if f.strip()]
         return {
             "base_url": base,
             "refresh_days": refresh,
             "since": since_dt,
             "urls": [urljoin(base + "/", u) for u in direct],
             "max_articles": limit,
+            "feeds": [urljoin(base + "/", f) for f in feeds],
         }
+
+    @classmethod
+    def default_base_url(cls, urls: str | None, feed: str | None) -> str:
+        return cls.profile.base_url
+
+    # --- what the generic spider changes -------------------------------------
+
+    def site_for(self, url: str) -> str:
+        """The archive's site name for an article URL."""
+        return self.profile.name
+
+    def archived_sites(self) -> list[str]:
+        """Sites whose archived articles this spider refreshes."""
+        return [self.profile.name]
 
     @classmethod
     def update_settings(cls, settings):
@@ -191,15 +209,55 @@ class SiteSpider(scrapy.Spider):
     async def start(self):
         for request in self._refresh_requests():
             yield request
-        if self.urls:
+        if self.urls or self.feeds:
             for url in self.urls:
                 request = self._article_request(url, source="argument")
                 if request is not None:
                     yield request
+            for url in self.feeds:
+                yield self._feed_request(url)
             return
         yield scrapy.Request(
             f"{self.base_url}/robots.txt", callback=self.parse_robots, errback=self.robots_failed, dont_filter=True
         )
+        for path in self.profile.feeds:
+            yield self._feed_request(urljoin(self.base_url + "/", path))
+
+    def _feed_request(self, url: str):
+        return scrapy.Request(url, callback=self.parse_feed, errback=self.sitemap_failed, dont_filter=True)
+
+    def parse_feed(self, response):
+        """RSS 2.0 or Atom: every item whose link or guid is an article URL."""
+        stats = self.crawler.stats
+        try:
+            selector = Selector(text=response.text, type="xml")
+        except (ValueError, AttributeError) as exc:
+            logger.error("feed %s is not XML (%s)", response.url, exc)
+            stats.inc_value("discovery/feed_invalid")
+            return
+        selector.remove_namespaces()
+        entries = selector.xpath("//item | //entry")
+        if not entries:
+            logger.error("feed %s has no items", response.url)
+            stats.inc_value("discovery/feed_invalid")
+            return
+        stats.inc_value("discovery/feed")
+        for entry in entries:
+            candidates = entry.xpath("guid/text() | link/text() | link[not(@rel) or @rel='alternate']/@href").getall()
+            url = next((c.strip() for c in candidates if self.profile.article_id(c.strip())), None)
+            if url is None:
+                stats.inc_value("discovery/not_an_article")
+                continue
+            article_id = self.profile.article_id(url)
+            if not self._on_site(url):
+                stats.inc_value("discovery/offsite")
+                continue
+            if not self._needs_fetch(article_id, None, self.site_for(url)):
+                stats.inc_value("discovery/up_to_date")
+                continue
+            request = self._article_request(url, source="feed")
+            if request is not None:
+                yield request
 
     def _refresh_requests(self):
         """Archived articles to fetch again: recent ones (new comments) and
@@ -208,9 +266,10 @@ class SiteSpider(scrapy.Spider):
         if self.since and self.since > cutoff:
             cutoff = self.since
         rows = []
-        if self.refresh_days:
-            rows += archive.recent_articles(self.db, self.profile.name, to_iso(cutoff))
-        rows += archive.incomplete_articles(self.db, self.profile.name)
+        for site in self.archived_sites():
+            if self.refresh_days:
+                rows += archive.recent_articles(self.db, site, to_iso(cutoff))
+            rows += archive.incomplete_articles(self.db, site)
         for row in rows:
             parts = urlsplit(row["url"])
             request = self._article_request(urljoin(self.base_url + "/", parts.path.lstrip("/")), source="refresh")
@@ -295,7 +354,7 @@ class SiteSpider(scrapy.Spider):
                 stats.inc_value("discovery/offsite")
                 continue
             lastmod = _utc_iso(entry.get("lastmod"))
-            if not self._needs_fetch(article_id, lastmod):
+            if not self._needs_fetch(article_id, lastmod, self.site_for(loc)):
                 stats.inc_value("discovery/up_to_date")
                 continue
             self.ledger.expect(sitemap_url, article_id)  # settled when stored, gone or forbidden
@@ -306,9 +365,9 @@ class SiteSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def _needs_fetch(self, article_id: str, lastmod: str | None) -> bool:
-        """Whether an article listed in a sitemap needs fetching on this run."""
-        state = archive.article_state(self.db, self.profile.name, article_id)
+    def _needs_fetch(self, article_id: str, lastmod: str | None, site: str) -> bool:
+        """Whether an article listed in a sitemap or feed needs fetching on this run."""
+        state = archive.article_state(self.db, site, article_id)
         if state is None or not state["comments_complete"] or not state["url"]:
             return True  # new, thread not read in full, or known only from an imported dump
         # Changed since the entry we last fetched it from. (Not compared with
@@ -342,6 +401,10 @@ class SiteSpider(scrapy.Spider):
             self.crawler.stats.inc_value("discovery/not_an_article")
             return None
         url = self.profile.article_url(url)
+        if not self._on_site(url):
+            logger.warning("not fetched: %s is not on %s", url, self.allowed_domains[0])
+            self.crawler.stats.inc_value("discovery/offsite")
+            return None
         if article_id in self.alternates:
             self.crawler.stats.inc_value("discovery/duplicate_url")
             if url not in self.alternates[article_id]:
@@ -358,18 +421,18 @@ class SiteSpider(scrapy.Spider):
 
     def _fetch_article(self, url, article_id, source, sitemap_lastmod):
         meta = {"article_id": article_id, "source": source, "sitemap_lastmod": sitemap_lastmod, "page_kind": "article"}
-        headers = self._validators(article_id)
+        headers = self._validators(self.site_for(url), article_id)
         if headers:
             meta["handle_httpstatus_list"] = [304]
         return scrapy.Request(
             url, callback=self.parse_article, errback=self.article_failed, dont_filter=True, meta=meta, headers=headers
         )
 
-    def _validators(self, article_id: str) -> dict:
+    def _validators(self, site: str, article_id: str) -> dict:
         """If-None-Match / If-Modified-Since for an article we hold, when a 304
         can be trusted: its thread was read in full and fits on the article page
         (new comments on a later page would not change the first page)."""
-        state = archive.article_state(self.db, self.profile.name, article_id)
+        state = archive.article_state(self.db, site, article_id)
         if not state or not state["comments_complete"] or (state["comment_pages"] or 1) > 1:
             return {}
         headers = {}
@@ -405,7 +468,7 @@ class SiteSpider(scrapy.Spider):
             else:
                 logger.warning("%s: canonical link %s names another article; ignoring it", response.url, extracted.canonical)
         item = ArticleItem(
-            site=self.profile.name,
+            site=self.site_for(url),
             article_id=article_id,
             url=url,
             title=extracted.title,
@@ -414,6 +477,7 @@ class SiteSpider(scrapy.Spider):
             published=extracted.published,
             author=extracted.author,
             section=extracted.section or self.profile.section_from_url(url),
+            tags=extracted.tags,
             comments=list(extracted.comments.comments),
             comment_pages=1,
             extraction=extracted.notes,
