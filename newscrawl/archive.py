@@ -375,10 +375,13 @@ def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None =
             # The profile read this article before; now only a fallback did (a
             # template change): keep the text we have rather than a worse one.
             result = StoreResult("kept")
+            # Not the validators or <lastmod> of the page that was not read:
+            # a real edit made meanwhile must still look new next time.
+            kept = ("last_seen", "comments_complete", "comment_pages")
             db.execute(
-                "UPDATE articles SET " + ", ".join(f"{name} = :{name}" for name in bookkeeping if name != "extraction")
+                "UPDATE articles SET " + ", ".join(f"{name} = :{name}" for name in kept)
                 + " WHERE site = :site AND article_id = :article_id",
-                {**bookkeeping, "site": site, "article_id": article_id},
+                {**{name: bookkeeping[name] for name in kept}, "site": site, "article_id": article_id},
             )
         elif existing["content_hash"] != row["content_hash"]:
             result = StoreResult(

@@ -135,6 +135,13 @@ def import_(db_path, site, article_id, files):
     if article_id and len(files) > 1:
         raise click.UsageError("--id can name one file only")
     check_name("site", site)
+    with archive_lock(db_path, "import"):
+        failed = _import_files(db_path, site, article_id, files)
+    if failed:
+        raise click.ClickException(f"{failed} of {len(files)} files could not be imported")
+
+
+def _import_files(db_path, site, article_id, files) -> int:
     db = _open(db_path, create=True)
     failed = 0
     for name in files:
@@ -161,8 +168,7 @@ def import_(db_path, site, article_id, files):
             db, {**parsed, "site": site, "article_id": identity, "source": "import", "extraction": {"source": "import", "file": path.name}}
         )
         click.echo(f"{name}: {site}/{identity} {result.status}, {result.comments_new} new comments ({result.comments_total} archived)")
-    if failed:
-        raise click.ClickException(f"{failed} of {len(files)} files could not be imported")
+    return failed
 
 
 @cli.command()
@@ -199,8 +205,9 @@ def stats(db_path, as_json):
 def search(db_path, comments, site, since, limit, as_json, query):
     """Search articles (or comments) the way a reader means it.
 
-    Hamza forms, harakat, tatweel, ة/ه, ى/ي and the prefixes و ف ب ل ال do
-    not matter: ابراهيم finds إبراهيم, العراق finds والعراق, كتب finds كَتَبَ.
+    Hamza forms, harakat, tatweel, ة/ه, ى/ي and the prefixes ال وال بال كال
+    فال لل (and و on longer words) do not matter: ابراهيم finds إبراهيم,
+    العراق finds والعراق, كتب finds كَتَبَ.
     Hits are ranked (bm25) and shown with the matching words marked in the
     text as published. A query matching more than 2,000 rows is ranked among
     its 2,000 most recently archived matches (the cost of ranking grows with
@@ -261,7 +268,8 @@ def reindex(db_path):
     from newscrawl.search.index import reindex as rebuild
 
     db = _open(db_path)
-    counts = rebuild(db)
+    with archive_lock(db_path, "reindex"):  # one long transaction: not beside a crawl
+        counts = rebuild(db)
     click.echo(f"indexed {counts['articles']} articles and {counts['comments']} comments in {counts['seconds']} s")
 
 
@@ -328,24 +336,21 @@ def reextract(db_path, site, since, warc_dir):
     # What the spider notices about a page (a looping comments link, a
     # mislabelled charset) is shown as it would be in a crawl's log.
     logging.basicConfig(level=logging.WARNING, format="  note: %(message)s")
-    try:
-        with archive_lock(db_path, "reextract"):
-            db = _open(db_path)
-            for name in names:
-                report = Reextractor(loader.load(name), db_path, db, folder, since_iso).run()
-                counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
-                click.echo(f"{name}: {report.pages} pages from {report.warc_files} WARC files: {counts}; "
-                           f"{report.comments_new} new comments")
-                if report.changed_fields:
-                    click.echo("  changed: " + ", ".join(f"{f} x{n}" for f, n in report.changed_fields.most_common()))
-                for reason, n in report.dropped.items():
-                    click.echo(f"  dropped {n}: {reason}", err=True)
-                if report.incomplete:
-                    click.echo(f"  {report.incomplete} threads incomplete (a comments page is not in the WARC files)", err=True)
-                for problem in report.unreadable:
-                    click.echo(f"  warning: {problem}", err=True)
-    except ArchiveLocked as exc:
-        raise click.ClickException(f"{exc}; try again when it has finished") from None
+    with archive_lock(db_path, "reextract"):
+        db = _open(db_path)
+        for name in names:
+            report = Reextractor(loader.load(name), db_path, db, folder, since_iso).run()
+            counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
+            click.echo(f"{name}: {report.pages} pages from {report.warc_files} WARC files: {counts}; "
+                       f"{report.comments_new} new comments")
+            if report.changed_fields:
+                click.echo("  changed: " + ", ".join(f"{f} x{n}" for f, n in report.changed_fields.most_common()))
+            for reason, n in report.dropped.items():
+                click.echo(f"  dropped {n}: {reason}", err=True)
+            if report.incomplete:
+                click.echo(f"  {report.incomplete} threads incomplete (a comments page is not in the WARC files)", err=True)
+            for problem in report.unreadable:
+                click.echo(f"  warning: {problem}", err=True)
 
 
 @cli.command()
@@ -410,6 +415,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.Abort:
         click.echo("Error: aborted", err=True)
         return 1
+    except ArchiveLocked as exc:  # another writer (a crawl) holds the archive
+        click.echo(f"Error: {exc}; try again when it has finished", err=True)
+        return 4
     except (archive.ArchiveError, SeedFormatError, OSError, sqlite3.Error) as exc:
         click.echo(f"Error: {exc}", err=True)
         return 1

@@ -26,7 +26,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from newscrawl.search.arabic import index_text, normalize
-from newscrawl.search.engine import ARTICLE_WEIGHTS, COMMENT_WEIGHTS, snippet
+from newscrawl.search.engine import ARTICLE_WEIGHTS, CANDIDATES, COMMENT_WEIGHTS, candidate_sql, snippet
 from newscrawl.search.query import QueryError, parse_query
 
 MARK_OPEN, MARK_CLOSE = "\u3010", "\u3011"  # 【 】: marks matches in snippets, rare in Arabic news text
@@ -51,20 +51,24 @@ def arabic_snippet(text: str | None, q: str | None) -> str | None:
     return snippet(text or "", query, (MARK_OPEN, MARK_CLOSE))
 
 
-def _weights(values) -> str:
-    return ", ".join(str(v) for v in values)
+def _ranked(table: str, weights) -> str:
+    """The engine's bounded candidate set (engine.CANDIDATES newest matches,
+    ranked by bm25), with the typed query read by arabic_query()."""
+    return (candidate_sql(table, weights, "", [])
+            .replace(":match", "arabic_query(:q)").replace(":candidates", str(CANDIDATES)))
 
 
 CANNED_QUERIES = {
     "search_articles": {
         "title": "Search articles",
-        "description": "Arabic-aware: hamza forms, harakat, ة/ه, ى/ي and prefixes such as و ال do not matter. "
-        'Quotes for a phrase ("خندق واحد"), * for a prefix (كتب*), AND / OR / NOT.',
+        "description": "Arabic-aware: hamza forms, harakat, ة/ه, ى/ي and prefixes such as وال, بال, ال do not matter. "
+        'Quotes for a phrase ("خندق واحد"), * for a prefix (كتب*), AND / OR / NOT. '
+        f"Ranked among the {CANDIDATES:,} most recently archived matches.",
         "sql": f"""select a.site, a.article_id, a.title, a.published,
   arabic_snippet(a.body, :q) as snippet, a.comment_count, a.url
-from articles_search join articles a on a.id = articles_search.rowid
-where articles_search match arabic_query(:q)
-order by bm25(articles_search, {_weights(ARTICLE_WEIGHTS)})
+from {_ranked("articles_search", ARTICLE_WEIGHTS)} as r
+join articles a on a.id = r.rowid
+order by r.score
 limit 100""",
     },
     "search_comments": {
@@ -72,10 +76,10 @@ limit 100""",
         "description": "Arabic-aware search of comment titles, authors and texts (same rules as Search articles).",
         "sql": f"""select c.site, c.article_id, a.title as article, c.author, c.title,
   arabic_snippet(c.text, :q) as snippet, c.posted_at
-from comments_search join comments c on c.id = comments_search.rowid
-  join articles a on a.site = c.site and a.article_id = c.article_id
-where comments_search match arabic_query(:q)
-order by bm25(comments_search, {_weights(COMMENT_WEIGHTS)})
+from {_ranked("comments_search", COMMENT_WEIGHTS)} as r
+join comments c on c.id = r.rowid
+join articles a on a.site = c.site and a.article_id = c.article_id
+order by r.score
 limit 100""",
     },
     "article_with_comments": {
@@ -154,7 +158,13 @@ def canned_queries(datasette, database, actor):
 
 @hookimpl(trylast=True)  # after Datasette's own escape_fts, so ours is the one registered
 def prepare_connection(conn):
-    conn.create_function("escape_fts", 1, arabic_query, deterministic=True)
+    # Only a newscrawl archive's search tables hold normalized text: other
+    # databases served alongside keep Datasette's own escape_fts.
+    is_archive = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE name IN ('articles_search', 'comments_search')"
+    ).fetchone()
+    if is_archive:
+        conn.create_function("escape_fts", 1, arabic_query, deterministic=True)
     conn.create_function("arabic_query", 1, arabic_query, deterministic=True)
     conn.create_function("arabic_normalize", 1, lambda text: normalize(text or ""), deterministic=True)
     conn.create_function("arabic_index", 1, lambda text: index_text(text or ""), deterministic=True)

@@ -24,7 +24,9 @@ from newscrawl.middlewares import close_crawl
 
 logger = logging.getLogger(__name__)
 
-FIELDS = ("title", "body", "published", "comments_block")
+# comments: pages whose comments block held something the profile could read
+# as comments (a renamed comment item shows here, not in comments_block).
+FIELDS = ("title", "body", "published", "comments_block", "comments")
 # Fields whose loss stops a first run even without history to compare with.
 ESSENTIAL = ("title", "body")
 
@@ -74,11 +76,14 @@ def fallen(current: dict, usual: dict | None, max_drop: float) -> list[str]:
 
 
 def verdict(reason: str, stats: dict, usual: dict | None, max_drop: float) -> str:
-    if reason == "template_changed":
+    from newscrawl.extensions import run_status  # the extension imports this module
+
+    status = run_status(reason)
+    if status == "template_changed":
         return "template changed: " + "; ".join(fallen(coverage(stats), usual, max_drop))
-    if reason == "blocked":
+    if status == "blocked":
         return "blocked by the site"
-    if reason not in ("finished",) and not reason.startswith("closespider_"):
+    if status != "finished":
         return f"failed ({reason})"
     warnings = fallen(coverage(stats), usual, max_drop / 2)
     return "ok" if not warnings else "ok, but " + "; ".join(warnings)

@@ -69,7 +69,15 @@ def index_warcs(folder: Path, report: Report) -> dict[str, list[StoredPage]]:
                         continue
                     url = record.rec_headers.get_header("WARC-Target-URI")
                     date = record.rec_headers.get_header("WARC-Date")
-                    pages[url].append(StoredPage(date, path, records.get_record_offset()))
+                    # A record cut short by a killed crawl is not a copy of the page.
+                    # (Read the body first: get_record_offset() reads the record to its end.)
+                    expected = record.http_headers.get_header("Content-Length")
+                    received = len(record.raw_stream.read())
+                    offset = records.get_record_offset()
+                    if expected is not None and received < int(expected):
+                        report.unreadable.append(f"{path.name}: the record of {url} is cut short; not used")
+                        continue
+                    pages[url].append(StoredPage(date, path, offset))
             except Exception as exc:  # a file cut short by a killed crawl: keep what is readable
                 report.unreadable.append(f"{path.name}: {exc}")
     for stored in pages.values():
@@ -116,7 +124,12 @@ class Reextractor:
                 latest[article_id] = (url, stored[-1])
         for article_id, (url, page) in sorted(latest.items()):
             request = Request(url, meta={"article_id": article_id, "source": "warc", "page_kind": "article"})
-            for item in self._drive(self.spider.parse_article(self._response(request, page)), pages, page.date):
+            try:
+                response = self._response(request, page)
+            except Exception as exc:  # an encoding warcio cannot undo, say: one page, not the run
+                self.report.unreadable.append(f"{page.path.name}: {url}: {type(exc).__name__}: {exc}")
+                continue
+            for item in self._drive(self.spider.parse_article(response), pages, page.date):
                 self._store(item)
         self.spider.db.close()
         return self.report
@@ -130,13 +143,16 @@ class Reextractor:
                 yield out
                 continue
             stored = [p for p in pages.get(out.url, ()) if p.date >= since_date] or pages.get(out.url, [])
-            if stored:
+            try:
+                if not stored:
+                    raise IgnoreRequest(f"{out.url} is not in the WARC files")
                 response = self._response(out, stored[0])
-                queue.extend(out.callback(response, **out.cb_kwargs) or ())
-            else:
-                failure = Failure(IgnoreRequest(f"{out.url} is not in the WARC files"))
+            except Exception as exc:  # missing or unreadable: the thread is incomplete, as in a crawl
+                failure = Failure(exc if isinstance(exc, IgnoreRequest) else IgnoreRequest(f"{out.url}: {exc}"))
                 failure.request = out
                 queue.extend(out.errback(failure) or ())
+                continue
+            queue.extend(out.callback(response, **out.cb_kwargs) or ())
 
     def _store(self, item: ArticleItem) -> None:
         try:

@@ -62,6 +62,14 @@ WARC_ENABLED = True
 WARC_DIR = None
 WARC_MAX_SIZE = 1_000_000_000  # bytes per file before the next one starts
 
+# The WARC keeps bodies as received; warcio (and older WARC readers) read
+# gzip and deflate but not brotli or zstd, so only those are accepted.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "ar,en;q=0.5",
+    "Accept-Encoding": "gzip, deflate",
+}
+
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     # Next to the downloader: the WARC gets the bytes as received.

@@ -101,6 +101,7 @@ class WarcMiddleware:
             except OSError as exc:  # a full disk must not lose the crawl's items
                 self.stats.inc_value("warc/errors")
                 logger.error("WARC write failed for %s: %s", request.url, exc)
+                self.writer.close()  # a half-written record ends this file; the next write opens another
         return response
 
     @staticmethod

@@ -255,3 +255,15 @@ def test_a_foreign_database_is_refused(tmp_path):
     conn.close()
     with pytest.raises(archive.ArchiveError, match="did not make"):
         open_archive(path)
+
+
+def test_a_fallback_extraction_never_replaces_the_profiles_text(db):
+    store_article(db, article(extraction={"body": "profile"}, sitemap_lastmod="2020-01-01T00:00:00+00:00",
+                              http={"etag": '"old"'}))
+    worse = article(body=["نص من الاستخراج الاحتياطي"], extraction={"body": "trafilatura"},
+                    sitemap_lastmod="2021-01-01T00:00:00+00:00", http={"etag": '"new"'})
+    assert store_article(db, worse).status == "kept"
+    stored = get_article(db, "elaph", "100")
+    assert stored["body"] == ["سطر أول", "سطر ثان"]
+    # The page not read keeps looking unread: the next run fetches it again.
+    assert stored["sitemap_lastmod"] == "2020-01-01T00:00:00+00:00" and stored["http_etag"] == '"old"'

@@ -180,3 +180,53 @@ def test_a_leading_waw_is_tried_both_ways(db):
                        "body": ["وزير الخارجية في بغداد"], "comments": []})
     assert ids(search(db, "وزير")) == ["1", "7", "8"]  # الوزير(ُ) keeps its و; وزير loses it in the stemmer
     assert ids(search(db, "الوزير")) == ["1", "7"]
+
+
+def test_prefix_queries_meet_the_stemmed_index(db):
+    store_article(db, {"site": "elaph", "article_id": "9", "title": "تصريح", "subtitle": "",
+                       "body": ["قال الوزير إن المدرسة مغلقة"], "comments": []})
+    assert "9" in ids(search(db, "وزير*"))  # الوزير is indexed as وزير
+    assert "9" in ids(search(db, "مدرسة*")) and "9" in ids(search(db, "المدرسة*"))  # indexed as مدرس
+    hit = next(h for h in search(db, "مدرسة*") if h.article_id == "9")
+    assert "[المدرسة]" in hit.snippet
+
+
+def test_a_deeply_nested_query_is_refused_clearly(db):
+    with pytest.raises(QueryError, match="too complex"):
+        search(db, "(" * 300 + "دمشق" + ")" * 300)
+    with pytest.raises(QueryError, match="too complex"):
+        search(db, " ".join(["دمشق"] * 100))
+    assert ids(search(db, "((((دمشق))))")) == ["1"]
+
+
+def test_datasette_overrides_search_only_in_archives(db, tmp_path):
+    import asyncio
+
+    from datasette.app import Datasette
+
+    notes = sqlite_utils.Database(tmp_path / "notes.db")
+    notes["notes"].insert({"id": 1, "text": "الكتاب الجديد"}, pk="id")
+    notes["notes"].enable_fts(["text"])
+    archive_path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+
+    async def fetch():
+        ds = Datasette([archive_path, str(tmp_path / "notes.db")])
+        await ds.invoke_startup()
+        name = archive_path.rsplit("/", 1)[-1].removesuffix(".db")
+        plain = await ds.client.get("/notes/notes.json?_search=" + "الكتاب" + "&_shape=array")
+        arabic = await ds.client.get(f"/{name}/articles.json?_search=" + "ابراهيم" + "&_shape=array&_col=article_id")
+        canned = await ds.client.get(f"/{name}/search_comments.json?q=" + "(" * 300 + "x" + ")" * 300 + "&_shape=array")
+        return plain, arabic, canned
+
+    plain, arabic, canned = asyncio.run(fetch())
+    assert [r["id"] for r in plain.json()] == [1]  # Datasette's own escape_fts on a plain database
+    assert [r["article_id"] for r in arabic.json()] == ["1"]  # the normalized index on the archive
+    assert canned.status_code == 200 and canned.json() == []  # nothing to search for, not an SQL error
+
+
+def test_canned_search_queries_are_bounded_like_the_cli():
+    from newscrawl.datasette_plugin import CANNED_QUERIES
+    from newscrawl.search.engine import CANDIDATES
+
+    for name in ("search_articles", "search_comments"):
+        assert f"ORDER BY {name.split('_')[1]}_search.rowid DESC LIMIT {CANDIDATES}" in CANNED_QUERIES[name]["sql"]

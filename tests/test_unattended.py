@@ -155,12 +155,14 @@ def test_reextract_rebuilds_the_archive_from_the_warc_files_alone(tmp_path):
     before = dumps(db, tmp_path / "before")
     assert before == expected(model)
     conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM comments")
     conn.execute("DELETE FROM articles")
     conn.commit()
     conn.close()
     result = run_cli("reextract", "--db", str(db))
     assert result.returncode == 0, result.stderr
-    assert f"{len(model.crawlable())} new; 0 new comments" in result.stdout
+    assert f"{len(model.crawlable())} new; {sum(len(a.comments) for a in model.crawlable())} new comments" in result.stdout
+    assert "incomplete" not in result.stderr
     assert dumps(db, tmp_path / "after") == before
     again = run_cli("reextract", "--db", str(db))  # a second time: nothing changes
     assert f"{len(model.crawlable())} unchanged" in again.stdout
@@ -217,3 +219,122 @@ def test_the_scheduled_command_line_runs_the_crawl(site, model, tmp_path):
     failed = subprocess.run(f"{command} {shlex.join(fresh)}", shell=True, env=env, capture_output=True,
                             text=True, timeout=240)
     assert failed.returncode == 3 and failed.stderr.strip().startswith("newscrawl: crawl of elaph ended with status 3")
+
+
+# --- regressions found in review --------------------------------------------
+
+
+def test_no_conditional_request_when_the_thread_length_is_unknown(tmp_path):
+    # Archives from before comment_pages was recorded hold validators but not
+    # the page count: a 304 on page 1 must not hide comments added on page 3.
+    model = generate_site(40)
+    long_thread = next(a for a in model.crawlable() if len(a.comments) == 45 and not a.loop_comments)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        site.etag_page_only = True  # page 1 does not change when page 3 does
+        assert run_crawl(site.base_url, db).returncode == 0
+        conn = sqlite3.connect(db)
+        conn.execute("UPDATE articles SET comment_pages = NULL")
+        conn.commit()
+        conn.close()
+        model.add_comments(long_thread.article_id, 3, datetime.now(timezone.utc))
+        site.clear_log()
+        assert run_crawl(site.base_url, db, args={"refresh_days": 100000}).returncode == 0
+        assert not [h for h in site.article_hits() if "If-None-Match" in h.headers]
+    assert rows(db, "SELECT comment_count FROM articles WHERE article_id = ?", [str(long_thread.article_id)])[0] == {
+        "comment_count": 48}
+
+
+def test_requests_accept_only_encodings_a_warc_reader_can_undo(site, model, tmp_path):
+    assert run_crawl(site.base_url, tmp_path / "news.db", args={"urls": model.crawlable()[0].path}).returncode == 0
+    assert {h.headers.get("Accept-Encoding") for h in site.article_hits()} == {"gzip, deflate"}
+
+
+def test_a_record_cut_short_by_a_kill_is_not_used(tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    model = generate_site(12)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        assert run_crawl(site.base_url, db).returncode == 0
+    before = dumps(db, tmp_path / "before")
+    warc = sorted((tmp_path / "warc").glob("*.warc.gz"))[-1]
+    with open(warc, "rb") as fh:  # find the last response record ...
+        records = ArchiveIterator(fh)
+        for record in records:
+            record.raw_stream.read()
+            if record.rec_type == "response":
+                last = (records.get_record_offset(), records.get_record_length(),
+                        record.rec_headers.get_header("WARC-Target-URI"))
+    data = warc.read_bytes()
+    warc.write_bytes(data[: last[0] + last[1] // 2])  # ... and cut it in half, as a kill would
+    cut_article = model.by_id(int(re.search(r"/(\d+)\.html?", last[2]).group(1)))
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM comments")
+    conn.execute("DELETE FROM articles")
+    conn.commit()
+    conn.close()
+    result = run_cli("reextract", "--db", str(db))
+    assert result.returncode == 0 and f"the record of {last[2]} is cut short; not used" in result.stderr
+    after = dumps(db, tmp_path / "after")
+    cut = str(cut_article.article_id)
+    assert all(after[i] == before[i] for i in after if i != cut)
+    if "cpage=" in last[2]:
+        # A comments page cut short is not read: the article is whole up to
+        # it, and its thread is marked for another fetch, never half-filled.
+        assert set(after) == set(before)
+        assert before[cut].startswith(after[cut]) and len(after[cut]) < len(before[cut])
+        assert rows(db, "SELECT comments_complete FROM articles WHERE article_id = ?", [cut]) == [{"comments_complete": 0}]
+    else:
+        # The article page itself was cut short: no copy of it, so no article.
+        assert set(after) == set(before) - {cut}
+
+
+def test_reextract_rebuilds_articles_and_comments_alike(tmp_path):
+    model = generate_site(20)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        assert run_crawl(site.base_url, db).returncode == 0
+    before = dumps(db, tmp_path / "before")
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM comments")
+    conn.execute("DELETE FROM articles")
+    conn.commit()
+    conn.close()
+    result = run_cli("reextract", "--db", str(db))
+    assert result.returncode == 0 and "incomplete" not in result.stderr
+    assert dumps(db, tmp_path / "after") == before
+    assert count(db, "comments") == sum(len(a.comments) for a in model.crawlable())
+
+
+def test_a_changed_comment_template_stops_the_run_and_keeps_the_threads_open(tmp_path):
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        assert run_crawl(site.base_url, db).returncode == 0
+        now = datetime.now(timezone.utc)
+        for article in model.articles:
+            article.touch(now)
+        site.new_comment_template = True
+        result = run_crawl(site.base_url, db)
+        assert result.returncode == 5, crawl_stats(result)
+        assert "comments found on" in result.stderr
+    # The threads read under the new template are marked for another fetch.
+    assert rows(db, "SELECT count(*) AS n FROM articles WHERE comments_complete = 0")[0]["n"] > 0
+
+
+def test_the_cron_script_says_nothing_when_the_previous_run_still_holds_the_archive(tmp_path):
+    from newscrawl.lock import archive_lock
+
+    db = tmp_path / "news.db"
+    open_archive(db).close()
+    with archive_lock(db):
+        result = subprocess.run(
+            [str(REPO / "deploy" / "crawl.sh"), "-a", "base_url=http://127.0.0.1:9", "-s", f"ARCHIVE_DB={db}"],
+            env={**os.environ, "NEWSCRAWL_LOG": str(tmp_path / "crawl.log")}, capture_output=True, text=True,
+            timeout=120,
+        )
+        assert result.returncode == 4 and result.stderr == ""
+        for command in (("reindex",), ("import", "--site", "elaph", "--id", "1", str(REPO / "seeds" / "000_479c496df3c3ad8c.txt"))):
+            refused = run_cli(*command[:1], "--db", str(db), *command[1:])
+            assert refused.returncode == 4 and "is being written by crawl pid" in refused.stderr

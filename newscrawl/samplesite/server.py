@@ -85,6 +85,8 @@ class SampleSite:
         self.strip_title: set[int] = set()  # article ids served without a title (a template change)
         self.conditional = True  # send ETag/Last-Modified and answer conditional GETs with 304
         self.new_template = False  # a redesign: the same content under other class names
+        self.new_comment_template = False  # only the comment items renamed
+        self.etag_page_only = False  # validators cover what the page shows, not the whole thread
         self.server = ThreadingHTTPServer((host, port), self._handler_class())
         self.server.daemon_threads = True
         self.thread: threading.Thread | None = None
@@ -176,7 +178,7 @@ class SampleSite:
                 return self.flaky_status, {"Content-Type": "text/html", "Retry-After": "1"}, b"<html><body>Try again later</body></html>"
         if page < 1 or page > renderer.comment_pages(article, self.model.comments_per_page):
             return self._not_found()
-        validators = self._validators(article, page)
+        validators = self._validators(article, page, self.model.comments_per_page if self.etag_page_only else None)
         if self.conditional and _not_modified(headers_in, validators):
             return 304, validators, b""
         status, headers, body = self._article_page(article, page)
@@ -185,6 +187,8 @@ class SampleSite:
         if self.new_template:
             for old, new in REDESIGN:
                 body = body.replace(old, new)
+        if self.new_comment_template:
+            body = body.replace(b'<li class="comment"', b'<li class="reader-reply"')
         if article.article_id in self.strip_title:
             body = re.sub(rb'<h1 class="article-title">.*?</h1>|<meta property="og:title"[^>]*>', b"", body, flags=re.S)
         if article.article_id in self.padding:
@@ -192,10 +196,18 @@ class SampleSite:
         return status, headers, body
 
     @staticmethod
-    def _validators(article, page: int) -> dict:
-        """ETag and Last-Modified of a page: they change whenever the article or its comments do."""
-        changed = article.lastmod or article.published
-        tag = hashlib.sha1(f"{article.article_id}/{page}/{changed.isoformat()}/{len(article.comments)}".encode()).hexdigest()[:16]
+    def _validators(article, page: int, per_page: int | None = None) -> dict:
+        """ETag and Last-Modified of a page. By default they change whenever the
+        article or any of its comments do; with `per_page`, only with the
+        comments that page shows (and the article), as many real sites do."""
+        if per_page:
+            shown = article.comments[(page - 1) * per_page : page * per_page]
+            changed = max([article.published, *(c.posted_at for c in shown)])
+            state = f"{changed.isoformat()}/{[c.comment_id for c in shown]}"
+        else:
+            changed = article.lastmod or article.published
+            state = f"{changed.isoformat()}/{len(article.comments)}"
+        tag = hashlib.sha1(f"{article.article_id}/{page}/{state}".encode()).hexdigest()[:16]
         return {"ETag": f'"{tag}"', "Last-Modified": email.utils.format_datetime(changed.astimezone(timezone.utc), usegmt=True)}
 
     def _article_page(self, article, page: int) -> tuple[int, dict, bytes]:

@@ -27,8 +27,10 @@ from functools import lru_cache
 VERSION = "2"
 
 # Harakat and Quranic marks, tatweel, and invisible format characters (ZWNJ,
-# ZWJ, bidi marks) that would otherwise split a word in two.
-_MARKS = re.compile("[\u064b-\u065f\u0670\u0640\u0610-\u061a\u06d6-\u06ed\u200b-\u200f\u061c\u2066-\u2069]")
+# ZWJ, bidi marks) that would otherwise split a word in two. The highlighter
+# (search/engine.py) reads words of the original text with the same class.
+MARKS = "\u064b-\u065f\u0670\u0640\u0610-\u061a\u06d6-\u06ed\u200b-\u200f\u061c\u2066-\u2069"
+_MARKS = re.compile(f"[{MARKS}]")
 _FOLD = str.maketrans(
     {
         "آ": "ا", "أ": "ا", "إ": "ا", "ٱ": "ا",
@@ -89,6 +91,15 @@ def query_stems(word: str) -> list[str]:
         if kept != stem:
             return [stem, kept]
     return [stem]
+
+
+def prefix_stems(word: str) -> list[str]:
+    """What a prefix query (word*) may start in the index, which holds stems:
+    the word without its proclitic, its light stem (مدرسة* -> مدرس, as
+    المدرسة is indexed), and, for a leading و, the form that keeps it
+    (وزير* -> وزير, as الوزير is indexed). Stems under two letters are dropped."""
+    forms = [strip_proclitics(word), light_stem(word), *query_stems(word)]
+    return [f for f in dict.fromkeys(forms) if len(f) >= 2]
 
 
 def strip_proclitics(word: str) -> str:

@@ -10,6 +10,7 @@ import re
 import sqlite3
 from dataclasses import asdict, dataclass
 
+from newscrawl.search.arabic import MARKS
 from newscrawl.search.query import Query, QueryError, matches, parse_query
 
 # A query matching more than this many rows is ranked among its most recently
@@ -20,8 +21,9 @@ CANDIDATES = 2000
 # bm25 weights per column: a hit in the title counts most.
 ARTICLE_WEIGHTS = (10.0, 4.0, 1.0)  # title, subtitle, body
 COMMENT_WEIGHTS = (3.0, 2.0, 1.0)  # title, author, text
-# A word of the original text: letters and digits with their harakat and tatweel.
-_WORD = re.compile(r"(?:[^\W_]|[\u064b-\u0652\u0670\u0640])+")
+# A word of the original text: letters and digits with the marks inside it
+# that the normalizer removes (harakat, tatweel, ZWNJ...).
+_WORD = re.compile(f"(?:[^\\W_]|[{MARKS}])+")
 
 
 @dataclass
@@ -73,7 +75,7 @@ def _best_snippet(fields: list[str], query: Query, markers) -> str:
     return " ".join(text.split()[:30])
 
 
-def _candidates(table: str, weights, joins: str, where: list[str]) -> str:
+def candidate_sql(table: str, weights, joins: str, where: list[str]) -> str:
     """The newest :candidates matches of :match that pass `where`, with their
     bm25 score. FTS5 walks the matches in descending rowid order and stops
     there, so the cost is bounded however common the words are."""
@@ -104,7 +106,7 @@ def search(db, text: str, *, comments: bool = False, site: str | None = None, si
         sql = f"""
             SELECT a.site, a.article_id, a.title AS article_title, a.published, a.url,
                    c.comment_id, c.comment_key, c.title, c.author, c.text, r.score
-            FROM {_candidates("comments_search", COMMENT_WEIGHTS, joins, where)} AS r
+            FROM {candidate_sql("comments_search", COMMENT_WEIGHTS, joins, where)} AS r
             JOIN comments c ON c.id = r.rowid
             JOIN articles a ON a.site = c.site AND a.article_id = c.article_id
             ORDER BY r.score LIMIT :limit"""
@@ -115,7 +117,7 @@ def search(db, text: str, *, comments: bool = False, site: str | None = None, si
         joins = "JOIN articles a ON a.id = articles_search.rowid" if where else ""
         sql = f"""
             SELECT a.site, a.article_id, a.title, a.subtitle, a.body, a.published, a.url, r.score
-            FROM {_candidates("articles_search", ARTICLE_WEIGHTS, joins, where)} AS r
+            FROM {candidate_sql("articles_search", ARTICLE_WEIGHTS, joins, where)} AS r
             JOIN articles a ON a.id = r.rowid
             ORDER BY r.score LIMIT :limit"""
     try:
@@ -123,7 +125,7 @@ def search(db, text: str, *, comments: bool = False, site: str | None = None, si
         names = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
     except sqlite3.OperationalError as exc:  # should not happen: every term is quoted
-        raise QueryError(f"cannot search for {text!r}: {exc}") from None
+        raise QueryError(f"cannot search for that query ({exc})") from None
     hits = []
     for values in rows:
         row = dict(zip(names, values))

@@ -47,7 +47,7 @@ def reindex(db, batch: int = 2000) -> dict:
                 )
                 done += len(rows)
             counts[source] = done
-        db["archive_meta"].upsert({"key": "search_normalizer", "value": VERSION}, pk="key")
+        mark_current(db)
     counts["seconds"] = round(time.monotonic() - started, 2)
     return counts
 

@@ -19,9 +19,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from newscrawl.search.arabic import index_terms, query_stems, strip_proclitics, tokens, word_terms
+from newscrawl.search.arabic import index_terms, prefix_stems, query_stems, tokens, word_terms
 
 OPERATORS = ("AND", "OR", "NOT")
+# FTS5's parser has a fixed stack: keep queries well inside it.
+MAX_DEPTH = 8
+MAX_WORDS = 64
 _LEXER = re.compile(r'"(?P<phrase>[^"]*)(?:"|$)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)')
 
 
@@ -44,14 +47,16 @@ def _operand(kind: str, value: str, query: Query) -> str | None:
         query.terms.update(terms)
         return f'"{" ".join(terms)}"' if terms else None
     if value.endswith("*"):
-        words = tokens(value.rstrip("*"))
-        if not words:
+        *leading, last = tokens(value.rstrip("*")) or [""]
+        stems = prefix_stems(last)
+        if not stems:
             return None
-        stem = strip_proclitics(words[-1])
-        query.prefixes.add(stem)
-        leading = [*index_terms(" ".join(words[:-1]))]
-        query.terms.update(leading)
-        return " ".join([f'"{" ".join(leading)}"'] if leading else []) + (" " if leading else "") + f'"{stem}"*'
+        query.prefixes.update(stems)
+        prefix = " OR ".join(f'"{stem}"*' for stem in stems)
+        prefix = f"({prefix})" if len(stems) > 1 else prefix
+        terms = index_terms(" ".join(leading))
+        query.terms.update(terms)
+        return f'"{" ".join(terms)}" AND {prefix}' if terms else prefix
     words = tokens(value)
     if len(words) == 1:
         # One word: its stem, or either stem when a leading و may be a root
@@ -73,6 +78,12 @@ def parse_query(text: str) -> Query:
     """Turn typed text into an FTS5 MATCH expression over the normalized index."""
     if text is None or not text.strip():
         raise QueryError("the query is empty: type a word to search for")
+    depth = deepest = 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        deepest = max(deepest, depth)
+    if deepest > MAX_DEPTH or len(text.split()) > MAX_WORDS:
+        raise QueryError(f"the query is too complex: at most {MAX_DEPTH} levels of brackets and {MAX_WORDS} words")
     query = Query(text=text, match="")
     items: list[str] = []  # operands, operators and brackets, in order
     for m in _LEXER.finditer(text):
@@ -94,7 +105,8 @@ def parse_query(text: str) -> Query:
                     items.append(operand)
     query.match = _assemble(_balance(items))
     if not query.match:
-        raise QueryError(f"nothing to search for in {text!r}: it has no words, only operators or symbols")
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise QueryError(f"nothing to search for in {shown!r}: it has no words, only operators or symbols")
     return query
 
 
@@ -145,11 +157,7 @@ def _assemble(items: list[str]) -> str:
         out.append(item)
     while out and (out[-1] in OPERATORS or out[-1] == "("):
         out.pop()
-    return _rebalance(out)
-
-
-def _rebalance(out: list[str]) -> str:
-    # Dropping trailing "(" can leave a ")" without its partner; pair again.
+    # Dropping a trailing "(" can leave a ")" without its partner: pair again.
     return " ".join(_balance(out))
 
 

@@ -433,7 +433,8 @@ class SiteSpider(scrapy.Spider):
         can be trusted: its thread was read in full and fits on the article page
         (new comments on a later page would not change the first page)."""
         state = archive.article_state(self.db, site, article_id)
-        if not state or not state["comments_complete"] or (state["comment_pages"] or 1) > 1:
+        # comment_pages is NULL for articles stored before it was recorded: unknown is not one.
+        if not state or not state["comments_complete"] or state["comment_pages"] != 1:
             return {}
         headers = {}
         if state["http_etag"]:
@@ -460,6 +461,8 @@ class SiteSpider(scrapy.Spider):
         stats.inc_value("extract/pages")  # the denominator of the run's field coverage
         if not extracted.comments.block_found:
             stats.inc_value("extract/missing/comments_block")
+        if extracted.comments.problems:
+            stats.inc_value("extract/missing/comments")  # a block with something in it, but no comment read
         self._report_problems(response.url, extracted)
         url = response.url.split("?")[0]
         if extracted.canonical:
@@ -480,6 +483,8 @@ class SiteSpider(scrapy.Spider):
             tags=extracted.tags,
             comments=list(extracted.comments.comments),
             comment_pages=1,
+            # A comments block the profile cannot read is a thread not read: fetched again next run.
+            comments_complete=not extracted.comments.problems,
             extraction=extracted.notes,
             fetched_at=archive.utcnow(),
             sitemap_lastmod=meta.get("sitemap_lastmod"),
