@@ -10,6 +10,7 @@ Trafilatura extracts it, and the extraction notes say so.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from dataclasses import dataclass, field
@@ -181,6 +182,22 @@ def _parse_posted(value: str, profile: SiteProfile) -> str | None:
     return to_iso(parse_date(value, tz=profile.timezone)) if value else None
 
 
+def _without_replies(item: Selector, roots: set) -> Selector:
+    """The comment `item` without the replies nested in it (WordPress threads):
+    they are comments of their own, and their author, date or text must not
+    fill in for this one's."""
+    if not any(node in roots for node in item.root.iterdescendants()):
+        return item
+    clone = copy.deepcopy(item.root)
+    nested = [copy_node for node, copy_node in zip(item.root.iterdescendants(), clone.iterdescendants())
+              if node in roots]
+    for node in nested:
+        parent = node.getparent()
+        if parent is not None:
+            parent.remove(node)
+    return Selector(root=clone)
+
+
 def extract_comments(sel: Selector, profile: SiteProfile, base_url: str) -> PageComments:
     """The comments shown on one page (article page or a comments page)."""
     rules = profile.comments
@@ -191,11 +208,13 @@ def extract_comments(sel: Selector, profile: SiteProfile, base_url: str) -> Page
     result.block_found = True
     block = blocks[0]
     id_pattern = re.compile(rules.site_id_pattern)
-    for item in block.css(rules.item):
+    items = block.css(rules.item)
+    roots = {item.root for item in items}
+    for item in items:
+        item = _without_replies(item, roots)
         raw_id = item.css(rules.site_id).get() or ""
         id_match = id_pattern.search(raw_id)
-        text_el = item.css(rules.text)
-        text = " ".join(element_text(t.root) for t in text_el)
+        text = " ".join(element_text(t.root) for t in item.css(rules.text))
         title, _ = _first_value(item, rules.title)
         author, _ = _first_value(item, rules.author)
         posted, _ = _first_value(item, rules.posted_at)
