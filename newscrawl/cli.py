@@ -309,6 +309,8 @@ def serve(db_path, host, port, open_browser):
 def reextract(db_path, site, since, warc_dir):
     """Re-run extraction over the raw pages kept as WARC, without fetching.
 
+    Works for the sites with a profile (not for `generic` crawls).
+
     Use it after improving a site profile: every article page stored in the
     WARC files (the latest copy of each) is extracted again with its comment
     pages, and the archive is updated under the crawl's rules (changed text
@@ -327,10 +329,13 @@ def reextract(db_path, site, since, warc_dir):
     folder = Path(warc_dir) if warc_dir else Path(db_path).parent / "warc"
     if not folder.is_dir():
         raise click.ClickException(f"no WARC folder at {folder} (crawls write it unless WARC_ENABLED is off)")
-    names = [site] if site else sorted(PROFILES)
+    # The generic profile takes any URL for an article: over a WARC folder it
+    # would re-read every site's pages as generic ones.
+    profiled = sorted(name for name in PROFILES if name != "generic")
+    names = [site] if site else profiled
     for name in names:
-        if name not in PROFILES:
-            raise click.ClickException(f"unknown site {name!r}; known: {', '.join(sorted(PROFILES))}")
+        if name not in profiled:
+            raise click.ClickException(f"cannot re-extract site {name!r}; sites with a profile: {', '.join(profiled)}")
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
     loader = get_spider_loader(get_project_settings())
     # What the spider notices about a page (a looping comments link, a

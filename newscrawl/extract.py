@@ -152,14 +152,23 @@ def _excluded_elements(container: Selector, selectors: tuple[str, ...]) -> set:
 
 
 def extract_body(sel: Selector, profile: SiteProfile) -> tuple[list[str], int | None]:
+    """Lines of every element the first fruitful body selector matches (a
+    container, or each paragraph: `div.article-content p`), in page order."""
+    # The comments block is never body text, even when sloppy markup (an
+    # unclosed <div>) puts it inside the body container.
+    not_body = (*profile.body_exclude, *filter(None, [profile.comments.block]))
+    excluded = _excluded_elements(sel, not_body)
     for index, css in enumerate(profile.body):
-        for container in sel.css(css):
-            # The comments block is never body text, even when sloppy markup
-            # (an unclosed <div>) puts it inside the body container.
-            excluded = _excluded_elements(container, (*profile.body_exclude, *filter(None, [profile.comments.block])))
-            lines = text_lines(container.root, excluded)
-            if lines:
-                return lines, index
+        matches = sel.css(css)
+        roots = {m.root for m in matches}
+        lines = []
+        for match in matches:
+            ancestors = set(match.root.iterancestors())
+            if ancestors & roots or match.root in excluded or ancestors & excluded:
+                continue  # inside another match (already read) or inside a block that is not body
+            lines += text_lines(match.root, excluded)
+        if lines:
+            return lines, index
     return [], None
 
 
@@ -234,7 +243,8 @@ def extract_comments(sel: Selector, profile: SiteProfile, base_url: str) -> Page
         not_comments = tuple(css for css in (rules.header, _element_part(rules.next_page or "")) if css)
         if text_lines(block.root, _excluded_elements(block, not_comments)):
             result.problems.append("comments block found but no comment could be read")
-    href = block.css(rules.next_page).get() if rules.next_page else None
+    # WordPress puts the comment page links beside the list, not in it.
+    href = (block.css(rules.next_page).get() or sel.css(rules.next_page).get()) if rules.next_page else None
     if href and href.strip():
         result.next_url = urljoin(base_url, href.strip())
     return result

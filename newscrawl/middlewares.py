@@ -201,7 +201,9 @@ class BlockMiddleware:
             return False
         head = response.text[:20000].lower()
         has_markers = any(m.lower() in head for m in profile.block_markers)
-        return has_markers and not response.css(profile.body[0])
+        # An article page that happens to mention "captcha" still has its title.
+        found_title = any(response.css(css.split("::")[0]) for css in profile.title)
+        return has_markers and not found_title
 
     def process_request(self, request):
         reason = getattr(self.crawler, "newscrawl_stopping", None)

@@ -140,3 +140,13 @@ def test_title_falls_back_to_og_title():
 )
 def test_article_identity_is_the_numeric_id(url, article_id):
     assert ELAPH.article_id(url) == article_id
+
+
+def test_a_body_selector_of_paragraphs_reads_every_paragraph_once():
+    from dataclasses import replace
+
+    profile = replace(ELAPH, body=("div.article-content p",))
+    html = ('<h1 class="article-title">ع</h1><div class="article-content"><p>أول</p><div class="ad"><p>إعلان</p></div>'
+            "<p>ثان<br>ثالث</p><p><p>متداخل</p></p></div>")
+    got = extract_article(html, "https://elaph.com/Web/News/2020/1/1.html", profile)
+    assert got.body == ["أول", "ثان", "ثالث", "متداخل"] and got.notes["body"] == "profile"

@@ -110,19 +110,18 @@ class ModelArticle:
         self.lastmod = max(self.lastmod or when, when)
 
     def expected_lines(self) -> list[str]:
+        from newscrawl.seedformat import exported_author  # the layout's one rule for authors
+
         lines = [self.title, self.subtitle, *self.body]
         if self.comments:
             lines.append("التعليقات")
             for c in self.comments:
-                lines += [c.title, f"{c.author} -{c.text}".strip()]
+                lines += [c.title, f"{exported_author(c.author)} -{c.text}".strip()]
         return lines
 
     def expected_dump(self) -> str:
-        """The dump a correct crawl writes (authors written safe as the exporter must)."""
-        out = []
-        for line in self.expected_lines():
-            out.append(line)
-        return "\n".join(out)
+        """The dump a correct crawl writes (authors containing " -" written with U+2010)."""
+        return "\n".join(self.expected_lines())
 
 
 @dataclass

@@ -252,6 +252,10 @@ class SiteSpider(scrapy.Spider):
             if not self._on_site(url):
                 stats.inc_value("discovery/offsite")
                 continue
+            published = parse_date(entry.xpath("pubDate/text() | published/text() | updated/text()").get(), tz="UTC")
+            if self.since and published and published < self.since:
+                stats.inc_value("discovery/older_than_since")
+                continue
             if not self._needs_fetch(article_id, None, self.site_for(url)):
                 stats.inc_value("discovery/up_to_date")
                 continue
@@ -271,8 +275,11 @@ class SiteSpider(scrapy.Spider):
                 rows += archive.recent_articles(self.db, site, to_iso(cutoff))
             rows += archive.incomplete_articles(self.db, site)
         for row in rows:
+            # The archived URL, moved onto base_url (tests serve the site on
+            # another port); the query is kept where it is the identity (?p=).
             parts = urlsplit(row["url"])
-            request = self._article_request(urljoin(self.base_url + "/", parts.path.lstrip("/")), source="refresh")
+            rebased = urljoin(self.base_url + "/", parts.path.lstrip("/")) + (f"?{parts.query}" if parts.query else "")
+            request = self._article_request(self.profile.article_url(rebased), source="refresh")
             if request is not None:
                 self.crawler.stats.inc_value("discovery/refresh")
                 yield request
@@ -464,7 +471,7 @@ class SiteSpider(scrapy.Spider):
         if extracted.comments.problems:
             stats.inc_value("extract/missing/comments")  # a block with something in it, but no comment read
         self._report_problems(response.url, extracted)
-        url = response.url.split("?")[0]
+        url = self.profile.article_url(response.url)  # no tracking query, but an id parameter kept
         if extracted.canonical:
             if self.profile.article_id(extracted.canonical) == article_id:
                 url = extracted.canonical
