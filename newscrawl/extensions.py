@@ -7,7 +7,8 @@ import logging
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from newscrawl import archive, health
+from newscrawl import health
+from newscrawl.state import state_for
 
 logger = logging.getLogger(__name__)
 
@@ -28,59 +29,57 @@ def run_status(reason: str) -> str:
 
 class RunRecorder:
     """One row per run in the archive's ``crawl_runs`` table: when it started
-    and ended, how it ended, its spider arguments and all Scrapy stats.
+    and ended, how it ended, its spider arguments, all Scrapy stats, its field
+    coverage and a verdict. In a distributed crawl the worker hands this
+    report to Redis and `newscrawl drain` stores it.
 
     A run killed before it could close keeps status "running" until the next
     run sees that its process is gone and marks it "killed".
     """
 
-    def __init__(self, crawler, db_path: str):
+    def __init__(self, crawler):
         self.crawler = crawler
-        self.db_path = db_path
-        self.run_id = None
+        self.run = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        db_path = crawler.settings.get("ARCHIVE_DB")
-        if not db_path:
-            raise NotConfigured("ARCHIVE_DB not set")
-        recorder = cls(crawler, db_path)
+        if not crawler.settings.get("ARCHIVE_DB") and not crawler.settings.get("REDIS_URL"):
+            raise NotConfigured("neither ARCHIVE_DB nor REDIS_URL is set")
+        recorder = cls(crawler)
         crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         return recorder
 
     def spider_opened(self, spider):
-        args = {
-            name: getattr(spider, name, None)
-            for name in getattr(spider, "ARGUMENTS", ())
-        }
-        db = archive.open_archive(self.db_path)
+        args = {name: getattr(spider, name, None) for name in getattr(spider, "ARGUMENTS", ())}
+        state = state_for(self.crawler.settings)
         try:
-            self.run_id = archive.start_run(db, spider.name, args)
+            self.run = state.start_run(spider.name, args)
         finally:
-            db.close()
-        self.crawler.stats.set_value("newscrawl/run_id", self.run_id)
-        logger.info("crawl run %s started; archive %s", self.run_id, self.db_path)
+            state.close()
+        if isinstance(self.run, int):
+            self.crawler.stats.set_value("newscrawl/run_id", self.run)
+        logger.info("crawl run %s started", self.run if isinstance(self.run, int) else "(distributed worker)")
 
     def spider_closed(self, spider, reason):
-        if self.run_id is None:
+        if self.run is None:
             return
         stats = self.crawler.stats.get_stats()
         status = run_status(reason)
         settings = self.crawler.settings
-        db = archive.open_archive(self.db_path)
+        state = state_for(settings)
         try:
-            usual = health.baseline(db, spider.name, settings.getint("HEALTH_MIN_PAGES", 20),
+            usual = health.baseline(state.runs_coverage(spider.name), settings.getint("HEALTH_MIN_PAGES", 20),
                                     settings.getint("HEALTH_BASELINE_RUNS", 5))
             found = health.coverage(stats)
             said = health.verdict(reason, stats, usual, settings.getfloat("HEALTH_MAX_DROP", 0.5))
-            archive.finish_run(db, self.run_id, status=status, reason=reason, stats=stats, coverage=found, verdict=said)
+            state.finish_run(self.run, status=status, reason=reason, stats=stats, coverage=found, verdict=said)
         finally:
-            db.close()
+            state.close()
         stats["newscrawl/verdict"] = said
         logger.info(
             "crawl run %s %s (%s), verdict: %s; %s new, %s updated, %s unchanged articles; %s new comments",
-            self.run_id, status, reason, said,
+            self.run if isinstance(self.run, int) else "(worker)", status, reason, said,
             stats.get("archive/articles_new", 0), stats.get("archive/articles_updated", 0),
             stats.get("archive/articles_unchanged", 0), stats.get("archive/comments_new", 0),
         )

@@ -19,8 +19,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
-from newscrawl import archive
 from newscrawl.middlewares import close_crawl
+from newscrawl.state import state_for
 
 logger = logging.getLogger(__name__)
 
@@ -42,17 +42,10 @@ def coverage(stats: dict) -> dict:
     return result
 
 
-def baseline(db, spider: str, min_pages: int, runs: int) -> dict | None:
-    """Median coverage of the last `runs` finished runs that read enough pages."""
-    rows = [
-        json.loads(r["coverage"])
-        for r in db.query(
-            "SELECT coverage FROM crawl_runs WHERE spider = ? AND status = 'finished' AND coverage IS NOT NULL "
-            "ORDER BY id DESC LIMIT 50",
-            [spider],
-        )
-    ]
-    rows = [r for r in rows if (r.get("pages") or 0) >= min_pages][:runs]
+def baseline(coverages: list[dict], min_pages: int, runs: int) -> dict | None:
+    """Median coverage of the last `runs` finished runs that read enough pages
+    (`coverages`: newest first, as a state's runs_coverage gives them)."""
+    rows = [r for r in coverages if (r.get("pages") or 0) >= min_pages][:runs]
     if not rows:
         return None
     return {name: statistics.median(r[name] for r in rows if r.get(name) is not None) for name in FIELDS
@@ -117,11 +110,11 @@ class CrawlHealth:
         return health
 
     def spider_opened(self, spider):
-        db = archive.open_archive(self.crawler.settings.get("ARCHIVE_DB"))
+        state = state_for(self.crawler.settings)
         try:
-            self.usual = baseline(db, spider.name, self.min_pages, self.runs)
+            self.usual = baseline(state.runs_coverage(spider.name), self.min_pages, self.runs)
         finally:
-            db.close()
+            state.close()
         self.crawler.stats.set_value("health/baseline", json.dumps(self.usual) if self.usual else None)
 
     def check(self, *args, **kwargs):

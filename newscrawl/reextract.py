@@ -131,7 +131,7 @@ class Reextractor:
                 continue
             for item in self._drive(self.spider.parse_article(response), pages, page.date):
                 self._store(item)
-        self.spider.db.close()
+        self.spider.archive_state.close()
         return self.report
 
     def _drive(self, outputs, pages, since_date: str):

@@ -40,6 +40,7 @@ from newscrawl.exceptions import BlockedPage, CrawlStopped, DuplicateArticle
 from newscrawl.extract import extract_article, extract_comments
 from newscrawl.items import ArticleItem
 from newscrawl.sites.base import SiteProfile
+from newscrawl.state import state_for
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,9 @@ class SiteSpider(scrapy.Spider):
         # tried in turn when one answers 404.
         self.alternates: dict[str, list[str]] = {}
         self.ledger = SitemapLedger()
-        self.db = None
+        # What the archive holds: SQLite, or Redis for a distributed worker.
+        # (Not "state": Scrapy keeps spider.state in a JOBDIR.)
+        self.archive_state = None
 
     @classmethod
     def parse_arguments(cls, *, base_url=None, refresh_days=7, since=None, urls=None, max_articles=None,
@@ -198,7 +201,7 @@ class SiteSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.db = archive.open_archive(crawler.settings.get("ARCHIVE_DB"))
+        spider.archive_state = state_for(crawler.settings)
         crawler.signals.connect(spider._item_stored, signal=signals.item_scraped)
         crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
@@ -272,8 +275,8 @@ class SiteSpider(scrapy.Spider):
         rows = []
         for site in self.archived_sites():
             if self.refresh_days:
-                rows += archive.recent_articles(self.db, site, to_iso(cutoff))
-            rows += archive.incomplete_articles(self.db, site)
+                rows += self.archive_state.recent(site, to_iso(cutoff))
+            rows += self.archive_state.incomplete(site)
         for row in rows:
             # The archived URL, moved onto base_url (tests serve the site on
             # another port); the query is kept where it is the identity (?p=).
@@ -343,7 +346,7 @@ class SiteSpider(scrapy.Spider):
             if since and lastmod and lastmod < since:
                 self.crawler.stats.inc_value("discovery/sitemap_older_than_since")
                 continue
-            if lastmod and archive.sitemap_lastmod(self.db, self.profile.name, loc) == lastmod:
+            if lastmod and self.archive_state.sitemap_lastmod(self.profile.name, loc) == lastmod:
                 self.crawler.stats.inc_value("discovery/sitemap_unchanged")
                 continue
             yield self._sitemap_request(loc, lastmod)
@@ -374,7 +377,7 @@ class SiteSpider(scrapy.Spider):
 
     def _needs_fetch(self, article_id: str, lastmod: str | None, site: str) -> bool:
         """Whether an article listed in a sitemap or feed needs fetching on this run."""
-        state = archive.article_state(self.db, site, article_id)
+        state = self.archive_state.article(site, article_id)
         if state is None or not state["comments_complete"] or not state["url"]:
             return True  # new, thread not read in full, or known only from an imported dump
         # Changed since the entry we last fetched it from. (Not compared with
@@ -439,7 +442,7 @@ class SiteSpider(scrapy.Spider):
         """If-None-Match / If-Modified-Since for an article we hold, when a 304
         can be trusted: its thread was read in full and fits on the article page
         (new comments on a later page would not change the first page)."""
-        state = archive.article_state(self.db, site, article_id)
+        state = self.archive_state.article(site, article_id)
         # comment_pages is NULL for articles stored before it was recorded: unknown is not one.
         if not state or not state["comments_complete"] or state["comment_pages"] != 1:
             return {}
@@ -638,10 +641,10 @@ class SiteSpider(scrapy.Spider):
         it while its <lastmod> stays the same."""
         done = self.ledger.done()
         for url, lastmod in done:
-            archive.mark_sitemap_done(self.db, self.profile.name, url, lastmod)
+            self.archive_state.mark_sitemap_done(self.profile.name, url, lastmod)
         self.crawler.stats.set_value("discovery/sitemaps_completed", len(done))
-        if self.db is not None:
-            self.db.close()
+        if self.archive_state is not None:
+            self.archive_state.close()
 
 
 def _header(response, name: str) -> str | None:
