@@ -359,17 +359,19 @@ def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None =
         }
         if existing is None:
             result = StoreResult("new")
-            row_id = db["articles"].insert(
-                {
-                    "site": site,
-                    "article_id": article_id,
-                    **row,
-                    **bookkeeping,
-                    "first_seen": now,
-                    "last_changed": now,
-                    "source": article.get("source") or "crawl",
-                }
-            ).last_rowid
+            values = {
+                "site": site,
+                "article_id": article_id,
+                **row,
+                **bookkeeping,
+                "first_seen": now,
+                "last_changed": now,
+                "source": article.get("source") or "crawl",
+            }
+            # Plain SQL: Table.insert() inspects the table on every call.
+            row_id = db.execute(
+                f"INSERT INTO articles ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})", values
+            ).lastrowid
             index_article(db, row_id, row)
         elif _fallback_over_profile(existing, article):
             # The profile read this article before; now only a fallback did (a
@@ -474,7 +476,10 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
             key = _new_comment_key(site_id, fingerprint, keys)
             keys.add(key)
             matched.add(key)
-            row_id = db["comments"].insert(
+            # Plain SQL, not Table.insert(): that inspects the table on every
+            # call, and a thread of comments is many calls.
+            row_id = db.execute(
+                _INSERT_COMMENT,
                 {
                     "site": site,
                     "article_id": article_id,
@@ -487,8 +492,8 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
                     "fingerprint": fingerprint,
                     "first_seen": now,
                     "last_seen": now,
-                }
-            ).last_rowid
+                },
+            ).lastrowid
             index_comment(db, row_id, comment)
             next_position += 1
             result.comments_new += 1
@@ -521,6 +526,12 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
             {**updates, "site": site, "article_id": article_id, "comment_key": found["comment_key"]},
         )
     result.comments_total = len(keys)
+
+
+_COMMENT_COLUMNS = ("site", "article_id", "comment_key", "comment_id", "position", "title", "author", "text",
+                    "posted_at", "likes", "fingerprint", "first_seen", "last_seen")
+_INSERT_COMMENT = (f"INSERT INTO comments ({', '.join(_COMMENT_COLUMNS)}) "
+                   f"VALUES ({', '.join(':' + c for c in _COMMENT_COLUMNS)})")
 
 
 def _first_unmatched(rows, matched: set[str]) -> dict | None:

@@ -400,6 +400,48 @@ def runs(db_path, limit, as_json):
         )
 
 
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file (made if missing).")
+@click.option("--redis", "redis_url", required=True, help="The Redis the workers use, e.g. redis://127.0.0.1:6379/0")
+@click.option("--idle", type=click.FloatRange(min=0), help="Exit after this many seconds without items "
+              "(default: run until stopped with Ctrl-C).")
+def drain(db_path, redis_url, idle):
+    """Store what distributed workers crawl: the one writer of the archive.
+
+    Workers are ordinary crawls given -s REDIS_URL: they share one frontier
+    in Redis and push finished articles there; this stores them with the
+    crawl's own rules (nothing twice, nothing lost) and tells the workers what
+    the archive already holds, so they fetch only what changed.
+
+    \b
+    Example, two workers and the drain:
+      newscrawl drain --db archive/news.db --redis redis://127.0.0.1:6379/0 &
+      scrapy crawl elaph -s REDIS_URL=redis://127.0.0.1:6379/0 &
+      scrapy crawl elaph -s REDIS_URL=redis://127.0.0.1:6379/0
+    """
+    import redis
+
+    from newscrawl.drain import Drain
+
+    server = redis.Redis.from_url(redis_url)
+    try:
+        server.ping()
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        raise click.ClickException(f"cannot reach Redis at {redis_url}: {exc}") from None
+    with archive_lock(db_path, "drain"):
+        db = _open(db_path, create=True)
+        worker = Drain(db, server)
+        try:
+            report = worker.run(idle=idle)
+        except KeyboardInterrupt:
+            report = worker.report  # the item being stored was finished; the rest stays in Redis
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
+        click.echo(f"drained {report.items} items: {counts}; {report.comments_new} new comments; "
+                   f"{report.runs} worker runs recorded" + (f"; {report.recovered} recovered" if report.recovered else ""))
+        for reason, n in report.dropped.items():
+            click.echo(f"  dropped {n}: {reason}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning every error into one line."""
     try:

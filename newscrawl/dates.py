@@ -210,6 +210,9 @@ _RELATIVE_PART = re.compile(
     rf"(?P<and>\s*و\s*)?\s*(?:(?P<n>[0-9]{{1,6}})\s*)?(?P<unit>{_word(_UNIT_FORMS)})"
 )
 _DAY_WORD_RX = re.compile(_word(_DAYS_BACK))
+_ISO_WITH_OFFSET = re.compile(
+    r"\s*[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?"
+    r"(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])\s*\Z", re.ASCII)
 
 
 # --- public API ----------------------------------------------------------------
@@ -226,6 +229,13 @@ def parse_date(text: str | None, tz: str = "UTC", now: datetime | None = None) -
     zone = _zone(tz)
     if not isinstance(text, str) or not text.strip():
         return None
+    if _ISO_WITH_OFFSET.match(text):
+        # Machine-written (<time datetime>, sitemaps, feeds): the common case,
+        # and the one the general patterns below would read the same way.
+        try:
+            return datetime.fromisoformat(text.strip())
+        except ValueError:
+            pass  # 30 February: the patterns below give their own answer
     folded = _fold(text)
     return (
         _parse_rfc2822(folded, zone)

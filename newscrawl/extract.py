@@ -11,12 +11,15 @@ Trafilatura extracts it, and the extraction notes say so.
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from newscrawl.dates import parse_date, to_iso
 from newscrawl.sites.base import SiteProfile
@@ -104,28 +107,92 @@ def element_text(element) -> str:
     return " ".join(text_lines(element))
 
 
-def _values(sel: Selector, css: str):
+@functools.lru_cache(maxsize=1024)
+def _compiled(css: str) -> etree.XPath:
+    """A profile selector compiled once. Parsel would translate and build an
+    XPath evaluator on every call; a comment thread makes dozens of calls per
+    page, and that was most of the extraction time."""
+    return etree.XPath(_TRANSLATOR.css_to_xpath(css), smart_strings=False)
+
+
+_TRANSLATOR = HTMLTranslator()
+
+
+def select(node, css: str) -> list:
+    """Elements (or attribute / text strings, for ::attr() and ::text) that
+    `css` matches under the lxml element `node`, as parsel's .css() would."""
+    simple = _simple(css)
+    # Walked here: a named tag (lxml picks those out in C), or any element of
+    # a small subtree (a comment). A whole page without a tag name is XPath's.
+    if simple is None or not (simple[0] or node.getparent() is not None and len(node) < 50):
+        return _compiled(css)(node)
+    tag, classes, attribute = simple
+    found = []
+    for element in node.iter(tag) if tag else node.iter():
+        if not isinstance(element.tag, str):
+            continue  # an HTML comment or processing instruction
+        if classes and not classes <= set((element.get("class") or "").split()):
+            continue
+        if attribute is None:
+            found.append(element)
+        else:
+            value = element.get(attribute)
+            if value is not None:
+                found.append(value)
+    return found
+
+
+_SIMPLE = re.compile(r"([a-z][a-z0-9]*)?((?:\.[A-Za-z_][\w-]*)*)(?:::attr\(([A-Za-z_][\w:-]*)\))?")
+
+
+@functools.lru_cache(maxsize=1024)
+def _simple(css: str):
+    """(tag, classes, attribute) for the selectors most profiles use
+    (`li.comment`, `.comment-author`, `time.comment-date::attr(datetime)`),
+    matched by walking the subtree: a comment's few elements are walked
+    faster than an XPath evaluator is set up. None for anything else."""
+    match = _SIMPLE.fullmatch(css.strip())
+    if not match or not (match.group(1) or match.group(2) or match.group(3)):
+        return None
+    classes = frozenset(c for c in match.group(2).split(".") if c)
+    return match.group(1), classes, match.group(3)
+
+
+def page_selector(html: str, url: str) -> Selector:
+    """A Selector over the page, parsed as parsel does (huge pages allowed, NUL
+    bytes dropped) but into plain lxml elements: lxml.html's element classes
+    cost a lookup per element touched, and nothing here uses their methods."""
+    body = html.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    root = etree.fromstring(body, parser=_PARSER, base_url=url)
+    if root is None:
+        root = etree.fromstring(b"<html/>", parser=_PARSER)
+    return Selector(root=root, type="html")
+
+
+_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+
+
+def _values(node, css: str):
     """Every non-empty value `css` yields: attribute values or element texts.
     A U+FEFF (a byte-order mark that leaked into the text) is not text."""
-    found = sel.css(css).getall() if "::attr(" in css else [element_text(e.root) for e in sel.css(css)]
-    for value in found:
-        value = one_line(value.strip("\ufeff"))
+    for found in select(node, css):
+        value = one_line((found if isinstance(found, str) else element_text(found)).strip("\ufeff"))
         if value:
             yield value
 
 
-def _first_value(sel: Selector, selectors: tuple[str, ...]) -> tuple[str, int | None]:
+def _first_value(node, selectors: tuple[str, ...]) -> tuple[str, int | None]:
     """Value of the first selector that yields non-empty text, and its index."""
     for index, css in enumerate(selectors):
-        for value in _values(sel, css):
+        for value in _values(node, css):
             return value, index
     return "", None
 
 
-def _all_values(sel: Selector, selectors: tuple[str, ...]) -> list[str]:
+def _all_values(node, selectors: tuple[str, ...]) -> list[str]:
     seen = {}
     for css in selectors:
-        for value in _values(sel, css):
+        for value in _values(node, css):
             seen.setdefault(value, None)
     return list(seen)
 
@@ -145,10 +212,10 @@ def parse_count(text: str) -> int | None:
 _DIGITS = str.maketrans({**{chr(0x0660 + d): str(d) for d in range(10)}, **{chr(0x06F0 + d): str(d) for d in range(10)}})
 
 
-def _excluded_elements(container: Selector, selectors: tuple[str, ...]) -> set:
+def _excluded_elements(container, selectors: tuple[str, ...]) -> set:
     if not selectors:
         return set()
-    return {found.root for found in container.css(", ".join(selectors))}
+    return set(select(container, ", ".join(selectors)))
 
 
 def extract_body(sel: Selector, profile: SiteProfile) -> tuple[list[str], int | None]:
@@ -156,17 +223,18 @@ def extract_body(sel: Selector, profile: SiteProfile) -> tuple[list[str], int | 
     container, or each paragraph: `div.article-content p`), in page order."""
     # The comments block is never body text, even when sloppy markup (an
     # unclosed <div>) puts it inside the body container.
+    root = sel.root
     not_body = (*profile.body_exclude, *filter(None, [profile.comments.block]))
-    excluded = _excluded_elements(sel, not_body)
+    excluded = _excluded_elements(root, not_body)
     for index, css in enumerate(profile.body):
-        matches = sel.css(css)
-        roots = {m.root for m in matches}
+        matches = select(root, css)
+        roots = set(matches)
         lines = []
         for match in matches:
-            ancestors = set(match.root.iterancestors())
-            if ancestors & roots or match.root in excluded or ancestors & excluded:
+            ancestors = set(match.iterancestors())
+            if ancestors & roots or match in excluded or ancestors & excluded:
                 continue  # inside another match (already read) or inside a block that is not body
-            lines += text_lines(match.root, excluded)
+            lines += text_lines(match, excluded)
         if lines:
             return lines, index
     return [], None
@@ -182,6 +250,16 @@ def trafilatura_body(html: str, url: str | None = None) -> list[str]:
     return clean_lines((text or "").split("\n"))
 
 
+def _first_string(node, css: str) -> str:
+    """What parsel's .css(css).get() gives: the first match as a string
+    (an element as its markup)."""
+    found = select(node, css)
+    if not found:
+        return ""
+    first = found[0]
+    return first if isinstance(first, str) else etree.tostring(first, encoding="unicode", with_tail=False)
+
+
 def _element_part(css: str) -> str:
     """`a.next::attr(href)` -> `a.next`: the element a value selector reads."""
     return css.split("::", 1)[0]
@@ -191,39 +269,54 @@ def _parse_posted(value: str, profile: SiteProfile) -> str | None:
     return to_iso(parse_date(value, tz=profile.timezone)) if value else None
 
 
-def _without_replies(item: Selector, roots: set) -> Selector:
-    """The comment `item` without the replies nested in it (WordPress threads):
-    they are comments of their own, and their author, date or text must not
-    fill in for this one's."""
-    if not any(node in roots for node in item.root.iterdescendants()):
+def _holding_replies(items: list, roots: set, block) -> set:
+    """The comment items with other comment items (replies) inside them."""
+    holding = set()
+    for item in items:
+        for ancestor in item.iterancestors():
+            if ancestor is block:
+                break
+            if ancestor in roots:
+                holding.add(ancestor)
+    return holding
+
+
+def _without_replies(item, roots: set):
+    """The comment element `item` without the replies nested in it (WordPress
+    threads): they are comments of their own, and their author, date or text
+    must not fill in for this one's."""
+    if not any(node in roots for node in item.iterdescendants()):
         return item
-    clone = copy.deepcopy(item.root)
-    nested = [copy_node for node, copy_node in zip(item.root.iterdescendants(), clone.iterdescendants())
+    clone = copy.deepcopy(item)
+    nested = [copy_node for node, copy_node in zip(item.iterdescendants(), clone.iterdescendants())
               if node in roots]
     for node in nested:
         parent = node.getparent()
         if parent is not None:
             parent.remove(node)
-    return Selector(root=clone)
+    return clone
 
 
 def extract_comments(sel: Selector, profile: SiteProfile, base_url: str) -> PageComments:
     """The comments shown on one page (article page or a comments page)."""
     rules = profile.comments
     result = PageComments()
-    blocks = sel.css(rules.block) if rules.block else []
+    page = sel.root
+    blocks = select(page, rules.block) if rules.block else []
     if not blocks:
         return result
     result.block_found = True
     block = blocks[0]
     id_pattern = re.compile(rules.site_id_pattern)
-    items = block.css(rules.item)
-    roots = {item.root for item in items}
+    items = select(block, rules.item)
+    roots = set(items)
+    holding_replies = _holding_replies(items, roots, block)
     for item in items:
-        item = _without_replies(item, roots)
-        raw_id = item.css(rules.site_id).get() or ""
+        if item in holding_replies:
+            item = _without_replies(item, roots)
+        raw_id = _first_string(item, rules.site_id)
         id_match = id_pattern.search(raw_id)
-        text = " ".join(element_text(t.root) for t in item.css(rules.text))
+        text = " ".join(element_text(t) for t in select(item, rules.text))
         title, _ = _first_value(item, rules.title)
         author, _ = _first_value(item, rules.author)
         posted, _ = _first_value(item, rules.posted_at)
@@ -241,10 +334,10 @@ def extract_comments(sel: Selector, profile: SiteProfile, base_url: str) -> Page
         # A block with something in it but no comment we could read is a
         # template change, not an article without comments: say so.
         not_comments = tuple(css for css in (rules.header, _element_part(rules.next_page or "")) if css)
-        if text_lines(block.root, _excluded_elements(block, not_comments)):
+        if text_lines(block, _excluded_elements(block, not_comments)):
             result.problems.append("comments block found but no comment could be read")
     # WordPress puts the comment page links beside the list, not in it.
-    href = (block.css(rules.next_page).get() or sel.css(rules.next_page).get()) if rules.next_page else None
+    href = (_first_string(block, rules.next_page) or _first_string(page, rules.next_page)) if rules.next_page else None
     if href and href.strip():
         result.next_url = urljoin(base_url, href.strip())
     return result
@@ -273,26 +366,26 @@ def _by_trafilatura(html: str, url: str, out: ExtractedArticle, notes: dict) -> 
 def extract_article(html: str, url: str, profile: SiteProfile) -> ExtractedArticle:
     """All fields of one article page. Never raises on bad HTML; missing
     fields are empty and listed in ``notes["missing"]``."""
-    sel = Selector(text=html, base_url=url)
+    sel = page_selector(html, url)
     out = ExtractedArticle()
     notes: dict = {"selectors": {}, "missing": []}
 
     for name in ("title", "subtitle", "author", "section", "canonical"):
-        value, index = _first_value(sel, getattr(profile, name))
+        value, index = _first_value(sel.root, getattr(profile, name))
         setattr(out, name, value)
         if index:
             notes["selectors"][name] = index  # a fallback selector was used
     if not out.section:
         out.section = profile.section_from_url(out.canonical or url)
 
-    published_raw, index = _first_value(sel, profile.published)
+    published_raw, index = _first_value(sel.root, profile.published)
     if index:
         notes["selectors"]["published"] = index
     out.published = _parse_posted(published_raw, profile)
     if published_raw and not out.published:
         notes.setdefault("problems", []).append(f"unreadable date {published_raw[:60]!r}")
 
-    out.tags = _all_values(sel, profile.tags)
+    out.tags = _all_values(sel.root, profile.tags)
     if profile.body:
         out.body, index = extract_body(sel, profile)
         notes["body"] = "profile"

@@ -18,6 +18,8 @@ COMMANDS_MODULE = "newscrawl.commands"
 
 # Where the archive lives (one SQLite file for every site).
 ARCHIVE_DB = "archive/news.db"
+# Store items in a writer process of their own (pipelines/store.py): another core does the SQLite work.
+STORE_IN_PROCESS = True
 
 # --- Politeness and honesty -------------------------------------------------
 # Say who we are and how to reach whoever runs the crawl. Set NEWSCRAWL_CONTACT
@@ -32,6 +34,11 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.0
+# A page gives one item, or a comments page to follow, or a sitemap's list of
+# requests. Scrapy starts CONCURRENT_ITEMS asyncio tasks for every page's
+# output, whatever its size: 100 (the default) cost more CPU than parsing
+# the page (benchmarks/crawl_bench.py), 8 lose nothing.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY_JITTER = 0  # no random spread: the delay is a floor, and we do not pose as a human
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
@@ -103,6 +110,15 @@ HEALTH_MIN_PAGES = 20
 HEALTH_MAX_DROP = 0.5
 HEALTH_BASELINE_RUNS = 5
 PROGRESS_INTERVAL = 60  # seconds between progress lines; 0 turns them off
+
+# --- Distributed crawling (newscrawl/distributed.py) ------------------------
+# Set REDIS_URL (redis://host:6379/0) to make `scrapy crawl` a worker sharing
+# one frontier in Redis; `newscrawl drain` stores the items. Unset: nothing changes.
+ADDONS = {"newscrawl.distributed.Distributed": 0}
+REDIS_URL = None
+REDIS_RUN = "default"  # workers of one run share it; concurrent runs need different ones
+REDIS_IDLE_GRACE = 10  # seconds of empty frontier before a worker ends
+REDIS_HEARTBEAT = 5  # seconds between a worker's signs of life; silent for 4 beats = dead, its work requeued
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

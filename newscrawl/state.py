@@ -55,6 +55,13 @@ class SqliteState:
     def mark_sitemap_done(self, site: str, url: str, lastmod: str | None) -> None:
         archive.mark_sitemap_done(self.db, site, url, lastmod)
 
+    def gone(self, site: str, article_id: str) -> str | None:
+        # A single crawl remembers a 404 through its sitemap being done.
+        return None
+
+    def mark_gone(self, site: str, article_id: str, lastmod: str | None) -> None:
+        return None
+
     def runs_coverage(self, spider: str) -> list[dict]:
         """Coverage of recent finished runs (newest first), for the health baseline."""
         return [
@@ -82,6 +89,7 @@ class RedisState:
 
     Keys: newscrawl:state:<site> (hash: article id -> JSON of article_state),
     newscrawl:sitemaps:<site> (hash: sitemap URL -> lastmod),
+    newscrawl:gone:<site> (hash: article id -> lastmod when it answered 404/410),
     newscrawl:coverage:<spider> (JSON list, newest first),
     newscrawl:runs (list of run reports, for the drain to store).
     """
@@ -118,6 +126,16 @@ class RedisState:
         # A worker sees only the articles it fetched itself, never a whole
         # sitemap's: in distributed mode monthly sitemaps are read every run.
         return None
+
+    def gone(self, site, article_id):
+        """The <lastmod> at which a listed article answered 404/410 ("" if none)."""
+        raw = self.server.hget(f"{KEY}:gone:{site}", str(article_id))
+        return raw.decode() if raw is not None else None
+
+    def mark_gone(self, site, article_id, lastmod):
+        # What the sitemap ledger does for a single crawl: not asked again
+        # until its sitemap entry changes.
+        self.server.hset(f"{KEY}:gone:{site}", str(article_id), lastmod or "")
 
     def runs_coverage(self, spider):
         raw = self.server.get(f"{KEY}:coverage:{spider}")

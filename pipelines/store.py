@@ -1,6 +1,11 @@
 """Store articles and their comments in the SQLite archive (setting ARCHIVE_DB)."""
 
+import asyncio
 import logging
+import multiprocessing
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from itemadapter import ItemAdapter
 
@@ -8,28 +13,76 @@ from newscrawl.archive import open_archive, store_article
 
 logger = logging.getLogger(__name__)
 
+_db = None  # the writer process's connection
+
+
+def _open_writer(db_path) -> None:
+    global _db
+    # Ctrl-C reaches the whole process group: the crawl stops gracefully and
+    # the writer must finish what it was given, not die mid-transaction.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _db = open_archive(db_path)
+
+
+def _store(article: dict):
+    return store_article(_db, article)
+
 
 class StorePipeline:
-    def __init__(self, db_path, stats):
+    """Items are stored by one writer process that owns the SQLite
+    connection, in the order they come (a pool of one worker is a queue).
+
+    Storing, the search index above all, costs as much CPU as downloading
+    and parsing a page; in a process of its own it runs on another core
+    while the crawl goes on (a thread would share the crawl's GIL). An item
+    counts as scraped only once its transaction is committed, so a killed
+    crawl loses nothing it reported stored. STORE_IN_PROCESS = False keeps
+    the writing in the crawl's own process (one core; simpler to debug)."""
+
+    def __init__(self, db_path, stats, in_process: bool = True):
         self.db_path = db_path
         self.stats = stats
+        self.in_process = in_process
+        self.writer = None
         self.db = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("ARCHIVE_DB"), crawler.stats)
+        settings = crawler.settings
+        return cls(settings.get("ARCHIVE_DB"), crawler.stats, settings.getbool("STORE_IN_PROCESS", True))
 
     def open_spider(self):
-        self.db = open_archive(self.db_path)
+        if not self.in_process:
+            self.db = open_archive(self.db_path)
+            return
+        open_archive(self.db_path).close()  # a bad path or file fails here, with the archive's own message
+        # spawn, not fork: the crawl process runs a reactor and threads.
+        self.writer = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_open_writer, initargs=(str(self.db_path),),
+        )
+        # Fail here, with the archive's own error, not on the first item.
+        self.writer.submit(_noop).result()
 
     def close_spider(self):
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)
+            self.writer = None
         if self.db is not None:
             self.db.close()
             self.db = None
 
-    def process_item(self, item):
-        article = ItemAdapter(item).asdict()
-        result = store_article(self.db, article)
+    async def process_item(self, item):
+        # Shallow: the fields hold plain dicts and lists already, and asdict()
+        # would walk every comment asking whether it is an item.
+        article = dict(ItemAdapter(item).items())
+        if self.writer is None:
+            result = store_article(self.db, article)
+        else:
+            try:
+                result = await asyncio.get_running_loop().run_in_executor(self.writer, _store, article)
+            except BrokenProcessPool:
+                raise RuntimeError("the archive writer process died; this item was not stored") from None
         self.stats.inc_value(f"archive/articles_{result.status}")
         self.stats.inc_value("archive/comments_new", result.comments_new)
         if result.comments_updated:
@@ -39,3 +92,7 @@ class StorePipeline:
             article["site"], article["article_id"], result.status, result.comments_new, result.comments_total,
         )
         return item
+
+
+def _noop():
+    return None

@@ -386,3 +386,9 @@ def test_round_trip_keeps_wall_time_and_offset_in_named_zones(naive, tz):
     parsed = parse_date(to_iso(dt))
     assert parsed.replace(tzinfo=None) == naive
     assert parsed.utcoffset() == dt.utcoffset()
+
+
+def test_machine_written_iso_dates_take_the_fast_path_and_agree_with_the_patterns():
+    assert to_iso(parse_date("2015-03-02T10:00:00+03:00")) == "2015-03-02T10:00:00+03:00"
+    assert to_iso(parse_date("2015-03-02T10:00Z")) == "2015-03-02T10:00:00+00:00"
+    assert parse_date("2015-02-30T10:00:00+03:00") is None  # not a day: no exception, no date

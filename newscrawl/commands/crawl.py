@@ -13,6 +13,7 @@ Scrapy's own command exits 0 whenever the crawler started. Ours exits:
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
@@ -41,9 +42,10 @@ class Command(ScrapyCrawl):
                 print(f"Error: {exc}", file=sys.stderr)
                 self.exitcode = EXIT_BAD_ARGUMENTS
                 return
-        db_path = self.settings.get("ARCHIVE_DB")
+        # A distributed worker writes no archive (`newscrawl drain` does): no lock.
+        db_path = None if self.settings.get("REDIS_URL") else self.settings.get("ARCHIVE_DB")
         try:
-            with archive_lock(db_path):
+            with archive_lock(db_path) if db_path else nullcontext():
                 crawler = self._create_crawler(args[0])
                 self.crawler_process.crawl(crawler, **opts.spargs)
                 self.crawler_process.start()

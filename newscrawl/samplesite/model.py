@@ -198,7 +198,13 @@ def _cp1256_safe(text: str) -> str:
     return text.encode("cp1256", errors="ignore").decode("cp1256")
 
 
-def generate_site(articles: int = 40, seed: int = 7, recent: datetime | None = None) -> SiteModel:
+# Comments per generated article, drawn in turn (mean 12.6; the long
+# threads span three comment pages).
+COMMENT_COUNTS = (0, 0, 1, 3, 8, 15, 20, 21, 45)
+
+
+def generate_site(articles: int = 40, seed: int = 7, recent: datetime | None = None,
+                  comment_counts: tuple[int, ...] = COMMENT_COUNTS) -> SiteModel:
     """A deterministic Elaph-model site with every case listed in the spec.
 
     `articles` counts the ordinary generated articles; the special cases are
@@ -256,7 +262,7 @@ def generate_site(articles: int = 40, seed: int = 7, recent: datetime | None = N
         if 2010 <= published.year <= 2012:
             body.append(f"{sentence(4, 8)} quot;{sentence(2, 4)}quot; {sentence(3, 6)}")  # Elaph's own damage
         body.append(f"{sentence(3, 6)}& {sentence(3, 8)}")  # the stray & of a lost &nbsp;
-        count = rng.choice((0, 0, 1, 3, 8, 15, 20, 21, 45))
+        count = rng.choice(comment_counts)
         if n in LONG_THREADS:
             count = 45  # three pages of comments (one of them loops)
         comments = make_comments(count, next_comment_id, published, with_ids=(n % 9 != 4))

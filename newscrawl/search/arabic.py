@@ -63,8 +63,11 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(normalize(text))
 
 
+@lru_cache(maxsize=500_000)
 def light_stem(word: str) -> str:
-    """Larkey's light10 stemmer on a normalized word (Latin words and numbers pass through)."""
+    """Larkey's light10 stemmer on a normalized word (Latin words and numbers pass through).
+    Memoized: news vocabulary is small and repetitive, and every stored
+    comment passes through here."""
     if not word or not _is_arabic(word):
         return word
     for prefix in PREFIXES:

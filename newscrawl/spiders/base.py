@@ -11,10 +11,13 @@ it was last read in full is not fetched again, nor an article whose
 <lastmod> is not newer than the archived one; articles published in the
 last ``refresh_days`` are always fetched again to collect new comments.
 
-Every request is sent with ``dont_filter``: the spider asks for each article
-id once per run by itself, and Scrapy's fingerprint filter, which a JOBDIR
-keeps on disk, would otherwise drop the sitemaps and the changed articles
-of every later run that reuses that JOBDIR.
+A single crawl sends its requests with ``dont_filter``: the spider asks for
+each article id once per run by itself, and Scrapy's fingerprint filter,
+which a JOBDIR keeps on disk, would otherwise drop the sitemaps and the
+changed articles of every later run that reuses that JOBDIR. Distributed
+workers (REDIS_URL) do use the shared filter, whose fingerprints last one
+run (newscrawl/distributed.py). Comment pages are never filtered: their
+request carries the article being read.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from w3lib.url import canonicalize_url
 from newscrawl import archive
 from newscrawl.dates import parse_date, to_iso
 from newscrawl.exceptions import BlockedPage, CrawlStopped, DuplicateArticle
-from newscrawl.extract import extract_article, extract_comments
+from newscrawl.extract import extract_article, extract_comments, page_selector
 from newscrawl.items import ArticleItem
 from newscrawl.sites.base import SiteProfile
 from newscrawl.state import state_for
@@ -110,6 +113,36 @@ class SitemapLedger:
         return [(url, self.lastmods.get(url)) for url, ids in self.pending.items() if not ids]
 
 
+class ArticleClaims:
+    """The articles one run has asked for, each with its URLs not tried yet.
+
+    newscrawl.distributed.RedisArticleClaims keeps the same in Redis, so that
+    workers reading different sitemaps do not fetch one article twice and a
+    404 on one worker can fall back to a URL another worker found."""
+
+    def __init__(self):
+        self._alternates: dict[str, list[str]] = {}
+
+    def asked(self, article_id: str) -> bool:
+        return article_id in self._alternates
+
+    def claim(self, article_id: str, url: str) -> bool:
+        """True if this call is the first to ask for the article."""
+        if article_id in self._alternates:
+            return False
+        self._alternates[article_id] = []
+        return True
+
+    def add_alternate(self, article_id: str, url: str) -> None:
+        urls = self._alternates.setdefault(article_id, [])
+        if url not in urls:
+            urls.append(url)
+
+    def next_alternate(self, article_id: str) -> str | None:
+        urls = self._alternates.get(article_id)
+        return urls.pop(0) if urls else None
+
+
 class SiteSpider(scrapy.Spider):
     """Base class: a subclass names itself and its profile, nothing else."""
 
@@ -128,13 +161,15 @@ class SiteSpider(scrapy.Spider):
         self.allowed_domains = [urlsplit(self.base_url).hostname.removeprefix("www.")]
         self.articles_requested = 0
         self.truncated = False
-        # Article id -> URLs of it not tried yet (another section, .htm/.html),
-        # tried in turn when one answers 404.
-        self.alternates: dict[str, list[str]] = {}
+        # Which articles this run has asked for, and their URLs not tried yet
+        # (another section, .htm/.html), tried in turn when one answers 404.
+        # Shared in Redis when workers share a frontier.
+        self.claims = ArticleClaims()
         self.ledger = SitemapLedger()
         # What the archive holds: SQLite, or Redis for a distributed worker.
         # (Not "state": Scrapy keeps spider.state in a JOBDIR.)
         self.archive_state = None
+        self.unshared = True
 
     @classmethod
     def parse_arguments(cls, *, base_url=None, refresh_days=7, since=None, urls=None, max_articles=None,
@@ -202,6 +237,14 @@ class SiteSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.archive_state = state_for(crawler.settings)
+        # Workers sharing a frontier rely on its fingerprint filter so that
+        # each page is fetched once by one of them; alone, the spider dedupes
+        # by article id itself (see the module's docstring on JOBDIR).
+        spider.unshared = not crawler.settings.get("REDIS_URL")
+        if not spider.unshared:
+            from newscrawl.distributed import RedisArticleClaims
+
+            spider.claims = RedisArticleClaims.for_spider(crawler.settings, spider.name)
         crawler.signals.connect(spider._item_stored, signal=signals.item_scraped)
         crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
@@ -221,13 +264,14 @@ class SiteSpider(scrapy.Spider):
                 yield self._feed_request(url)
             return
         yield scrapy.Request(
-            f"{self.base_url}/robots.txt", callback=self.parse_robots, errback=self.robots_failed, dont_filter=True
+            f"{self.base_url}/robots.txt", callback=self.parse_robots, errback=self.robots_failed,
+            dont_filter=self.unshared,
         )
         for path in self.profile.feeds:
             yield self._feed_request(urljoin(self.base_url + "/", path))
 
     def _feed_request(self, url: str):
-        return scrapy.Request(url, callback=self.parse_feed, errback=self.sitemap_failed, dont_filter=True)
+        return scrapy.Request(url, callback=self.parse_feed, errback=self.sitemap_failed, dont_filter=self.unshared)
 
     def parse_feed(self, response):
         """RSS 2.0 or Atom: every item whose link or guid is an article URL."""
@@ -303,7 +347,7 @@ class SiteSpider(scrapy.Spider):
     def _sitemap_request(self, url: str, lastmod: str | None):
         return scrapy.Request(
             url, callback=self.parse_sitemap, errback=self.sitemap_failed, meta={"sitemap_lastmod": lastmod},
-            dont_filter=True,
+            dont_filter=self.unshared,
         )
 
     def sitemap_failed(self, failure):
@@ -378,8 +422,11 @@ class SiteSpider(scrapy.Spider):
     def _needs_fetch(self, article_id: str, lastmod: str | None, site: str) -> bool:
         """Whether an article listed in a sitemap or feed needs fetching on this run."""
         state = self.archive_state.article(site, article_id)
-        if state is None or not state["comments_complete"] or not state["url"]:
-            return True  # new, thread not read in full, or known only from an imported dump
+        if state is None:
+            gone = self.archive_state.gone(site, article_id)
+            return gone is None or bool(lastmod and lastmod > gone)  # new, or gone until its entry changes
+        if not state["comments_complete"] or not state["url"]:
+            return True  # thread not read in full, or known only from an imported dump
         # Changed since the entry we last fetched it from. (Not compared with
         # when we fetched it: a date-only <lastmod> would hide a change made
         # later that day. An article fetched by refresh_days keeps the older
@@ -415,17 +462,19 @@ class SiteSpider(scrapy.Spider):
             logger.warning("not fetched: %s is not on %s", url, self.allowed_domains[0])
             self.crawler.stats.inc_value("discovery/offsite")
             return None
-        if article_id in self.alternates:
+        if self.claims.asked(article_id):
             self.crawler.stats.inc_value("discovery/duplicate_url")
-            if url not in self.alternates[article_id]:
-                self.alternates[article_id].append(url)
+            self.claims.add_alternate(article_id, url)
             return None
         if self.max_articles is not None and self.articles_requested >= self.max_articles:
             if not self.truncated:
                 logger.info("max_articles=%d reached: no more articles this run", self.max_articles)
             self.truncated = True
             return None
-        self.alternates[article_id] = []
+        if not self.claims.claim(article_id, url):
+            self.crawler.stats.inc_value("discovery/duplicate_url")  # another worker asked for it just now
+            self.claims.add_alternate(article_id, url)
+            return None
         self.articles_requested += 1
         return self._fetch_article(url, article_id, source, sitemap_lastmod)
 
@@ -435,7 +484,8 @@ class SiteSpider(scrapy.Spider):
         if headers:
             meta["handle_httpstatus_list"] = [304]
         return scrapy.Request(
-            url, callback=self.parse_article, errback=self.article_failed, dont_filter=True, meta=meta, headers=headers
+            url, callback=self.parse_article, errback=self.article_failed, dont_filter=self.unshared, meta=meta,
+            headers=headers,
         )
 
     def _validators(self, site: str, article_id: str) -> dict:
@@ -571,7 +621,7 @@ class SiteSpider(scrapy.Spider):
             self._note(item, "comments/page_not_html", f"comments page is not HTML: {response.url}", complete=False)
             yield item
             return
-        page = extract_comments(Selector(text=response.text, base_url=response.url), self.profile, response.url)
+        page = extract_comments(page_selector(response.text, response.url), self.profile, response.url)
         if not page.block_found:
             logger.warning("%s: comments page has no comments block; thread kept as read so far", response.url)
             self._note(item, "comments/page_without_block", f"comments page without comments block: {response.url}",
@@ -606,14 +656,15 @@ class SiteSpider(scrapy.Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             stats.inc_value(f"articles/failed/http_{status}")
-            if status in (404, 410) and self.alternates.get(article_id):
-                url = self.alternates[article_id].pop(0)
+            url = self.claims.next_alternate(article_id) if status in (404, 410) else None
+            if url:
                 logger.warning("article %s: HTTP %d; trying its other URL %s", request.url, status, url)
                 yield self._fetch_article(url, article_id, request.meta["source"], request.meta.get("sitemap_lastmod"))
                 return
             logger.error("article %s: HTTP %d", request.url, status)
             if status in (404, 410):
                 self.ledger.settle(article_id)  # gone: nothing to retry
+                self.archive_state.mark_gone(self.site_for(request.url), article_id, request.meta.get("sitemap_lastmod"))
         elif failure.check(CrawlStopped, BlockedPage):
             stats.inc_value("articles/not_fetched")  # stays pending: the next run fetches it
         elif failure.check(IgnoreRequest):

@@ -1,0 +1,378 @@
+"""Distributed crawling on scrapy-redis: `-s REDIS_URL=redis://host:6379/0`.
+
+With REDIS_URL set, `scrapy crawl <site>` becomes a worker. Any number of
+workers, on any machines, share one frontier held in Redis by scrapy-redis
+(its scheduler, priority queue and fingerprint dupefilter). They push their
+items to Redis, and one writer, `newscrawl drain`, stores them in SQLite
+with the same pipelines. Without REDIS_URL this module does nothing.
+
+What the project adds around scrapy-redis:
+
+- Run keys: a run's queue and fingerprints live under
+  newscrawl:<REDIS_RUN>:<spider>:..., so one run's fingerprints never hide
+  the next run's pages. Give all workers of a run the same REDIS_RUN (the
+  default, "default", suits one crawl at a time).
+- Leases: a request a worker takes from the queue is leased to it until its
+  callback has run. A worker that dies (its heartbeat stops) has its leases
+  put back on the queue by the others: killing a worker loses nothing.
+- Ending: an idle worker stays while the queue holds requests or another
+  live worker holds leases (it may enqueue more); it ends once the frontier
+  has been empty for REDIS_IDLE_GRACE seconds.
+- Politeness across workers: each site's next request time is reserved in
+  Redis (a Lua script), so N workers together keep the site's delay, not N
+  times its rate.
+- Archive facts: workers read what the archive holds from Redis
+  (newscrawl.state.RedisState), published there by `newscrawl drain`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy_redis.scheduler import Scheduler
+
+from newscrawl.state import KEY, worker_id
+
+logger = logging.getLogger(__name__)
+
+
+
+def run_key(settings) -> str:
+    return f"{KEY}:{settings.get('REDIS_RUN') or 'default'}"
+
+
+# Above the project's settings (20), below the spider's and -s (30, 40): a
+# worker's components replace the project's, and a person can still override.
+WORKER = 25
+
+
+class Distributed:
+    """Add-on (ADDONS): turn a crawl into a worker when REDIS_URL is set."""
+
+    def update_settings(self, settings):
+        if not settings.get("REDIS_URL"):
+            return
+        run = run_key(settings)
+        settings.set("SCHEDULER", "newscrawl.distributed.LeasingScheduler", priority=WORKER)
+        settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=WORKER)
+        settings.set("SCHEDULER_PERSIST", True, priority=WORKER)  # one worker's end is not the run's
+        settings.set("SCHEDULER_QUEUE_KEY", f"{run}:%(spider)s:requests", priority=WORKER)
+        settings.set("SCHEDULER_DUPEFILTER_KEY", f"{run}:%(spider)s:dupefilter", priority=WORKER)
+        settings.set("REDIS_ITEMS_KEY", f"{KEY}:items", priority=WORKER)
+        # A worker crawls one site: it takes from the shared queue no more
+        # requests than it may send to that site at once, leaving the rest
+        # to the other workers instead of holding them in its own downloader.
+        settings.set("CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"), priority=WORKER)
+        pipelines = dict(settings.getdict("ITEM_PIPELINES"))
+        pipelines.pop("pipelines.dedupe.DedupePipeline", None)  # the drain's store merges by id
+        pipelines.pop("pipelines.store.StorePipeline", None)  # the drain stores
+        pipelines["scrapy_redis.pipelines.RedisPipeline"] = 900
+        settings.set("ITEM_PIPELINES", pipelines, priority=WORKER)
+        middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+        middlewares["newscrawl.distributed.SharedPoliteness"] = 900
+        middlewares["newscrawl.distributed.LeaseOnFailure"] = 50
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority=WORKER)
+        spider_mw = dict(settings.getdict("SPIDER_MIDDLEWARES"))
+        spider_mw["newscrawl.distributed.LeaseRelease"] = 10
+        settings.set("SPIDER_MIDDLEWARES", spider_mw, priority=WORKER)
+        extensions = dict(settings.getdict("EXTENSIONS"))
+        extensions["newscrawl.distributed.WorkerKeeper"] = 530
+        settings.set("EXTENSIONS", extensions, priority=WORKER)
+
+
+class LeasingScheduler(Scheduler):
+    """scrapy-redis's scheduler, but a request taken from the queue stays
+    leased to this worker (in Redis) until its callback has run."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        scheduler = super().from_crawler(crawler)
+        scheduler.run = run_key(crawler.settings)
+        scheduler.worker = worker_id()
+        scheduler.heartbeat = crawler.settings.getfloat("REDIS_HEARTBEAT", 5)  # seconds between signs of life
+        crawler.newscrawl_scheduler = scheduler  # for LeaseRelease and WorkerKeeper
+        return scheduler
+
+    def leases_key(self, worker: str | None = None) -> str:
+        return f"{self.run}:{self.spider.name}:leases:{worker or self.worker}"
+
+    def alive_key(self, worker: str | None = None) -> str:
+        return f"{self.run}:{self.spider.name}:alive:{worker or self.worker}"
+
+    def next_request(self):
+        request = super().next_request()
+        if request is not None:
+            lease = f"{time.time_ns()}"
+            request.meta["newscrawl_lease"] = lease
+            self.server.hset(self.leases_key(), lease, self.queue._encode_request(request))
+        return request
+
+    def enqueue_request(self, request):
+        # A leased request coming back (a retry, a redirect: copies keep its
+        # meta) is safe in the queue again: its lease ends here.
+        lease = request.meta.pop("newscrawl_lease", None)
+        queued = super().enqueue_request(request)
+        if lease:
+            self.server.hdel(self.leases_key(), lease)
+        return queued
+
+    def release(self, request) -> None:
+        lease = request.meta.get("newscrawl_lease")
+        if lease:
+            self.server.hdel(self.leases_key(), lease)
+
+    def frontier_busy(self) -> bool:
+        """Requests queued, or leased by a live worker (which may add more)."""
+        if len(self.queue):
+            return True
+        for key in self.server.scan_iter(f"{self.run}:{self.spider.name}:leases:*"):
+            worker = key.decode().rsplit(":leases:", 1)[1]
+            if worker != self.worker and self.server.exists(self.alive_key(worker)) and self.server.hlen(key):
+                return True
+        return False
+
+    def reclaim(self) -> int:
+        """Put the leases of dead workers back on the queue."""
+        returned = 0
+        for key in self.server.scan_iter(f"{self.run}:{self.spider.name}:leases:*"):
+            worker = key.decode().rsplit(":leases:", 1)[1]
+            if worker == self.worker or self.server.exists(self.alive_key(worker)):
+                continue
+            if not self.server.set(f"{self.run}:{self.spider.name}:reclaiming:{worker}", self.worker, nx=True, ex=60):
+                continue  # another worker is on it
+            for encoded in self.server.hvals(key):
+                request = self.queue._decode_request(encoded)
+                request.dont_filter = True  # its fingerprint is already seen
+                request.meta.pop("newscrawl_lease", None)
+                self.queue.push(request)
+                returned += 1
+            self.server.delete(key)
+            logger.warning("worker %s is gone: %d of its requests put back on the queue", worker, returned)
+        return returned
+
+
+_ADD_ALTERNATE = """
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 0 end
+local listed = redis.call('HGET', KEYS[2], ARGV[1])
+local urls = listed and cjson.decode(listed) or {}
+for _, url in ipairs(urls) do if url == ARGV[2] then return 0 end end
+table.insert(urls, ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(urls))
+return 1
+"""
+
+_NEXT_ALTERNATE = """
+local listed = redis.call('HGET', KEYS[1], ARGV[1])
+if not listed then return false end
+local urls = cjson.decode(listed)
+if #urls == 0 then return false end
+local url = table.remove(urls, 1)
+if #urls == 0 then redis.call('HDEL', KEYS[1], ARGV[1])
+else redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(urls)) end
+return url
+"""
+
+
+class RedisArticleClaims:
+    """newscrawl.spiders.base.ArticleClaims shared by a run's workers: which
+    articles the run asked for (hash <run>:<spider>:articles, id -> first URL)
+    and the URLs of each not tried yet (hash <run>:<spider>:alternates)."""
+
+    def __init__(self, server, prefix: str):
+        self.server = server
+        self.asked_key = f"{prefix}:articles"
+        self.alternates_key = f"{prefix}:alternates"
+        self._add = server.register_script(_ADD_ALTERNATE)
+        self._next = server.register_script(_NEXT_ALTERNATE)
+
+    @classmethod
+    def for_spider(cls, settings, spider_name: str):
+        import redis
+
+        return cls(redis.Redis.from_url(settings.get("REDIS_URL")), f"{run_key(settings)}:{spider_name}")
+
+    def asked(self, article_id: str) -> bool:
+        return bool(self.server.hexists(self.asked_key, article_id))
+
+    def claim(self, article_id: str, url: str) -> bool:
+        return bool(self.server.hsetnx(self.asked_key, article_id, url))
+
+    def add_alternate(self, article_id: str, url: str) -> None:
+        self._add(keys=[self.asked_key, self.alternates_key], args=[article_id, url])
+
+    def next_alternate(self, article_id: str) -> str | None:
+        url = self._next(keys=[self.alternates_key], args=[article_id])
+        return url.decode() if url else None
+
+
+class LeaseOnFailure:
+    """Downloader middleware: a request that fails to download for good (an
+    exception no middleware retried, robots.txt forbidding it) ends its
+    lease; its errback runs without spider middlewares."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("REDIS_URL"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def process_exception(self, request, exception):
+        scheduler = getattr(self.crawler, "newscrawl_scheduler", None)
+        if scheduler is not None:
+            scheduler.release(request)
+        return None
+
+
+class LeaseRelease:
+    """Spider middleware: a request's lease ends when its callback's output is
+    done (an errback's too, when an HTTP error led to it)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("REDIS_URL"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def _release(self, response):
+        scheduler = getattr(self.crawler, "newscrawl_scheduler", None)
+        if scheduler is not None and response.request is not None:
+            scheduler.release(response.request)
+
+    def process_spider_output(self, response, result):
+        yield from result
+        self._release(response)
+
+    async def process_spider_output_async(self, response, result):
+        async for item in result:
+            yield item
+        self._release(response)
+
+
+class WorkerKeeper:
+    """Heartbeat, reclaiming dead workers' leases, and ending when the shared
+    frontier stays empty."""
+
+    def __init__(self, crawler, grace: float):
+        self.crawler = crawler
+        self.grace = grace
+        self.empty_since: float | None = None
+        self.task = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("REDIS_URL"):
+            raise NotConfigured
+        keeper = cls(crawler, crawler.settings.getfloat("REDIS_IDLE_GRACE", 10))
+        crawler.signals.connect(keeper.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(keeper.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(keeper.spider_closed, signal=signals.spider_closed)
+        return keeper
+
+    @property
+    def scheduler(self):
+        return self.crawler.newscrawl_scheduler
+
+    def beat(self):
+        scheduler = self.scheduler
+        # Silent for four beats: dead, and its leases go back to the queue.
+        ttl_ms = int(scheduler.heartbeat * 4000)
+        scheduler.server.set(scheduler.alive_key(), int(time.time()), px=ttl_ms)
+        returned = scheduler.reclaim()
+        if returned:
+            self.crawler.stats.inc_value("distributed/reclaimed", returned)
+
+    def spider_opened(self, spider):
+        from scrapy.utils.asyncio import create_looping_call
+
+        self.beat()
+        self.task = create_looping_call(self.beat)
+        self.task.start(self.scheduler.heartbeat, now=False)
+
+    def spider_idle(self, spider):
+        self.beat()
+        if self.scheduler.frontier_busy():
+            self.empty_since = None
+            raise DontCloseSpider
+        now = time.monotonic()
+        if self.empty_since is None:
+            self.empty_since = now
+        if now - self.empty_since < self.grace:
+            raise DontCloseSpider  # another worker may still be reading a page that adds more
+
+    def spider_closed(self, spider, reason):
+        if self.task and self.task.running:
+            self.task.stop()
+        scheduler = self.scheduler
+        server = scheduler.server
+        if reason == "finished":
+            server.delete(scheduler.leases_key())  # all its work is done
+        server.delete(scheduler.alive_key())  # first: a worker closing beside it then sees it gone
+        others = list(server.scan_iter(f"{scheduler.run}:{spider.name}:alive:*"))
+        if reason == "finished" and not others and not len(scheduler.queue):
+            # The last worker of the run: forget the run's fingerprints, or the
+            # next run under the same REDIS_RUN would find every page "seen".
+            prefix = f"{scheduler.run}:{spider.name}"
+            server.delete(scheduler.df.key, scheduler.queue.key, f"{prefix}:articles", f"{prefix}:alternates")
+            logger.info("last worker of %s: run keys cleared", scheduler.run)
+
+
+_RESERVE = """
+local now = tonumber(ARGV[1])
+local gap = tonumber(ARGV[2])
+local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
+if slot < now then slot = now end
+redis.call('SET', KEYS[1], slot + gap, 'PX', gap * 4 + 60000)
+return slot - now
+"""
+
+
+class SharedPoliteness:
+    """Downloader middleware: one site's requests are spaced by its delay
+    across all workers, not per worker. Each request reserves the site's
+    next free moment in Redis and waits for it."""
+
+    def __init__(self, crawler, server):
+        self.crawler = crawler
+        self.server = server
+        self.reserve = server.register_script(_RESERVE)
+        self.default_delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        url = crawler.settings.get("REDIS_URL")
+        if not url:
+            raise NotConfigured
+        import redis
+
+        return cls(crawler, redis.Redis.from_url(url))
+
+    async def process_request(self, request):
+        downloader = self.crawler.engine.downloader
+        key = request.meta.get("download_slot") or downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        delay = max(slot.delay if slot else 0.0, self.default_delay)
+        if delay <= 0:
+            return None
+        wait_ms = self.reserve(keys=[f"{KEY}:polite:{key}"], args=[int(time.time() * 1000), int(delay * 1000)])
+        if wait_ms > 0:
+            self.crawler.stats.inc_value("distributed/polite_waits")
+            await asyncio.sleep(wait_ms / 1000)
+        return None
+
+
+def frontier_size(server, run: str, spider: str) -> dict:
+    """Queue and lease counts of a run, for people and tests."""
+    queue = server.zcard(f"{KEY}:{run}:{spider}:requests") if server.type(f"{KEY}:{run}:{spider}:requests") == b"zset" else 0
+    leases = sum(server.hlen(k) for k in server.scan_iter(f"{KEY}:{run}:{spider}:leases:*"))
+    return {"queued": queue, "leased": leases, "items": server.llen(f"{KEY}:items")}
+

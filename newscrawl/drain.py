@@ -1,0 +1,115 @@
+"""`newscrawl drain`: the one writer of a distributed crawl.
+
+Workers (`scrapy crawl <site> -s REDIS_URL=...`) push finished articles to
+the Redis list newscrawl:items. The drain moves each one to
+newscrawl:items:processing, stores it with the crawl's own pipelines
+(normalize, validate, store: the no-loss rules of newscrawl.archive), then
+removes it. Killed between the two, it finds the item still in the
+processing list on its next start and stores it then (storing is
+idempotent). It also publishes what the archive holds for the workers
+(newscrawl.state) and turns their run reports into crawl_runs rows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from scrapy.exceptions import DropItem
+
+from newscrawl import archive
+from newscrawl.state import KEY, publish_article, publish_state
+from pipelines.normalize import NormalizeWhitespacePipeline
+from pipelines.validate import ValidatePipeline
+
+logger = logging.getLogger(__name__)
+
+ITEMS = f"{KEY}:items"
+PROCESSING = f"{KEY}:items:processing"
+RUNS = f"{KEY}:runs"
+
+
+class Counts:
+    """Stats for the pipelines the drain runs (they count drops by reason)."""
+
+    def __init__(self):
+        self.values = Counter()
+
+    def inc_value(self, key, count=1, start=0):
+        self.values[key] += count
+
+    def set_value(self, key, value):
+        self.values[key] = value
+
+
+@dataclass
+class DrainReport:
+    published: int = 0
+    items: int = 0
+    articles: Counter = field(default_factory=Counter)
+    comments_new: int = 0
+    dropped: Counter = field(default_factory=Counter)
+    runs: int = 0
+    recovered: int = 0
+
+
+class Drain:
+    def __init__(self, db, server):
+        self.db = db
+        self.server = server
+        self.counts = Counts()
+        self.normalize = NormalizeWhitespacePipeline()
+        self.validate = ValidatePipeline(self.counts)
+        self.report = DrainReport()
+
+    def store(self, raw: bytes) -> None:
+        item = json.loads(raw)
+        try:
+            item = self.validate.process_item(self.normalize.process_item(item))
+        except DropItem as exc:
+            self.report.dropped[str(exc).split(": ", 1)[-1][:60]] += 1
+            return
+        result = archive.store_article(self.db, item)
+        self.report.items += 1
+        self.report.articles[result.status] += 1
+        self.report.comments_new += result.comments_new
+        publish_article(self.server, self.db, item["site"], str(item["article_id"]))
+
+    def store_runs(self) -> None:
+        while raw := self.server.lpop(RUNS):
+            run = json.loads(raw)
+            with self.db.atomic():
+                self.db["crawl_runs"].insert({
+                    "spider": run["spider"], "started": run["started"], "finished": run.get("finished"),
+                    "status": run.get("status"), "finish_reason": run.get("reason"), "pid": run.get("pid"),
+                    "host": run.get("host"),
+                    "args": json.dumps({**(run.get("args") or {}), "worker": run.get("worker")}, ensure_ascii=False),
+                    "stats": json.dumps(run.get("stats") or {}, ensure_ascii=False, sort_keys=True),
+                    "coverage": json.dumps(run.get("coverage")) if run.get("coverage") is not None else None,
+                    "verdict": run.get("verdict"),
+                })
+            self.report.runs += 1
+
+    def run(self, idle: float | None = None, poll: float = 1.0) -> DrainReport:
+        self.report.published = publish_state(self.server, self.db)
+        # What a killed drain had taken but not stored.
+        while raw := self.server.lindex(PROCESSING, 0):
+            self.store(raw)
+            self.server.lpop(PROCESSING)
+            self.report.recovered += 1
+        last = time.monotonic()
+        while True:
+            raw = self.server.blmove(ITEMS, PROCESSING, poll, src="LEFT", dest="RIGHT")
+            if raw is not None:
+                self.store(raw)
+                self.server.lrem(PROCESSING, 1, raw)
+                last = time.monotonic()
+                continue
+            self.store_runs()
+            if idle is not None and time.monotonic() - last >= idle:
+                break
+        self.store_runs()
+        return self.report

@@ -1,0 +1,195 @@
+"""Distributed crawling: real redis-server, real workers, one drain.
+
+Needs /usr/bin/redis-server (`apt-get install redis-server`; .ci/run installs it).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from newscrawl.samplesite import SampleSite, generate_site
+from tests.conftest import REPO, crawl_command, run_cli
+
+pytestmark = pytest.mark.crawl
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    if not Path(REDIS_SERVER).exists():
+        pytest.fail("redis-server is missing: apt-get install redis-server (or run .ci/run)")
+    port = free_port()
+    server = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+WORKER = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "REDIS_IDLE_GRACE": "2",
+          "REDIS_HEARTBEAT": "1", "AUTOTHROTTLE_MAX_DELAY": "0.5", "RETRY_AFTER_MAX": "10"}
+
+
+def start_worker(site, url, log: Path, **settings):
+    cmd = crawl_command(site.base_url, Path("unused.db"), fast=False,
+                        settings={**WORKER, "REDIS_URL": url, **settings})
+    return subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=open(log, "w"), text=True)
+
+
+def drain(db, url, idle=3):
+    result = run_cli("drain", "--db", str(db), "--redis", url, "--idle", str(idle), timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def rows(db, sql, params=()):
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def dumps(db, out):
+    assert run_cli("dump", "--db", str(db), "--out", str(out)).returncode == 0
+    return {p.stem: p.read_text(encoding="utf-8") for p in (out / "elaph").glob("*.txt")}
+
+
+def expected(model):
+    return {str(a.article_id): a.expected_dump() for a in model.crawlable()}
+
+
+def worker_stats(log: Path) -> dict:
+    text = log.read_text()
+    return {key.strip("'"): int(value) for key, value in
+            (line.strip().rstrip(",").split(": ") for line in text.splitlines()
+             if line.strip().startswith(("'item_scraped_count'", "'response_received_count'")))}
+
+
+def test_two_workers_and_a_drain_store_every_article_once(redis_url, tmp_path):
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        site.delay = 0.02
+        workers = [start_worker(site, redis_url, tmp_path / f"w{i}.log") for i in range(2)]
+        assert [w.wait(timeout=240) for w in workers] == [0, 0]  # both end by themselves
+        hits_per_article = {}
+        for hit in site.article_hits():
+            hits_per_article[hit.path] = hits_per_article.get(hit.path, 0) + 1
+    report = drain(db, redis_url)
+    assert f"{len(model.crawlable())} new;" in report.stdout and "2 worker runs recorded" in report.stdout
+    assert dumps(db, tmp_path / "dumps") == expected(model)
+    assert rows(db, "SELECT count(*) AS n FROM comments")[0]["n"] == sum(len(a.comments) for a in model.crawlable())
+    counts = [worker_stats(tmp_path / f"w{i}.log").get("item_scraped_count", 0) for i in range(2)]
+    assert all(counts) and sum(counts) == len(model.crawlable())  # shared, not done twice
+    assert max(hits_per_article.values()) <= 3  # the flaky page's two 503s, then once
+    runs = rows(db, "SELECT status, verdict FROM crawl_runs")
+    assert len(runs) == 2 and {r["status"] for r in runs} == {"finished"}
+    # The run's frontier is gone: the next run under the same REDIS_RUN starts clean.
+    assert not list(redis.Redis.from_url(redis_url).scan_iter("newscrawl:default:*"))
+
+
+def test_killing_a_worker_mid_way_loses_nothing(redis_url, tmp_path):
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    client = redis.Redis.from_url(redis_url)
+    with SampleSite(model) as site:
+        site.delay = 0.05
+        victim = start_worker(site, redis_url, tmp_path / "victim.log")
+        survivor = start_worker(site, redis_url, tmp_path / "survivor.log")
+        deadline = time.monotonic() + 120
+        while client.llen("newscrawl:items") < 8 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        leased = sum(client.hlen(k) for k in client.scan_iter("newscrawl:default:elaph:leases:*"))
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=30)
+        assert survivor.wait(timeout=240) == 0
+        assert leased > 0
+    drain(db, redis_url)
+    assert dumps(db, tmp_path / "dumps") == expected(model)
+    assert rows(db, "SELECT count(*) AS n FROM comments")[0]["n"] == sum(len(a.comments) for a in model.crawlable())
+    log = (tmp_path / "survivor.log").read_text()
+    assert "put back on the queue" in log or "'distributed/reclaimed'" in log
+
+
+def test_more_workers_do_not_hit_a_site_harder(redis_url, tmp_path):
+    model = generate_site(40)
+    with SampleSite(model) as site:
+        paths = ",".join(a.path for a in model.crawlable()[:8])
+        workers = [subprocess.Popen(
+            crawl_command(site.base_url, Path("unused.db"), args={"urls": paths}, fast=False,
+                          settings={**WORKER, "REDIS_URL": redis_url, "DOWNLOAD_DELAY": "0.4"}),
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(3)]
+        assert [w.wait(timeout=240) for w in workers] == [0, 0, 0]
+        times = sorted(h.time for h in site.hits())  # robots.txt of each worker included
+    assert len([t for t in times]) >= 8
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 0.35, gaps  # three workers, one site: still 0.4 s apart
+
+
+def test_a_second_distributed_run_fetches_only_what_changed(redis_url, tmp_path):
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        assert start_worker(site, redis_url, tmp_path / "a.log").wait(timeout=240) == 0
+        drain(db, redis_url)  # stores, and publishes what the archive holds for the workers
+        site.clear_log()
+        assert start_worker(site, redis_url, tmp_path / "b.log").wait(timeout=240) == 0
+        assert site.article_hits() == []
+    assert "0 items" in drain(db, redis_url).stdout
+
+
+def test_the_drain_finishes_what_a_killed_drain_had_taken(redis_url, tmp_path):
+    client = redis.Redis.from_url(redis_url)
+    item = {"site": "elaph", "article_id": "7", "url": "https://elaph.com/Web/News/2020/1/7.html", "title": "عنوان",
+            "subtitle": "", "body": ["نص"], "comments": [{"comment_id": "1", "title": "", "author": "أ", "text": "ت"}]}
+    client.rpush("newscrawl:items:processing", json.dumps(item, ensure_ascii=False))
+    report = drain(tmp_path / "news.db", redis_url, idle=0.5)
+    assert "1 recovered" in report.stdout and "1 new" in report.stdout
+    assert client.llen("newscrawl:items:processing") == 0
+
+
+def test_drain_errors_are_one_line(tmp_path):
+    result = run_cli("drain", "--db", str(tmp_path / "x.db"), "--redis", f"redis://127.0.0.1:{free_port()}/0", "--idle", "1")
+    assert result.returncode == 1 and "cannot reach Redis" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_workers_share_which_articles_were_asked_and_their_other_urls(redis_url):
+    from scrapy.settings import Settings
+
+    from newscrawl.distributed import RedisArticleClaims
+
+    settings = Settings({"REDIS_URL": redis_url, "REDIS_RUN": "claims"})
+    a, b = (RedisArticleClaims.for_spider(settings, "elaph") for _ in range(2))
+    assert a.claim("7", "https://elaph.com/Web/Gone/2020/1/7.html")
+    assert not b.claim("7", "https://elaph.com/Web/News/2020/1/7.html") and b.asked("7")
+    b.add_alternate("7", "https://elaph.com/Web/News/2020/1/7.html")
+    b.add_alternate("7", "https://elaph.com/Web/News/2020/1/7.html")  # once only
+    a.add_alternate("7", "https://elaph.com/Web/Gone/2020/1/7.html")  # the URL already asked: not an alternate
+    assert a.next_alternate("7") == "https://elaph.com/Web/News/2020/1/7.html"
+    assert b.next_alternate("7") is None and a.next_alternate("8") is None
