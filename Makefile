@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test serve bench-search clean help
+.PHONY: install demo test serve bench bench-search clean help
 
 DB ?= archive/demo.db
 
@@ -14,6 +14,7 @@ help:
 	@echo "make demo     crawl the bundled local Elaph-model site into archive/demo.db, dump it, summarize"
 	@echo "make test     run the tests (real crawls of the local model site)"
 	@echo "make serve    browse and search archive/demo.db in Datasette (DB=archive/news.db for yours)"
+	@echo "make bench    crawl, extraction and store, side by side with bare Scrapy and Trafilatura (about 8 min)"
 	@echo "make bench-search  search latency on 100,000 articles and 1,000,000 comments (about 15 min)"
 	@echo "make install  build .venv from requirements.txt (done by demo and test)"
 	@echo "make clean    remove .venv and the demo archive"
@@ -36,6 +37,9 @@ test: install
 
 serve: install
 	$(VENV)/bin/newscrawl serve --db $(DB)
+
+bench: install
+	$(PY) benchmarks/crawl_bench.py
 
 bench-search: install
 	$(PY) benchmarks/search_bench.py

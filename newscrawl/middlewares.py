@@ -200,10 +200,11 @@ class BlockMiddleware:
         if request.meta.get("page_kind") not in ("article", "comments"):
             return False
         head = response.text[:20000].lower()
-        has_markers = any(m.lower() in head for m in profile.block_markers)
-        # An article page that happens to mention "captcha" still has its title.
-        found_title = any(response.css(css.split("::")[0]) for css in profile.title)
-        return has_markers and not found_title
+        if not any(m.lower() in head for m in profile.block_markers):
+            return False
+        # An article page that happens to mention "captcha" still has its
+        # title. (Asked only then: it parses the whole page.)
+        return not any(response.css(css.split("::")[0]) for css in profile.title)
 
     def process_request(self, request):
         reason = getattr(self.crawler, "newscrawl_stopping", None)

@@ -171,24 +171,43 @@ def publish_article(server, db, site: str, article_id: str) -> None:
 
 
 def publish_state(server, db) -> int:
-    """Everything workers need from the archive, written to Redis. Returns articles published."""
+    """Everything workers need from the archive, written to Redis. Returns articles published.
+
+    The archive's facts replace whatever Redis held, all at once: facts left
+    there by another archive would make workers skip articles this one has
+    never stored. Each hash is built under a temporary name and renamed over
+    the old one in one transaction, so workers never see it half made."""
     started = time.monotonic()
     count = 0
+    building = f"{KEY}:publishing:"
+    for stale in server.scan_iter(f"{building}*"):
+        server.delete(stale)  # left by a drain killed while publishing
     pipe = server.pipeline(transaction=False)
     sql = "SELECT site, article_id, " + ", ".join(STATE_FIELDS) + " FROM articles"
     for row in db.query(sql):
         site, article_id = row.pop("site"), row.pop("article_id")
-        pipe.hset(f"{KEY}:state:{site}", article_id, json.dumps(row, ensure_ascii=False))
+        pipe.hset(f"{building}state:{site}", article_id, json.dumps(row, ensure_ascii=False))
         count += 1
         if count % 5000 == 0:
             pipe.execute()
     for row in db.query("SELECT site, url, lastmod FROM sitemaps"):
         if row["lastmod"]:
-            pipe.hset(f"{KEY}:sitemaps:{row['site']}", row["url"], row["lastmod"])
+            pipe.hset(f"{building}sitemaps:{row['site']}", row["url"], row["lastmod"])
     local = SqliteState(db=db)
     for spider in [r["spider"] for r in db.query("SELECT DISTINCT spider FROM crawl_runs")]:
-        pipe.set(f"{KEY}:coverage:{spider}", json.dumps(local.runs_coverage(spider)))
+        pipe.set(f"{building}coverage:{spider}", json.dumps(local.runs_coverage(spider)))
     pipe.execute()
-    server.set(f"{KEY}:state-published", json.dumps({"articles": count, "seconds": round(time.monotonic() - started, 2)}))
+    built = [key.decode() for key in server.scan_iter(f"{building}*")]
+    # Not the "gone" marks: a 404 is a fact about the site, whichever
+    # archive it was seen for, and the archive does not hold them.
+    old = [key.decode() for pattern in ("state:*", "sitemaps:*", "coverage:*")
+           for key in server.scan_iter(f"{KEY}:{pattern}")]
+    swap = server.pipeline(transaction=True)
+    if old:
+        swap.delete(*old)
+    for key in built:
+        swap.rename(key, KEY + ":" + key[len(building):])
+    swap.set(f"{KEY}:state-published", json.dumps({"articles": count, "seconds": round(time.monotonic() - started, 2)}))
+    swap.execute()
     return count
 

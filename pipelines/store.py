@@ -3,7 +3,10 @@
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -18,10 +21,23 @@ _db = None  # the writer process's connection
 
 def _open_writer(db_path) -> None:
     global _db
-    # Ctrl-C reaches the whole process group: the crawl stops gracefully and
-    # the writer must finish what it was given, not die mid-transaction.
+    # Ctrl-C reaches the whole process group, and systemd's stop the whole
+    # cgroup: the crawl stops gracefully and ends its writer once everything
+    # it was given is stored, so the writer does not stop on its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _db = open_archive(db_path)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A crawl killed with SIGKILL cannot stop its writer, and the writer's
+    queue never reports the end (it holds both ends of its pipe): it watches
+    for itself. A transaction cut short here is rolled back by SQLite, and
+    its item was never reported stored, so the next run fetches it again."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _store(article: dict):

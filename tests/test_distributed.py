@@ -193,3 +193,16 @@ def test_workers_share_which_articles_were_asked_and_their_other_urls(redis_url)
     a.add_alternate("7", "https://elaph.com/Web/Gone/2020/1/7.html")  # the URL already asked: not an alternate
     assert a.next_alternate("7") == "https://elaph.com/Web/News/2020/1/7.html"
     assert b.next_alternate("7") is None and a.next_alternate("8") is None
+
+
+def test_a_drain_replaces_what_another_archive_left_in_redis(redis_url, tmp_path):
+    """Facts published from another archive must not make workers skip articles this one lacks."""
+    model = generate_site(40)
+    with SampleSite(model) as site:
+        assert start_worker(site, redis_url, tmp_path / "a.log").wait(timeout=240) == 0
+        drain(tmp_path / "first.db", redis_url)  # publishes the first archive's facts
+        fresh = tmp_path / "second.db"
+        drain(fresh, redis_url, idle=0.5)  # a drain on another, empty archive: its facts replace them
+        assert start_worker(site, redis_url, tmp_path / "b.log").wait(timeout=240) == 0
+    drain(fresh, redis_url)
+    assert dumps(fresh, tmp_path / "dumps") == expected(model)

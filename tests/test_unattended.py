@@ -60,9 +60,35 @@ def start_and_kill(site, db, *, after_articles: int, settings=None):
                 break
         except sqlite3.OperationalError:
             continue  # the schema is being made
+    proc.children = children_of(proc.pid)  # the archive writer process
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     return proc
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def gone(pid: int, within: float = 15) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True  # ended; waits for its new parent to reap it
+        time.sleep(0.1)
+    return False
 
 
 def assert_sound(db):
@@ -82,6 +108,8 @@ def test_a_killed_crawl_leaves_a_sound_archive_and_the_next_run_completes_it(tmp
         site.delay = 0.02  # slow enough to be killed mid-way
         proc = start_and_kill(site, db, after_articles=8, settings=settings)
         assert proc.returncode == -signal.SIGKILL
+        assert proc.children, "the crawl stores through a writer process"
+        assert all(gone(pid) for pid in proc.children)  # the writer does not outlive its crawl
         stored = count(db, "articles")
         assert 8 <= stored < len(model.crawlable())
         assert_sound(db)
@@ -338,3 +366,45 @@ def test_the_cron_script_says_nothing_when_the_previous_run_still_holds_the_arch
         for command in (("reindex",), ("import", "--site", "elaph", "--id", "1", str(REPO / "seeds" / "000_479c496df3c3ad8c.txt"))):
             refused = run_cli(*command[:1], "--db", str(db), *command[1:])
             assert refused.returncode == 4 and "is being written by crawl pid" in refused.stderr
+
+
+def test_storing_in_the_crawl_process_gives_the_same_archive(tmp_path):
+    """STORE_IN_PROCESS = False: no writer process, the same archive."""
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        result = run_crawl(site.base_url, db, settings={"STORE_IN_PROCESS": "False"})
+        assert result.returncode == 0, crawl_stats(result)
+    assert_sound(db)
+    assert dumps(db, tmp_path / "dumps") == expected(model)
+
+
+def test_a_crawl_stopped_with_sigterm_to_its_group_stores_what_it_reported(tmp_path):
+    """systemd's stop: SIGTERM to every process of the crawl, writer included."""
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        site.delay = 0.02
+        proc = subprocess.Popen(crawl_command(site.base_url, db), cwd=REPO, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (Path(db).exists() and _count_or_zero(db) >= 8):
+            time.sleep(0.05)
+        writers = children_of(proc.pid)
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=120)
+        assert all(gone(pid) for pid in writers)
+        assert "the archive writer process died" not in stderr
+        reported = re.search(r"'item_scraped_count': (\d+)", stderr)
+        assert reported and int(reported.group(1)) == count(db, "articles")  # what it reported is what is stored
+        assert_sound(db)
+        site.delay = 0
+        assert run_crawl(site.base_url, db).returncode == 0
+    assert dumps(db, tmp_path / "dumps") == expected(model)
+
+
+def _count_or_zero(db) -> int:
+    try:
+        return count(db, "articles")
+    except sqlite3.OperationalError:
+        return 0
