@@ -96,6 +96,7 @@ class Watched:
         self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
         self.site = site
         self.samples: list[tuple[int, float]] = []  # (pages served so far, RSS MB)
+        self.hwm_kb: dict[int, int] = {}  # pid -> peak RSS seen
         self.rusage = None
         self.returncode = None
         self.ended = None
@@ -103,14 +104,16 @@ class Watched:
         self._sampler.start()
 
     def _sample(self):
-        status = Path(f"/proc/{self.proc.pid}/status")
+        # Peak memory from VmHWM, per process (the crawl and its writer):
+        # wait4's ru_maxrss would count the harness's own memory, copied at
+        # fork before the exec.
         while self.rusage is None:
-            try:
-                for line in status.read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        self.samples.append((len(self.site.log), int(line.split()[1]) / 1024))
-            except (OSError, ValueError):
-                pass
+            for pid in [self.proc.pid, *children_of(self.proc.pid)]:
+                status = _status(pid)
+                if "VmHWM" in status:
+                    self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), status["VmHWM"])
+                if pid == self.proc.pid and "VmRSS" in status:
+                    self.samples.append((len(self.site.log), status["VmRSS"] / 1024))
             time.sleep(0.2)
 
     def wait(self, timeout: float = 3600):
@@ -142,7 +145,32 @@ class Watched:
 
     @property
     def peak_mb(self) -> float:
-        return self.rusage.ru_maxrss / 1024  # KiB on Linux
+        """Peak RSS of the process itself."""
+        return self.hwm_kb.get(self.proc.pid, 0) / 1024
+
+    @property
+    def peak_mb_family(self) -> float:
+        """Peak RSS of the process and its children (the archive writer), summed."""
+        return sum(self.hwm_kb.values()) / 1024
+
+
+def _status(pid: int) -> dict:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return {}
+    return {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in lines) if k in ("VmRSS", "VmHWM")}
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
 
 
 def memory_curve(samples: list[tuple[int, float]], pages: int) -> dict:
@@ -179,6 +207,7 @@ def run_full(site: MemorySite, work: Path, n: int) -> dict:
     pages = len(site.log)
     warc = sum(f.stat().st_size for f in (work / f"warc{n}").glob("*.warc.gz"))
     return {"pages": pages, "seconds": wall, "cpu": crawl.cpu, "peak_mb": crawl.peak_mb,
+            "peak_mb_all": crawl.peak_mb_family,
             "memory": memory_curve(crawl.samples, pages), "db": db, "warc_bytes": warc,
             "urls": [site.base_url + hit.path for hit in site.log if hit.status == 200]}
 
@@ -244,10 +273,27 @@ def run_distributed(site: MemorySite, work: Path, redis_server: RedisServer, n: 
     peak = {"redis": baseline, "items": 0}
     stop = threading.Event()
 
+    prefix = f"newscrawl:bench{n}:elaph"
+    frontier = {"requests": 0, "bytes": 0}
+    backlog = {"items": 0, "bytes": 0}
+
+    def memory_usage(key) -> int:
+        return int(redis_server.client.memory_usage(key, samples=0) or 0)
+
     def watch_redis():
+        client = redis_server.client
         while not stop.is_set():
             peak["redis"] = max(peak["redis"], redis_server.used_memory())
-            peak["items"] = max(peak["items"], redis_server.client.llen("newscrawl:items"))
+            queued = client.zcard(f"{prefix}:requests")
+            if queued > frontier["requests"]:
+                # What one queued article costs the frontier: its request, its
+                # fingerprint and its claim (the run's list of articles asked).
+                frontier.update(requests=queued, bytes=sum(memory_usage(f"{prefix}:{k}") for k in
+                                                           ("requests", "dupefilter", "articles", "alternates")))
+            items = client.llen("newscrawl:items")
+            if items > backlog["items"]:
+                backlog.update(items=items, bytes=memory_usage("newscrawl:items"))
+            peak["items"] = max(peak["items"], items)
             time.sleep(0.1)
 
     watcher = threading.Thread(target=watch_redis, daemon=True)
@@ -278,9 +324,11 @@ def run_distributed(site: MemorySite, work: Path, redis_server: RedisServer, n: 
     pages = len(site.log)
     return {"pages": pages, "seconds": wall, "cpu": sum(p.cpu for p in [*workers, drain]),
             "peak_mb": max(p.peak_mb for p in [*workers, drain]),
-            "peak_mb_all": sum(p.peak_mb for p in [*workers, drain]),
+            "peak_mb_all": sum(p.peak_mb_family for p in [*workers, drain]),
             "memory": memory_curve(workers[0].samples, pages),
-            "redis_peak_bytes": peak["redis"] - baseline, "redis_peak_items": peak["items"]}
+            "redis_peak_bytes": peak["redis"] - baseline, "redis_peak_items": peak["items"],
+            "redis_bytes_per_queued_request": frontier["bytes"] / max(frontier["requests"], 1),
+            "redis_bytes_per_undrained_item": backlog["bytes"] / max(backlog["items"], 1)}
 
 
 def summarize_runs(runs: list[dict]) -> dict:
@@ -293,8 +341,9 @@ def summarize_runs(runs: list[dict]) -> dict:
     out = {"pages": int(pages), "seconds": round(seconds, 2), "pages_per_second": round(median_rate(runs), 1),
            "cpu_seconds_per_page": round(statistics.median(r["cpu"] / r["pages"] for r in runs), 5),
            "peak_memory_mb": round(median("peak_mb"), 1), "memory_mb_as_pages_are_served": runs[-1]["memory"],
-           "runs": len(runs)}
-    for key in ("peak_mb_all", "redis_peak_bytes", "redis_peak_items", "warc_bytes"):
+           "runs": len(runs), "pages_per_second_each_run": [round(r["pages"] / r["seconds"], 1) for r in runs]}
+    for key in ("peak_mb_all", "redis_peak_bytes", "redis_peak_items", "warc_bytes",
+                "redis_bytes_per_queued_request", "redis_bytes_per_undrained_item"):
         if key in runs[0]:
             out[key] = round(median(key), 1)
     return out
@@ -570,7 +619,10 @@ def per_article(crawl: dict, store: dict, articles: int) -> dict:
         "crawl_cpu_seconds": round(full["cpu_seconds_per_page"] * full["pages"] / articles, 4),
     }
     if "distributed" in crawl:
-        out["redis_peak_bytes"] = round(crawl["distributed"]["redis_peak_bytes"] / articles)
+        dist = crawl["distributed"]
+        out["redis_peak_bytes"] = round(dist["redis_peak_bytes"] / articles)
+        out["redis_bytes_per_queued_request"] = round(dist["redis_bytes_per_queued_request"])
+        out["redis_bytes_per_undrained_item"] = round(dist["redis_bytes_per_undrained_item"])
     return out
 
 

@@ -15,6 +15,7 @@ import io
 import logging
 import os
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -77,11 +78,17 @@ class WarcWriter:
 
 class WarcMiddleware:
     """Downloader middleware, placed next to the downloader so it sees the
-    response exactly as received (before decompression and charset repair)."""
+    response exactly as received (before decompression and charset repair).
+
+    Records are written by one background thread, in the order pages arrive:
+    compressing and hashing a page (zlib and hashlib let go of the GIL) then
+    overlaps with parsing the next one. The crawl's end waits for the thread;
+    a killed crawl loses at most the few records still queued, never an item."""
 
     def __init__(self, writer: WarcWriter, stats):
         self.writer = writer
         self.stats = stats
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -90,23 +97,30 @@ class WarcMiddleware:
             raise NotConfigured("WARC_ENABLED is off")
         writer = WarcWriter(warc_dir(settings), settings.getint("WARC_MAX_SIZE", 1_000_000_000))
         middleware = cls(writer, crawler.stats)
-        crawler.signals.connect(writer.close, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         return middleware
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.writer.close()
 
     def process_response(self, request, response):
         if request.meta.get("page_kind") in ("article", "comments") and response.status != 304:
-            try:
-                self.writer.write(lambda writer: self._records(writer, request, response))
-                self.stats.inc_value("warc/records", 2)
-            except OSError as exc:  # a full disk must not lose the crawl's items
-                self.stats.inc_value("warc/errors")
-                logger.error("WARC write failed for %s: %s", request.url, exc)
-                self.writer.close()  # a half-written record ends this file; the next write opens another
+            date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            self.pool.submit(self._write, request, response, date)
         return response
 
+    def _write(self, request, response, date) -> None:
+        try:
+            self.writer.write(lambda writer: self._records(writer, request, response, date))
+            self.stats.inc_value("warc/records", 2)
+        except OSError as exc:  # a full disk must not lose the crawl's items
+            self.stats.inc_value("warc/errors")
+            logger.error("WARC write failed for %s: %s", request.url, exc)
+            self.writer.close()  # a half-written record ends this file; the next write opens another
+
     @staticmethod
-    def _records(writer, request, response):
-        date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    def _records(writer, request, response, date):
         parts = urlsplit(request.url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         request_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in request.headers.items() for v in vs]

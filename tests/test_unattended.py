@@ -408,3 +408,15 @@ def _count_or_zero(db) -> int:
         return count(db, "articles")
     except sqlite3.OperationalError:
         return 0
+
+
+def test_a_warc_that_cannot_be_written_loses_no_item(tmp_path):
+    """The raw-page copy failing (a full disk, a bad folder) is logged; the archive still gets everything."""
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the WARC folder should be")
+    with SampleSite(model) as site:
+        result = run_crawl(site.base_url, db, settings={"WARC_DIR": str(blocker / "warc")})
+    assert "WARC write failed" in result.stderr and "'warc/errors'" in result.stderr
+    assert dumps(db, tmp_path / "dumps") == expected(model)
