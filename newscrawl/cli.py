@@ -421,7 +421,7 @@ def drain(db_path, redis_url, idle):
     """
     import redis
 
-    from newscrawl.drain import Drain
+    from newscrawl.drain import Drain, DrainBusy
 
     server = redis.Redis.from_url(redis_url)
     try:
@@ -433,11 +433,14 @@ def drain(db_path, redis_url, idle):
         worker = Drain(db, server)
         try:
             report = worker.run(idle=idle)
+        except DrainBusy as exc:
+            raise click.ClickException(str(exc)) from None
         except KeyboardInterrupt:
-            report = worker.report  # the item being stored was finished; the rest stays in Redis
+            report = worker.report  # an item cut short stays in the processing list, stored on the next start
         counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
         click.echo(f"drained {report.items} items: {counts}; {report.comments_new} new comments; "
-                   f"{report.runs} worker runs recorded" + (f"; {report.recovered} recovered" if report.recovered else ""))
+                   f"{report.runs} worker runs recorded" + (f"; {report.recovered} recovered" if report.recovered else "")
+                   + (f"; {report.failed} not storable, kept in newscrawl:items:failed" if report.failed else ""))
         for reason, n in report.dropped.items():
             click.echo(f"  dropped {n}: {reason}", err=True)
 

@@ -30,14 +30,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 
-from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from itemadapter import is_item
+from scrapy import Request, signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
+from scrapy_redis.pipelines import RedisPipeline
 from scrapy_redis.scheduler import Scheduler
 
 from newscrawl.state import KEY, worker_id
 
 logger = logging.getLogger(__name__)
+
+# scrapy-redis 0.9.1 still calls two Scrapy APIs deprecated since: warned
+# about on every request, they would bury a worker's own warnings. Its
+# fixes come with the next pinned release.
+for _message in ("Passing a 'spider' argument to StatsCollector", r"Spider.log\(\) is deprecated"):
+    warnings.filterwarnings("ignore", message=_message, category=ScrapyDeprecationWarning)
 
 
 
@@ -70,7 +79,7 @@ class Distributed:
         pipelines = dict(settings.getdict("ITEM_PIPELINES"))
         pipelines.pop("pipelines.dedupe.DedupePipeline", None)  # the drain's store merges by id
         pipelines.pop("pipelines.store.StorePipeline", None)  # the drain stores
-        pipelines["scrapy_redis.pipelines.RedisPipeline"] = 900
+        pipelines["newscrawl.distributed.RedisItemsPipeline"] = 900
         settings.set("ITEM_PIPELINES", pipelines, priority=WORKER)
         middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
         middlewares["newscrawl.distributed.SharedPoliteness"] = 900
@@ -94,6 +103,7 @@ class LeasingScheduler(Scheduler):
         scheduler.run = run_key(crawler.settings)
         scheduler.worker = worker_id()
         scheduler.heartbeat = crawler.settings.getfloat("REDIS_HEARTBEAT", 5)  # seconds between signs of life
+        scheduler.outstanding = {}  # lease -> its callback and outputs not yet safe in Redis
         crawler.newscrawl_scheduler = scheduler  # for LeaseRelease and WorkerKeeper
         return scheduler
 
@@ -115,10 +125,28 @@ class LeasingScheduler(Scheduler):
         # A leased request coming back (a retry, a redirect: copies keep its
         # meta) is safe in the queue again: its lease ends here.
         lease = request.meta.pop("newscrawl_lease", None)
+        parent = request.meta.pop("newscrawl_parent_lease", None)
         queued = super().enqueue_request(request)
         if lease:
+            self.outstanding.pop(lease, None)
             self.server.hdel(self.leases_key(), lease)
+        if parent:
+            self.settle(parent)  # one output of a leased callback is safe in the queue
         return queued
+
+    # A lease ends when nothing its callback produced exists only in this
+    # process any more: every request it yielded is in the shared queue and
+    # every item it yielded has been pushed to Redis (or dropped).
+    def hold(self, lease: str) -> None:
+        self.outstanding[lease] = self.outstanding.get(lease, 0) + 1
+
+    def settle(self, lease: str) -> None:
+        left = self.outstanding.get(lease, 0) - 1
+        if left > 0:
+            self.outstanding[lease] = left
+            return
+        self.outstanding.pop(lease, None)
+        self.server.hdel(self.leases_key(), lease)
 
     def release(self, request) -> None:
         lease = request.meta.get("newscrawl_lease")
@@ -209,6 +237,22 @@ class RedisArticleClaims:
         return url.decode() if url else None
 
 
+class RedisItemsPipeline(RedisPipeline):
+    """scrapy-redis's RedisPipeline (RPUSH of the item as JSON to
+    REDIS_ITEMS_KEY, off the reactor thread), in the form current Scrapy
+    calls: a coroutine without the spider argument."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = super().from_crawler(crawler)
+        pipeline.crawler = crawler
+        return pipeline
+
+    async def process_item(self, item):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self._process_item, item, self.crawler.spider)
+
+
 class LeaseOnFailure:
     """Downloader middleware: a request that fails to download for good (an
     exception no middleware retried, robots.txt forbidding it) ends its
@@ -231,31 +275,70 @@ class LeaseOnFailure:
 
 
 class LeaseRelease:
-    """Spider middleware: a request's lease ends when its callback's output is
-    done (an errback's too, when an HTTP error led to it)."""
+    """Spider middleware: a request's lease ends once its callback has run
+    (an errback's too, when an HTTP error led to it) and everything it
+    produced is safe in Redis: its requests in the shared queue, its items
+    pushed by the items pipeline (item_scraped) or dropped. A worker killed
+    before that leaves the lease, and another worker fetches the page again."""
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self.items: dict[int, str] = {}  # id(item) -> lease of the callback that made it
 
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.get("REDIS_URL"):
             raise NotConfigured
-        return cls(crawler)
+        middleware = cls(crawler)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(middleware._item_done, signal=signal)
+        return middleware
 
-    def _release(self, response):
+    def _item_done(self, item, **kwargs):
+        lease = self.items.pop(id(item), None)
+        if lease:
+            self.crawler.newscrawl_scheduler.settle(lease)
+
+    def _lease(self, response):
         scheduler = getattr(self.crawler, "newscrawl_scheduler", None)
-        if scheduler is not None and response.request is not None:
-            scheduler.release(response.request)
+        request = response.request
+        lease = request.meta.get("newscrawl_lease") if request is not None else None
+        return (scheduler, lease) if scheduler is not None and lease else (None, None)
+
+    def _track(self, scheduler, lease, output):
+        if isinstance(output, Request):
+            scheduler.hold(lease)
+            output.meta["newscrawl_parent_lease"] = lease
+        elif is_item(output):
+            scheduler.hold(lease)
+            self.items[id(output)] = lease
 
     def process_spider_output(self, response, result):
-        yield from result
-        self._release(response)
+        scheduler, lease = self._lease(response)
+        if scheduler is None:
+            yield from result
+            return
+        scheduler.hold(lease)  # the callback itself
+        try:
+            for output in result:
+                self._track(scheduler, lease, output)
+                yield output
+        finally:
+            scheduler.settle(lease)
 
     async def process_spider_output_async(self, response, result):
-        async for item in result:
-            yield item
-        self._release(response)
+        scheduler, lease = self._lease(response)
+        if scheduler is None:
+            async for output in result:
+                yield output
+            return
+        scheduler.hold(lease)
+        try:
+            async for output in result:
+                self._track(scheduler, lease, output)
+                yield output
+        finally:
+            scheduler.settle(lease)
 
 
 class WorkerKeeper:
@@ -282,25 +365,59 @@ class WorkerKeeper:
     def scheduler(self):
         return self.crawler.newscrawl_scheduler
 
-    def beat(self):
+    def beat(self) -> bool:
+        """Say this worker is alive, and take back the leases of dead ones.
+        Never raises: a looping call that raised would stop beating for good,
+        and the others would take this live worker for dead."""
         scheduler = self.scheduler
-        # Silent for four beats: dead, and its leases go back to the queue.
-        ttl_ms = int(scheduler.heartbeat * 4000)
-        scheduler.server.set(scheduler.alive_key(), int(time.time()), px=ttl_ms)
-        returned = scheduler.reclaim()
+        try:
+            # Silent for four beats: dead, and its leases go back to the queue.
+            ttl_ms = int(scheduler.heartbeat * 4000)
+            scheduler.server.set(scheduler.alive_key(), int(time.time()), px=ttl_ms)
+            returned = scheduler.reclaim()
+        except Exception as exc:  # Redis away for a moment: try again next beat
+            self.crawler.stats.inc_value("distributed/redis_errors")
+            logger.error("heartbeat failed (%s); trying again in %.0f s", exc, scheduler.heartbeat)
+            return False
         if returned:
             self.crawler.stats.inc_value("distributed/reclaimed", returned)
+        return True
 
     def spider_opened(self, spider):
         from scrapy.utils.asyncio import create_looping_call
 
         self.beat()
+        self.forget_an_ended_run(spider)
         self.task = create_looping_call(self.beat)
         self.task.start(self.scheduler.heartbeat, now=False)
 
+    def forget_an_ended_run(self, spider):
+        """Alone in the run: an earlier run under this REDIS_RUN ended without
+        clearing its keys (stopped, blocked, killed). Its fingerprints and
+        article claims would make this run skip robots.txt, the sitemaps and
+        every article it asked for; its queued requests are kept, and fetched."""
+        scheduler = self.scheduler
+        server = scheduler.server
+        prefix = f"{scheduler.run}:{spider.name}"
+        others = [k for k in server.scan_iter(f"{prefix}:alive:*") if k.decode() != scheduler.alive_key()]
+        if others:
+            return
+        stale = [k for k in (scheduler.df.key, f"{prefix}:articles", f"{prefix}:alternates") if server.exists(k)]
+        if stale:
+            server.delete(*stale)
+            logger.warning("%s: an earlier run left its fingerprints; starting discovery afresh "
+                           "(%d queued requests kept)", scheduler.run, len(scheduler.queue))
+
     def spider_idle(self, spider):
-        self.beat()
-        if self.scheduler.frontier_busy():
+        if not self.beat():
+            self.empty_since = None
+            raise DontCloseSpider  # cannot see the frontier: not a reason to end
+        try:
+            busy = self.scheduler.frontier_busy()
+        except Exception as exc:
+            logger.error("cannot read the shared frontier (%s); waiting", exc)
+            raise DontCloseSpider from None
+        if busy:
             self.empty_since = None
             raise DontCloseSpider
         now = time.monotonic()

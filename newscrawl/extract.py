@@ -274,10 +274,10 @@ def _holding_replies(items: list, roots: set, block) -> set:
     holding = set()
     for item in items:
         for ancestor in item.iterancestors():
+            if ancestor in roots:
+                holding.add(ancestor)  # the block itself may be a comment (schema.org markup)
             if ancestor is block:
                 break
-            if ancestor in roots:
-                holding.add(ancestor)
     return holding
 
 

@@ -15,11 +15,13 @@ and record a run's start and end.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
+import uuid
 import time
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from newscrawl import archive
 
@@ -128,14 +130,26 @@ class RedisState:
         return None
 
     def gone(self, site, article_id):
-        """The <lastmod> at which a listed article answered 404/410 ("" if none)."""
+        """The <lastmod> at which a listed article answered 404/410 ("" if
+        none), for GONE_RECHECK_DAYS; then None, and it is asked again."""
         raw = self.server.hget(f"{KEY}:gone:{site}", str(article_id))
-        return raw.decode() if raw is not None else None
+        if raw is None:
+            return None
+        try:
+            mark = json.loads(raw)
+            seen = datetime.fromisoformat(mark["at"])
+        except (ValueError, KeyError, TypeError):
+            return None  # unreadable: ask again
+        if datetime.now(timezone.utc) - seen > timedelta(days=GONE_RECHECK_DAYS):
+            return None  # a page listed before it went live, a moved article: look again
+        return mark.get("lastmod") or ""
 
     def mark_gone(self, site, article_id, lastmod):
         # What the sitemap ledger does for a single crawl: not asked again
-        # until its sitemap entry changes.
-        self.server.hset(f"{KEY}:gone:{site}", str(article_id), lastmod or "")
+        # until its sitemap entry changes (or, for listings without a
+        # <lastmod>, such as feeds, until GONE_RECHECK_DAYS have passed).
+        mark = {"lastmod": lastmod or "", "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        self.server.hset(f"{KEY}:gone:{site}", str(article_id), json.dumps(mark))
 
     def runs_coverage(self, spider):
         raw = self.server.get(f"{KEY}:coverage:{spider}")
@@ -154,8 +168,15 @@ class RedisState:
         self.server.close()
 
 
+GONE_RECHECK_DAYS = 30
+
+
+@functools.lru_cache(maxsize=None)
 def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process's name among the workers: host:pid:token, the same for its whole life."""
+    # host:pid, and a token: a container restarted after a crash often gets
+    # the same host name and pid, and must not take the dead one's leases for its own.
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 # --- the writer's side ---------------------------------------------------------
@@ -197,14 +218,14 @@ def publish_state(server, db) -> int:
     for spider in [r["spider"] for r in db.query("SELECT DISTINCT spider FROM crawl_runs")]:
         pipe.set(f"{building}coverage:{spider}", json.dumps(local.runs_coverage(spider)))
     pipe.execute()
-    built = [key.decode() for key in server.scan_iter(f"{building}*")]
+    built = {key.decode() for key in server.scan_iter(f"{building}*")}  # SCAN may name a key twice
     # Not the "gone" marks: a 404 is a fact about the site, whichever
     # archive it was seen for, and the archive does not hold them.
-    old = [key.decode() for pattern in ("state:*", "sitemaps:*", "coverage:*")
-           for key in server.scan_iter(f"{KEY}:{pattern}")]
+    old = {key.decode() for pattern in ("state:*", "sitemaps:*", "coverage:*")
+           for key in server.scan_iter(f"{KEY}:{pattern}")}
     swap = server.pipeline(transaction=True)
     if old:
-        swap.delete(*old)
+        swap.unlink(*old)  # freed in the background: a big hash must not block Redis
     for key in built:
         swap.rename(key, KEY + ":" + key[len(building):])
     swap.set(f"{KEY}:state-published", json.dumps({"articles": count, "seconds": round(time.monotonic() - started, 2)}))

@@ -71,9 +71,12 @@ class WarcWriter:
         self.file.flush()  # a killed crawl loses at most the record being written
 
     def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
-            self.file = None
+        file, self.file = self.file, None
+        if file is not None:
+            try:
+                file.close()  # flushes: on a full disk this fails again
+            except OSError as exc:
+                logger.error("WARC file %s not closed cleanly: %s", getattr(file, "name", "?"), exc)
 
 
 class WarcMiddleware:
@@ -114,7 +117,7 @@ class WarcMiddleware:
         try:
             self.writer.write(lambda writer: self._records(writer, request, response, date))
             self.stats.inc_value("warc/records", 2)
-        except OSError as exc:  # a full disk must not lose the crawl's items
+        except Exception as exc:  # a full disk must not lose the crawl's items, nor stop the copies
             self.stats.inc_value("warc/errors")
             logger.error("WARC write failed for %s: %s", request.url, exc)
             self.writer.close()  # a half-written record ends this file; the next write opens another

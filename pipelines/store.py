@@ -13,6 +13,7 @@ from concurrent.futures.process import BrokenProcessPool
 from itemadapter import ItemAdapter
 
 from newscrawl.archive import open_archive, store_article
+from newscrawl.middlewares import close_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +62,14 @@ class StorePipeline:
         self.in_process = in_process
         self.writer = None
         self.db = None
+        self.crawler = None
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        return cls(settings.get("ARCHIVE_DB"), crawler.stats, settings.getbool("STORE_IN_PROCESS", True))
+        pipeline = cls(settings.get("ARCHIVE_DB"), crawler.stats, settings.getbool("STORE_IN_PROCESS", True))
+        pipeline.crawler = crawler
+        return pipeline
 
     def open_spider(self):
         if not self.in_process:
@@ -98,6 +102,11 @@ class StorePipeline:
             try:
                 result = await asyncio.get_running_loop().run_in_executor(self.writer, _store, article)
             except BrokenProcessPool:
+                # Every later item would fail the same way: stop the run, cleanly.
+                # Nothing is lost: what was not stored is fetched again next run.
+                if not getattr(self.crawler, "newscrawl_stopping", None):
+                    logger.error("the archive writer process died; stopping the crawl")
+                    close_crawl(self.crawler, "archive_writer_died")
                 raise RuntimeError("the archive writer process died; this item was not stored") from None
         self.stats.inc_value(f"archive/articles_{result.status}")
         self.stats.inc_value("archive/comments_new", result.comments_new)

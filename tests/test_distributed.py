@@ -206,3 +206,65 @@ def test_a_drain_replaces_what_another_archive_left_in_redis(redis_url, tmp_path
         assert start_worker(site, redis_url, tmp_path / "b.log").wait(timeout=240) == 0
     drain(fresh, redis_url)
     assert dumps(fresh, tmp_path / "dumps") == expected(model)
+
+
+def test_a_run_that_did_not_finish_does_not_hide_the_next_runs_pages(redis_url, tmp_path):
+    """A run stopped early keeps its keys (its queue is work to do); the next
+    run must still read robots.txt and the sitemaps, and find what is new."""
+    from datetime import datetime, timezone
+
+    from newscrawl.samplesite.model import ModelArticle
+
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        stopped = start_worker(site, redis_url, tmp_path / "a.log", CLOSESPIDER_ITEMCOUNT="3")
+        assert stopped.wait(timeout=240) == 0
+        assert "closespider_itemcount" in (tmp_path / "a.log").read_text()
+        fresh = ModelArticle(article_id=1_578_800, section="Politics",
+                             published=datetime(2025, 10, 2, 9, 0, tzinfo=timezone.utc), title="مقال جديد",
+                             subtitle="", body=["إيلاف من لندن: نص جديد."], lastmod=datetime.now(timezone.utc))
+        model.add_article(fresh)
+        assert start_worker(site, redis_url, tmp_path / "b.log").wait(timeout=240) == 0
+        assert "starting discovery afresh" in (tmp_path / "b.log").read_text()
+    drain(db, redis_url)
+    assert dumps(db, tmp_path / "dumps") == expected(model)
+
+
+def test_an_item_the_drain_cannot_store_is_set_aside_not_in_the_way(redis_url, tmp_path):
+    client = redis.Redis.from_url(redis_url)
+    good = {"site": "elaph", "article_id": "7", "url": "https://elaph.com/Web/News/2020/1/7.html", "title": "عنوان",
+            "subtitle": "", "body": ["نص"], "comments": [{"comment_id": "1", "title": "", "author": "أ", "text": "ت"}]}
+    client.rpush("newscrawl:items:processing", json.dumps({**good, "article_id": "8", "comments": ["x"]}))
+    client.rpush("newscrawl:items", b"{not json", json.dumps(good, ensure_ascii=False))
+    report = drain(tmp_path / "news.db", redis_url, idle=0.5)
+    assert "1 new" in report.stdout and "2 not storable" in report.stdout
+    failed = [json.loads(x) for x in client.lrange("newscrawl:items:failed", 0, -1)]
+    assert len(failed) == 2 and all(f["error"] for f in failed)
+    assert client.llen("newscrawl:items:processing") == 0 and client.llen("newscrawl:items") == 0
+    assert rows(tmp_path / "news.db", "SELECT article_id FROM articles") == [{"article_id": "7"}]
+
+
+def test_a_404_is_remembered_for_a_while_then_asked_again(redis_url):
+    from datetime import datetime, timedelta, timezone
+
+    from newscrawl.state import GONE_RECHECK_DAYS, RedisState
+
+    client = redis.Redis.from_url(redis_url)
+    state = RedisState(client)
+    state.mark_gone("elaph", "7", None)  # from a feed: no <lastmod>
+    assert state.gone("elaph", "7") == ""
+    old = (datetime.now(timezone.utc) - timedelta(days=GONE_RECHECK_DAYS + 1)).isoformat(timespec="seconds")
+    client.hset("newscrawl:gone:elaph", "7", json.dumps({"lastmod": "", "at": old}))
+    assert state.gone("elaph", "7") is None
+
+
+def test_one_drain_per_redis(redis_url, tmp_path):
+    client = redis.Redis.from_url(redis_url)
+    client.set("newscrawl:drain", "otherhost:123:abc", ex=60)
+    result = run_cli("drain", "--db", str(tmp_path / "x.db"), "--redis", redis_url, "--idle", "0.5")
+    assert result.returncode == 1 and "another drain (otherhost:123:abc)" in result.stderr
+    assert "Traceback" not in result.stderr
+    client.delete("newscrawl:drain")
+    assert "drained 0 items" in drain(tmp_path / "x.db", redis_url, idle=0.5).stdout
+    assert client.get("newscrawl:drain") is None  # freed when it ends

@@ -119,3 +119,19 @@ def test_since_and_max_articles_apply_to_generic(tmp_path):
     newer = [a for a in model.articles if a.published.date().isoformat() >= "2021-06-01"]
     assert len(rows(tmp_path / "a.db", "SELECT 1 FROM articles")) == len(newer) < len(model.articles)
     assert len(rows(tmp_path / "b.db", "SELECT 1 FROM articles")) == 3
+
+
+def test_a_microdata_comment_that_is_also_the_block_keeps_its_replies_apart():
+    """schema.org Comment markup matches the block and the item selectors at
+    once: the outer comment must not take its reply's text."""
+    from newscrawl.extract import extract_comments, page_selector
+
+    html = """<html><body><article><h1>t</h1>
+    <div itemscope itemtype="https://schema.org/Comment" id="comment-1">
+      <span itemprop="author">Ali</span><p itemprop="text">first comment</p>
+      <div itemscope itemtype="https://schema.org/Comment" id="comment-2">
+        <span itemprop="author">Sara</span><p itemprop="text">a reply</p>
+      </div>
+    </div></article></body></html>"""
+    page = extract_comments(page_selector(html, "http://x/a"), PROFILE, "http://x/a")
+    assert [(c["author"], c["text"]) for c in page.comments] == [("Ali", "first comment"), ("Sara", "a reply")]

@@ -420,3 +420,61 @@ def test_a_warc_that_cannot_be_written_loses_no_item(tmp_path):
         result = run_crawl(site.base_url, db, settings={"WARC_DIR": str(blocker / "warc")})
     assert "WARC write failed" in result.stderr and "'warc/errors'" in result.stderr
     assert dumps(db, tmp_path / "dumps") == expected(model)
+
+
+def test_warc_writing_resumes_after_a_full_disk(tmp_path, monkeypatch):
+    """ENOSPC fails one record (logged, counted); once space is back the next records are written."""
+    import io
+
+    from scrapy.http import HtmlResponse, Request
+
+    from newscrawl import warc
+
+    class Disk(io.BufferedWriter):
+        full = False
+
+        def flush(self):
+            if Disk.full:
+                raise OSError(28, "No space left on device")
+            return super().flush()
+
+    monkeypatch.setattr(warc, "open", lambda path, mode="r", *a, **k: Disk(io.FileIO(path, "ab")), raising=False)
+
+    class Stats(dict):
+        def inc_value(self, key, count=1):
+            self[key] = self.get(key, 0) + count
+
+    middleware = warc.WarcMiddleware(warc.WarcWriter(tmp_path / "warc", 10**9), Stats())
+    request = Request("https://elaph.com/Web/News/2020/1/7.html", meta={"page_kind": "article"})
+    response = HtmlResponse(request.url, body=b"<html>x</html>", request=request)
+    middleware.process_response(request, response)
+    middleware.pool.submit(lambda: setattr(Disk, "full", True))
+    middleware.process_response(request, response)
+    middleware.pool.submit(lambda: setattr(Disk, "full", False))
+    middleware.process_response(request, response)
+    middleware.process_response(request, response)
+    middleware.close()
+    assert middleware.stats == {"warc/records": 6, "warc/errors": 1}
+
+
+def test_a_dead_archive_writer_stops_the_crawl_and_the_next_run_completes(tmp_path):
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        site.delay = 0.02
+        proc = subprocess.Popen(crawl_command(site.base_url, db), cwd=REPO, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (Path(db).exists() and _count_or_zero(db) >= 5):
+            time.sleep(0.05)
+        writers = children_of(proc.pid)
+        for pid in writers:
+            os.kill(pid, signal.SIGKILL)
+        _, stderr = proc.communicate(timeout=120)
+        assert writers and proc.returncode != 0
+        assert "the archive writer process died; stopping the crawl" in stderr
+        assert "'finish_reason': 'archive_writer_died'" in stderr
+        assert_sound(db)
+        site.delay = 0
+        assert run_crawl(site.base_url, db).returncode == 0
+    assert dumps(db, tmp_path / "dumps") == expected(model)
