@@ -81,8 +81,9 @@ class StorePipeline:
             max_workers=1, mp_context=multiprocessing.get_context("spawn"),
             initializer=_open_writer, initargs=(str(self.db_path),),
         )
-        # Fail here, with the archive's own error, not on the first item.
-        self.writer.submit(_noop).result()
+        # Started now, not waited for: the process comes up (about half a
+        # second of imports) while the crawl reads robots.txt and sitemaps.
+        self.writer.submit(_noop)
 
     def close_spider(self):
         if self.writer is not None:
