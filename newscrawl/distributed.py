@@ -485,11 +485,3 @@ class SharedPoliteness:
             self.crawler.stats.inc_value("distributed/polite_waits")
             await asyncio.sleep(wait_ms / 1000)
         return None
-
-
-def frontier_size(server, run: str, spider: str) -> dict:
-    """Queue and lease counts of a run, for people and tests."""
-    queue = server.zcard(f"{KEY}:{run}:{spider}:requests") if server.type(f"{KEY}:{run}:{spider}:requests") == b"zset" else 0
-    leases = sum(server.hlen(k) for k in server.scan_iter(f"{KEY}:{run}:{spider}:leases:*"))
-    return {"queued": queue, "leased": leases, "items": server.llen(f"{KEY}:items")}
-

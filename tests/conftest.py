@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,32 @@ def run_cli(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
     """Run the installed `newscrawl` console script."""
     exe = Path(sys.executable).with_name("newscrawl")
     return subprocess.run([str(exe), *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+def rows(db, sql: str, params=()) -> list[dict]:
+    """Rows of a query on an archive file, as dicts."""
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def count(db, table: str) -> int:
+    return rows(db, f"SELECT count(*) AS n FROM {table}")[0]["n"]
+
+
+def site_dumps(db, out: Path, site: str = "elaph") -> dict[str, str]:
+    """`newscrawl dump` of one site's articles: article id -> dump text."""
+    result = run_cli("dump", "--db", str(db), "--out", str(out), "--site", site)
+    assert result.returncode == 0, result.stderr
+    return {p.stem: p.read_text(encoding="utf-8") for p in (out / site).glob("*.txt")}
+
+
+def expected_dumps(model) -> dict[str, str]:
+    """What the dumps of a model site's crawlable articles must be."""
+    return {str(a.article_id): a.expected_dump() for a in model.crawlable()}
 
 
 def crawl_stats(result: subprocess.CompletedProcess) -> str:

@@ -18,7 +18,9 @@ import pytest
 import redis
 
 from newscrawl.samplesite import SampleSite, generate_site
-from tests.conftest import REPO, crawl_command, run_cli
+from tests.conftest import REPO, crawl_command, run_cli, rows
+from tests.conftest import site_dumps as dumps
+from tests.conftest import expected_dumps as expected
 
 pytestmark = pytest.mark.crawl
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -66,22 +68,10 @@ def drain(db, url, idle=3):
     return result
 
 
-def rows(db, sql, params=()):
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
-def dumps(db, out):
-    assert run_cli("dump", "--db", str(db), "--out", str(out)).returncode == 0
-    return {p.stem: p.read_text(encoding="utf-8") for p in (out / "elaph").glob("*.txt")}
 
 
-def expected(model):
-    return {str(a.article_id): a.expected_dump() for a in model.crawlable()}
 
 
 def worker_stats(log: Path) -> dict:

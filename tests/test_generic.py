@@ -12,18 +12,11 @@ from newscrawl.samplesite.model import REFERENCE_ID
 from newscrawl.samplesite.wordpress import generate_wordpress
 from newscrawl.seedformat import parse_dump
 from newscrawl.sites.generic import PROFILE, normalized_url
-from tests.conftest import SEED, crawl_stats, run_cli, run_crawl
+from tests.conftest import SEED, crawl_stats, rows, run_cli, run_crawl
 
 pytestmark = pytest.mark.crawl
 
 
-def rows(db, sql, params=()):
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def dumps(db, out):

@@ -20,7 +20,7 @@ from newscrawl.extract import extract_article
 from newscrawl.samplesite import SampleSite
 from newscrawl.samplesite.alquds import BOM, COMMENTS_PER_PAGE, LONG_THREAD, add_comments, generate_alquds
 from newscrawl.sites import get_profile
-from tests.conftest import REPO, crawl_stats, run_cli, run_crawl
+from tests.conftest import REPO, crawl_stats, run_cli, run_crawl, site_dumps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alquds"
 ALQUDS = get_profile("alquds")
@@ -32,9 +32,7 @@ def crawl(base_url, db, **options):
 
 
 def dumps_of(db, out):
-    result = run_cli("dump", "--db", str(db), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return {p.stem: p.read_text(encoding="utf-8") for p in (out / "alquds").glob("*.txt")}
+    return site_dumps(db, out, "alquds")
 
 
 def query(db_path, sql, params=()):

@@ -26,7 +26,7 @@ from newscrawl.middlewares import CharsetMiddleware
 from newscrawl.samplesite import SampleSite
 from newscrawl.samplesite.hespress import RENDERER, add_comments, generate_hespress
 from newscrawl.sites import get_profile
-from tests.conftest import REPO, crawl_stats, run_cli, run_crawl
+from tests.conftest import REPO, crawl_stats, run_cli, run_crawl, site_dumps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hespress"
 crawls = pytest.mark.crawl
@@ -60,9 +60,7 @@ def run_record(db_path, run_id=None):
 
 
 def dumps_of(db, out):
-    result = run_cli("dump", "--db", str(db), "--out", str(out), "--site", SPIDER)
-    assert result.returncode == 0, result.stderr
-    return {p.stem: p.read_text(encoding="utf-8") for p in (out / SPIDER).glob("*.txt")}
+    return site_dumps(db, out, SPIDER)
 
 
 def stored_ids(db):

@@ -18,52 +18,44 @@ import pytest
 
 from newscrawl.archive import open_archive
 from newscrawl.samplesite import SampleSite, generate_site
-from tests.conftest import REPO, crawl_command, crawl_stats, run_cli, run_crawl
+from tests.conftest import REPO, count, crawl_command, crawl_stats, rows, run_cli, run_crawl
+from tests.conftest import site_dumps as dumps
+from tests.conftest import expected_dumps as expected
 
 pytestmark = pytest.mark.crawl
 
 
-def rows(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
-def count(db_path, table):
-    return rows(db_path, f"SELECT count(*) AS n FROM {table}")[0]["n"]
 
 
-def dumps(db_path, out):
-    result = run_cli("dump", "--db", str(db_path), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return {p.stem: p.read_text(encoding="utf-8") for p in (out / "elaph").glob("*.txt")}
 
 
-def expected(model):
-    return {str(a.article_id): a.expected_dump() for a in model.crawlable()}
 
 
 def start_and_kill(site, db, *, after_articles: int, settings=None):
     """Start a real crawl, SIGKILL it once `after_articles` are stored."""
     proc = subprocess.Popen(crawl_command(site.base_url, db, settings=settings), cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-        if proc.poll() is not None:
-            pytest.fail(f"the crawl ended before it could be killed: {proc.stderr.read()[-2000:]}")
-        try:
-            if Path(db).exists() and count(db, "articles") >= after_articles:
-                break
-        except sqlite3.OperationalError:
-            continue  # the schema is being made
+    wait_until_stored(proc, db, after_articles)
     proc.children = children_of(proc.pid)  # the archive writer process
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     return proc
+
+
+def wait_until_stored(proc, db, articles: int, timeout: float = 120) -> None:
+    """Wait until the running crawl `proc` has stored `articles` articles."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        if proc.poll() is not None:
+            pytest.fail(f"the crawl ended before it could be stopped: {proc.stderr.read()[-2000:]}")
+        try:
+            if Path(db).exists() and count(db, "articles") >= articles:
+                return
+        except sqlite3.OperationalError:
+            continue  # the schema is being made
 
 
 def children_of(pid: int) -> list[int]:
@@ -387,9 +379,7 @@ def test_a_crawl_stopped_with_sigterm_to_its_group_stores_what_it_reported(tmp_p
         site.delay = 0.02
         proc = subprocess.Popen(crawl_command(site.base_url, db), cwd=REPO, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not (Path(db).exists() and _count_or_zero(db) >= 8):
-            time.sleep(0.05)
+        wait_until_stored(proc, db, 8)
         writers = children_of(proc.pid)
         os.killpg(proc.pid, signal.SIGTERM)
         _, stderr = proc.communicate(timeout=120)
@@ -403,11 +393,6 @@ def test_a_crawl_stopped_with_sigterm_to_its_group_stores_what_it_reported(tmp_p
     assert dumps(db, tmp_path / "dumps") == expected(model)
 
 
-def _count_or_zero(db) -> int:
-    try:
-        return count(db, "articles")
-    except sqlite3.OperationalError:
-        return 0
 
 
 def test_a_warc_that_cannot_be_written_loses_no_item(tmp_path):
@@ -464,9 +449,7 @@ def test_a_dead_archive_writer_stops_the_crawl_and_the_next_run_completes(tmp_pa
         site.delay = 0.02
         proc = subprocess.Popen(crawl_command(site.base_url, db), cwd=REPO, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not (Path(db).exists() and _count_or_zero(db) >= 5):
-            time.sleep(0.05)
+        wait_until_stored(proc, db, 5)
         writers = children_of(proc.pid)
         for pid in writers:
             os.kill(pid, signal.SIGKILL)
