@@ -404,7 +404,7 @@ def runs(db_path, limit, as_json):
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file (made if missing).")
 @click.option("--redis", "redis_url", required=True, help="The Redis the workers use, e.g. redis://127.0.0.1:6379/0")
 @click.option("--idle", type=click.FloatRange(min=0), help="Exit after this many seconds without items "
-              "(default: run until stopped with Ctrl-C).")
+              "and without a live worker (default: run until stopped with Ctrl-C).")
 def drain(db_path, redis_url, idle):
     """Store what distributed workers crawl: the one writer of the archive.
 

@@ -106,6 +106,9 @@ class Drain:
         self.server.rpush(FAILED, json.dumps({"error": f"{type(exc).__name__}: {exc}", "item": raw.decode("utf-8", "replace")},
                                              ensure_ascii=False))
 
+    def _workers_alive(self) -> bool:
+        return next(self.server.scan_iter(f"{KEY}:*:alive:*", count=1000), None) is not None
+
     def store_runs(self) -> None:
         while raw := self.server.lpop(RUNS):
             run = json.loads(raw)
@@ -154,6 +157,8 @@ class Drain:
                 last = time.monotonic()
                 continue
             self.store_runs()
+            if self._workers_alive():
+                last = time.monotonic()  # a live worker may still push items, and its run report
             if idle is not None and time.monotonic() - last >= idle:
                 break
         self.store_runs()

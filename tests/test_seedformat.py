@@ -119,7 +119,9 @@ _author = _field.filter(lambda a: " -" not in a and not a.startswith("-"))
 _comment = st.fixed_dictionaries({"title": _field, "author": _author, "text": _field})
 _article = st.fixed_dictionaries(
     {
-        "title": _field.filter(bool),
+        # A title starting with U+FEFF is written without it (a BOM is not allowed
+        # there; see the test of that warning), so it cannot round-trip as is.
+        "title": _field.filter(lambda title: bool(title) and not title.startswith("\ufeff")),
         "subtitle": _field,
         "body": st.lists(_field.filter(lambda line: bool(line) and line != COMMENTS_HEADER), min_size=1, max_size=6),
         "comments": st.lists(_comment, max_size=6),
