@@ -31,7 +31,7 @@ from newscrawl.search.index import index_article, index_comment, mark_current, r
 from newscrawl.seedformat import exported_author
 from newscrawl.text import clean_lines, one_line, short_hash
 
-SCHEMA_VERSION = 5  # PRAGMA user_version; _MIGRATIONS carries older archives forward
+SCHEMA_VERSION = 6  # PRAGMA user_version; _MIGRATIONS carries older archives forward
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS articles (
     author TEXT,
     tags TEXT,                       -- JSON list, as the site tags the article
     comment_count INTEGER NOT NULL DEFAULT 0,
+    comments_shown INTEGER,          -- the count the page prints about its thread (NULL: it prints none)
     comments_complete INTEGER NOT NULL DEFAULT 1,
     comment_pages INTEGER,           -- pages the thread filled when last fetched
     first_seen TEXT NOT NULL,        -- UTC, ISO 8601
@@ -80,7 +81,9 @@ CREATE TABLE IF NOT EXISTS comments (
     article_id TEXT NOT NULL,
     comment_key TEXT NOT NULL,       -- the site's id, or h:<hash of author, title, text>
     comment_id TEXT,                 -- the site's id when the page shows one
-    position INTEGER NOT NULL,       -- thread order, oldest first
+    position INTEGER NOT NULL,       -- thread order, as the pages show it
+    parent_key TEXT,                 -- comment_key of the comment this one replies to (NULL: top level or unknown)
+    depth INTEGER,                   -- 0 top level, 1 a reply, 2 a reply to a reply ... (NULL: unknown)
     title TEXT NOT NULL DEFAULT '',
     author TEXT NOT NULL DEFAULT '',
     text TEXT NOT NULL DEFAULT '',
@@ -278,7 +281,16 @@ def _v4_to_v5(db) -> None:
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
-_MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+def _v5_to_v6(db) -> None:
+    """v6: who replied to whom (parent_key, depth) and the count a page prints
+    about its thread (comments_shown). Older rows keep NULL: unknown, not top level."""
+    for table, column, kind in (("comments", "parent_key", "TEXT"), ("comments", "depth", "INTEGER"),
+                                ("articles", "comments_shown", "INTEGER")):
+        if column not in db[table].columns_dict:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+_MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}
 
 
 # --- storing ---------------------------------------------------------------
@@ -408,9 +420,12 @@ def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None =
                 {**bookkeeping, "url": row["url"], "section": row["section"], "site": site, "article_id": article_id},
             )
         _merge_comments(db, site, article_id, article.get("comments") or [], now, result)
+        # The count the page prints: a crawl reports it (None: the page prints
+        # none); an import does not know it and keeps what was known.
+        shown = article["comments_shown"] if "comments_shown" in article else (existing or {}).get("comments_shown")
         db.execute(
-            "UPDATE articles SET comment_count = ? WHERE site = ? AND article_id = ?",
-            [result.comments_total, site, article_id],
+            "UPDATE articles SET comment_count = ?, comments_shown = ? WHERE site = ? AND article_id = ?",
+            [result.comments_total, shown, site, article_id],
         )
     return result
 
@@ -456,8 +471,13 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
     keys = {c["comment_key"] for c in stored}
     matched: set[str] = set()
     next_position = max((c["position"] for c in stored), default=-1) + 1
+    # The key each incoming comment got, so a reply (whose "parent" is the
+    # index of an earlier comment in `comments`) can name its parent's key.
+    keys_in_order: list[str] = []
 
     for incoming in comments:
+        parent_key = _parent_key(incoming.get("parent"), keys_in_order)
+        depth = incoming.get("depth")
         comment = {
             "title": one_line(incoming.get("title")),
             "author": one_line(incoming.get("author")),
@@ -476,6 +496,7 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
             key = _new_comment_key(site_id, fingerprint, keys)
             keys.add(key)
             matched.add(key)
+            keys_in_order.append(key)
             # Plain SQL, not Table.insert(): that inspects the table on every
             # call, and a thread of comments is many calls.
             row_id = db.execute(
@@ -489,6 +510,8 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
                     **comment,
                     "posted_at": incoming.get("posted_at"),
                     "likes": incoming.get("likes"),
+                    "parent_key": parent_key,
+                    "depth": depth,
                     "fingerprint": fingerprint,
                     "first_seen": now,
                     "last_seen": now,
@@ -499,7 +522,11 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
             result.comments_new += 1
             continue
         matched.add(found["comment_key"])
+        keys_in_order.append(found["comment_key"])
         updates = {"last_seen": now}
+        if depth is not None and (found["depth"], found["parent_key"]) != (depth, parent_key):
+            # The thread's structure as last read (first read from a dump, which has none).
+            updates.update(parent_key=parent_key, depth=depth)
         if site_id and not found["comment_id"]:
             updates["comment_id"] = site_id
         if incoming.get("posted_at") and not found["posted_at"]:
@@ -529,7 +556,14 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
 
 
 _COMMENT_COLUMNS = ("site", "article_id", "comment_key", "comment_id", "position", "title", "author", "text",
-                    "posted_at", "likes", "fingerprint", "first_seen", "last_seen")
+                    "posted_at", "likes", "parent_key", "depth", "fingerprint", "first_seen", "last_seen")
+
+
+def _parent_key(parent, keys_in_order: list[str]) -> str | None:
+    """The key of the comment at index `parent` of the incoming thread, if it came before."""
+    if isinstance(parent, int) and 0 <= parent < len(keys_in_order):
+        return keys_in_order[parent]
+    return None
 _INSERT_COMMENT = (f"INSERT INTO comments ({', '.join(_COMMENT_COLUMNS)}) "
                    f"VALUES ({', '.join(':' + c for c in _COMMENT_COLUMNS)})")
 
@@ -566,7 +600,7 @@ def _with_comments(db, row: dict) -> dict:
     article["body"] = row["body"].split("\n") if row["body"] else []
     article["comments"] = list(
         db.query(
-            "SELECT comment_key, comment_id, title, author, text, posted_at, likes FROM comments "
+            "SELECT comment_key, comment_id, title, author, text, posted_at, likes, parent_key, depth FROM comments "
             "WHERE site = ? AND article_id = ? ORDER BY position",
             [row["site"], row["article_id"]],
         )

@@ -267,3 +267,46 @@ def test_a_fallback_extraction_never_replaces_the_profiles_text(db):
     assert stored["body"] == ["سطر أول", "سطر ثان"]
     # The page not read keeps looking unread: the next run fetches it again.
     assert stored["sitemap_lastmod"] == "2020-01-01T00:00:00+00:00" and stored["http_etag"] == '"old"'
+
+
+def test_replies_name_their_parent_and_the_thread_keeps_its_shape_across_crawls(db):
+    thread = [
+        {"comment_id": "1", "title": "", "author": "أ", "text": "أول", "parent": None, "depth": 0},
+        {"comment_id": None, "title": "", "author": "ب", "text": "رد على الأول", "parent": 0, "depth": 1},
+        {"comment_id": None, "title": "", "author": "ج", "text": "رد على الرد", "parent": 1, "depth": 2},
+        {"comment_id": "4", "title": "", "author": "د", "text": "ثان", "parent": None, "depth": 0},
+    ]
+    store_article(db, article(comments=thread, comments_shown=5))
+    stored = {c["author"]: c for c in get_article(db, "elaph", "100")["comments"]}
+    assert stored["أ"]["parent_key"] is None and stored["أ"]["depth"] == 0
+    assert stored["ب"]["parent_key"] == "1" and stored["ب"]["depth"] == 1
+    assert stored["ج"]["parent_key"] == stored["ب"]["comment_key"] and stored["ج"]["depth"] == 2
+    assert get_article(db, "elaph", "100")["comments_shown"] == 5
+    # Read again (the same comments matched, not added): the shape stays; a
+    # dump import, which knows no shape and no count, changes neither.
+    store_article(db, article(comments=thread, comments_shown=5))
+    dumped = parse_dump(dump_article(get_article(db, "elaph", "100")).text)
+    store_article(db, {**dumped, "site": "elaph", "article_id": "100", "source": "import"})
+    again = get_article(db, "elaph", "100")
+    assert {c["author"]: (c["parent_key"], c["depth"]) for c in again["comments"]} == \
+        {a: (c["parent_key"], c["depth"]) for a, c in stored.items()}
+    assert again["comments_shown"] == 5 and count(db, "comments") == 4
+
+
+def test_an_archive_of_schema_5_gains_the_thread_shape_without_loss(tmp_path):
+    path = tmp_path / "v5.db"
+    db = open_archive(path)
+    store_article(db, article(comments=[{"comment_id": "1", "title": "", "author": "أ", "text": "أول"}]))
+    for table, column in (("comments", "parent_key"), ("comments", "depth"), ("articles", "comments_shown")):
+        db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    db.execute("PRAGMA user_version = 5")
+    db.conn.commit()
+    db.close()
+    db = open_archive(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == archive.SCHEMA_VERSION == 6
+    (comment,) = get_article(db, "elaph", "100")["comments"]
+    assert comment["text"] == "أول" and comment["parent_key"] is None and comment["depth"] is None  # unknown, not top level
+    reply = {"comment_id": "2", "title": "", "author": "ب", "text": "رد", "parent": 0, "depth": 1}
+    store_article(db, article(comments=[{**comment, "comment_id": "1", "parent": None, "depth": 0}, reply]))
+    shape = {c["comment_id"]: (c["parent_key"], c["depth"]) for c in get_article(db, "elaph", "100")["comments"]}
+    assert shape == {"1": (None, 0), "2": ("1", 1)}
