@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test serve bench bench-search clean help
+.PHONY: install demo test serve bench bench-search bench-real clean help
 
 DB ?= archive/demo.db
 
@@ -16,6 +16,7 @@ help:
 	@echo "make serve    browse and search archive/demo.db in Datasette (DB=archive/news.db for yours)"
 	@echo "make bench    crawl, extraction and store, side by side with bare Scrapy and Trafilatura (about 8 min)"
 	@echo "make bench-search  search latency on 100,000 articles and 1,000,000 comments (about 15 min)"
+	@echo "make bench-real    scores on the captured real pages in ../shared, beside Trafilatura (about 1 min)"
 	@echo "make install  build .venv from requirements.txt (done by demo and test)"
 	@echo "make clean    remove .venv and the demo archive"
 
@@ -43,6 +44,10 @@ bench: install
 
 bench-search: install
 	$(PY) benchmarks/search_bench.py
+
+bench-real: install
+	$(PY) benchmarks/real_pages_bench.py
+	$(PY) benchmarks/comment_threads_bench.py
 
 clean:
 	rm -rf $(VENV) archive/demo.db* archive/dumps archive/demo-crawl.log

@@ -359,6 +359,42 @@ def reextract(db_path, site, since, warc_dir):
 
 
 @cli.command()
+@click.option("--site", required=True, help="The site profile to try (elaph, hespress, alquds, generic, ...).")
+@click.option("--warc", type=click.Path(exists=True), help="A WARC file or folder a crawl kept; with --url.")
+@click.option("--url", help="The page's address: the record to take from --warc, or the URL a file was saved from.")
+@click.argument("page", required=False)
+def doctor(site, warc, url, page):
+    """Show what a site profile matches on one page, field by field.
+
+    For each field: every selector of the profile, how many elements it
+    matched and the first value, and what the extraction chose. For the
+    comments: the profile's block and items, the count the page prints,
+    and what the generic detector finds on its own, written as selectors
+    to paste into the profile. Nothing is stored.
+
+    PAGE is a saved HTML file or a URL on this machine (127.0.0.1). A crawl
+    that stops on a template change (exit 5), or sees comments it could not
+    read, prints the doctor command for a page it kept.
+
+    \b
+    Examples:
+      newscrawl doctor --site alquds saved-page.html --url 'https://www.alquds.co.uk/?p=123'
+      newscrawl doctor --site generic http://127.0.0.1:8000/2024/05/story/
+      newscrawl doctor --site elaph --warc archive/warc --url https://elaph.com/Web/News/2015/3/993653.html
+    """
+    from newscrawl.doctor import DoctorError, diagnose, read_page
+
+    if site not in PROFILES:
+        raise click.ClickException(f"unknown site {site!r}; known: {', '.join(sorted(PROFILES))}")
+    try:
+        html, page_url = read_page(page, warc=warc, url=url)
+    except DoctorError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in diagnose(html, page_url, PROFILES[site]):
+        click.echo(line)
+
+
+@cli.command()
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000), help="How many runs.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line, with all stats.")

@@ -3,7 +3,9 @@
 `parse_date` turns the text of a date field (a ``<time datetime>`` value,
 ``article:published_time``, a byline such as "الثلاثاء 24 مارس 2015 - 18:02"
 or "منذ 3 ساعات") into a timezone-aware `datetime`; `to_iso` writes one back
-as ISO 8601 with its offset, to the second.
+as ISO 8601 with its offset, to the second. `is_date_only` tells a date
+line ("تم نشره الجمعة 24 نيسان 2020 09:22 مساءً") from a sentence with a
+date in it, for the extractor that cuts date lines out of a body.
 
 Forms read:
 
@@ -22,7 +24,8 @@ Forms read:
   (PM), "6:02 ص" / "صباحاً" (AM), "الساعة 18:02"; 12 ص is 00h, 12 م is 12h.
   An offset after the time sets the zone: "Z", "+03:00", "+0300", "GMT+3",
   "GMT"/"UTC"/"توقيت غرينتش"/"ت.غ" (UTC) and Al Jazeera's "(مكة المكرمة)"
-  (+03:00).  Without one, the date is in the zone named by `tz`.
+  (+03:00).  Without one, the date is in the zone named by `tz` (an IANA
+  name, or a fixed `tzinfo` such as the offset a page states elsewhere).
 * Relative forms, counted back from `now`: "منذ 3 ساعات", "منذ ساعتين",
   "منذ دقيقة", "منذ يومين", "منذ 3 أسابيع", "منذ شهر" (30 days),
   "منذ سنة" (365 days), "قبل ساعة", "منذ ساعة و 20 دقيقة"; "اليوم 18:02",
@@ -50,11 +53,11 @@ from __future__ import annotations
 import heapq
 import re
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["parse_date", "to_iso"]
+__all__ = ["is_date_only", "parse_date", "to_iso"]
 
 
 # --- folding -----------------------------------------------------------------
@@ -218,10 +221,10 @@ _ISO_WITH_OFFSET = re.compile(
 # --- public API ----------------------------------------------------------------
 
 
-def parse_date(text: str | None, tz: str = "UTC", now: datetime | None = None) -> datetime | None:
+def parse_date(text: str | None, tz: str | tzinfo = "UTC", now: datetime | None = None) -> datetime | None:
     """The first date written in `text` as an aware datetime, or None.
 
-    `tz` (an IANA name) is the zone of dates written without an offset;
+    `tz` (an IANA name or a `tzinfo`) is the zone of dates written without an offset;
     `now` is the reference for relative forms (default: the current time in
     `tz`; a naive `now` is taken to be in `tz`).  Never raises on `text`;
     raises ValueError when `tz` is not a known zone.
@@ -254,23 +257,58 @@ def to_iso(dt: datetime | None) -> str | None:
     return dt.isoformat(timespec="seconds")
 
 
+def is_date_only(text: str | None) -> bool:
+    """True when `text` holds a date and nothing else a reader would read as
+    a sentence: "الأربعاء، 28 آب/اغسطس 2013، آخر تحديث 14:00 (GMT+0400)",
+    "تم نشره الجمعة 24 نيسان / أبريل 2020 09:22 مساءً", "منذ 3 ساعات".
+
+    Words that surround dates (weekdays, "نشر في", "آخر تحديث", "الساعة",
+    zone names) may stay; any other word makes it text with a date in it
+    ("توفي في 3 مارس 2020"), which is never a date line.
+    """
+    if not isinstance(text, str) or not text.strip() or len(text) > 200:
+        return False
+    if parse_date(text, "UTC", _EPOCH_NOW) is None:
+        return False
+    rest = _fold(text)
+    for rx in _DATE_LINE_PARTS:
+        rest = rx.sub(" ", rest)
+    return not _LETTER_RUNS.search(rest)
+
+
+_EPOCH_NOW = datetime(2000, 1, 1, tzinfo=timezone.utc)  # any reference will do: only "is there a date" is asked
+_DATE_LINE_WORDS = (
+    "تم", "نشر", "نشرت", "نشره", "النشر", "منشور", "في", "بتاريخ", "تاريخ", "التاريخ", "اخر", "آخر", "تحديث",
+    "التحديث", "محدثة", "محدث", "حدث", "الساعة", "على الساعة", "يوم", "و", "published", "updated", "last", "on", "at",
+    *_WEEKDAYS, *_UTC_NAMES, *_MECCA_NAMES,
+)
+_DATE_LINE_PARTS = (
+    _RFC2822, *_DATE_PATTERNS, re.compile(_TIME), re.compile(_MONTH),
+    re.compile(rf"{_RELATIVE_HEAD.pattern}|{_word(_UNIT_FORMS)}|{_word(_DAYS_BACK)}"),
+    re.compile(_word(_DATE_LINE_WORDS)), re.compile(r"(?<![^\W\d_])(?:ت\s?\.?\s?غ|t|z)(?![^\W\d_])"),
+)
+_LETTER_RUNS = re.compile(r"[^\W\d_]+")
+
+
 # --- helpers -------------------------------------------------------------------
 
 
-def _zone(tz: str) -> ZoneInfo:
+def _zone(tz: str | tzinfo) -> tzinfo:
+    if isinstance(tz, tzinfo):
+        return tz  # a fixed offset the caller read off the page
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:
         raise ValueError(f"unknown time zone: {tz!r}") from exc
 
 
-def _reference(zone: ZoneInfo, now: datetime | None) -> datetime:
+def _reference(zone: tzinfo, now: datetime | None) -> datetime:
     if now is None:
         return datetime.now(zone)
     return now.replace(tzinfo=zone) if now.tzinfo is None else now
 
 
-def _parse_rfc2822(s: str, zone: ZoneInfo) -> datetime | None:
+def _parse_rfc2822(s: str, zone: tzinfo) -> datetime | None:
     match = _RFC2822.search(s)
     if not match:
         return None
@@ -288,7 +326,7 @@ def _date_matches(s: str):
     return heapq.merge(*(rx.finditer(s) for rx in _DATE_PATTERNS), key=lambda m: m.start())
 
 
-def _parse_absolute(s: str, zone: ZoneInfo) -> datetime | None:
+def _parse_absolute(s: str, zone: tzinfo) -> datetime | None:
     for match in _date_matches(s):
         day = _calendar_date(match)
         dt = day and _at_time(s, match.start(), match.end(), day, zone)
@@ -307,7 +345,7 @@ def _calendar_date(match: re.Match) -> date | None:
 
 
 def _at_time(
-    s: str, start: int, end: int, day: date, zone: ZoneInfo, need_time: bool = False
+    s: str, start: int, end: int, day: date, zone: tzinfo, need_time: bool = False
 ) -> datetime | None:
     """`day` at the time written next to s[start:end] (midnight if none)."""
     found = _time_after(s, end) or _time_before(s, start)
@@ -372,7 +410,7 @@ def _offset_value(match: re.Match) -> timedelta:
     return -size if match.group("sign") == "-" else size
 
 
-def _parse_day_word(s: str, zone: ZoneInfo, now: datetime | None) -> datetime | None:
+def _parse_day_word(s: str, zone: tzinfo, now: datetime | None) -> datetime | None:
     """Today/yesterday words: "اليوم 18:02" (needs a time), "أمس", "أمس 18:02", "أول أمس"."""
     for match in _DAY_WORD_RX.finditer(s):
         back = _DAYS_BACK[" ".join(match.group().split())]
@@ -386,7 +424,7 @@ def _parse_day_word(s: str, zone: ZoneInfo, now: datetime | None) -> datetime | 
     return None
 
 
-def _parse_ago(s: str, zone: ZoneInfo, now: datetime | None) -> datetime | None:
+def _parse_ago(s: str, zone: tzinfo, now: datetime | None) -> datetime | None:
     """Time ago: "منذ 3 ساعات", "منذ ساعتين", "قبل يوم", "منذ ساعة و 20 دقيقة"."""
     for head in _RELATIVE_HEAD.finditer(s):
         delta = _ago_delta(s, head.end())

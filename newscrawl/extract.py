@@ -5,7 +5,13 @@ Nothing here knows a site: selectors come from the profile
 every block element and every <br> starts a new line, and the blocks the
 profile lists as "not body" (related-article boxes, ads, scripts, figures
 with their captions) are skipped. When the profile finds no body at all,
-Trafilatura extracts it, and the extraction notes say so.
+Trafilatura extracts it, and the extraction notes say so. A profile without
+body selectors (the generic one) is read by newscrawl/generic_article.py.
+
+Comments: the profile's block and items, or its items without a block;
+when they read nothing, the generic detector (newscrawl/comment_detector.py).
+Whether the page shows a thread the profile missed is judged here too
+(newscrawl/comment_signals.py), for the run's health.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -22,7 +29,8 @@ from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 
 from newscrawl.dates import parse_date, to_iso
-from newscrawl.sites.base import SiteProfile
+from newscrawl.generic_article import read_generic, stated_fallbacks
+from newscrawl.sites.base import Layout, SiteProfile
 from newscrawl.text import clean_lines, one_line
 
 logger = logging.getLogger(__name__)
@@ -40,9 +48,24 @@ INVISIBLE_TAGS = frozenset(("script", "style", "noscript", "template", "head", "
 @dataclass
 class PageComments:
     comments: list[dict] = field(default_factory=list)
-    next_url: str | None = None
+    # Links to the thread's other pages, the likeliest next first.
+    next_urls: list[str] = field(default_factory=list)
     block_found: bool = False
     problems: list[str] = field(default_factory=list)
+    # How the comments were read: "profile" (its block and items), "profile
+    # items" (its items, with no block around them), "detector" (the generic
+    # detector, newscrawl/comment_detector.py), or "none".
+    method: str = "none"
+    detected: object = None  # the detector's DetectedThread, when it ran and found a thread
+    shown: int | None = None  # the count the page prints about its thread (article pages)
+    signals: list[str] = field(default_factory=list)  # what else shows a thread (newscrawl/comment_signals.py)
+    # Set when the page shows a thread that the profile's selectors did not
+    # read: the comments field failing, for the health check.
+    failure: str | None = None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.next_urls[0] if self.next_urls else None
 
 
 @dataclass
@@ -224,7 +247,7 @@ def extract_body(sel: Selector, profile: SiteProfile) -> tuple[list[str], int | 
     # The comments block is never body text, even when sloppy markup (an
     # unclosed <div>) puts it inside the body container.
     root = sel.root
-    not_body = (*profile.body_exclude, *filter(None, [profile.comments.block]))
+    not_body = (*profile.body_exclude, *filter(None, [profile.comments and profile.comments.block]))
     excluded = _excluded_elements(root, not_body)
     for index, css in enumerate(profile.body):
         matches = select(root, css)
@@ -269,16 +292,16 @@ def _parse_posted(value: str, profile: SiteProfile) -> str | None:
     return to_iso(parse_date(value, tz=profile.timezone)) if value else None
 
 
-def _holding_replies(items: list, roots: set, block) -> set:
-    """The comment items with other comment items (replies) inside them."""
-    holding = set()
+def _reply_structure(items: list, roots: set) -> tuple[list[int | None], list[int]]:
+    """For each item, the index of the item it is nested in (its parent) and
+    its depth: WordPress, and most threads, nest a reply inside its parent."""
+    index = {item: n for n, item in enumerate(items)}
+    parents, depths = [], []
     for item in items:
-        for ancestor in item.iterancestors():
-            if ancestor in roots:
-                holding.add(ancestor)  # the block itself may be a comment (schema.org markup)
-            if ancestor is block:
-                break
-    return holding
+        enclosing = [index[a] for a in item.iterancestors() if a in roots]
+        parents.append(enclosing[0] if enclosing else None)
+        depths.append(len(enclosing))
+    return parents, depths
 
 
 def _without_replies(item, roots: set):
@@ -297,75 +320,213 @@ def _without_replies(item, roots: set):
     return clone
 
 
-def extract_comments(sel: Selector, profile: SiteProfile, base_url: str) -> PageComments:
-    """The comments shown on one page (article page or a comments page)."""
-    rules = profile.comments
-    result = PageComments()
-    page = sel.root
+def _read_item(item, rules, id_pattern: re.Pattern, profile: SiteProfile) -> dict:
+    raw_id = _first_string(item, rules.site_id)
+    id_match = id_pattern.search(raw_id)
+    text = " ".join(element_text(t) for t in select(item, rules.text))
+    title, _ = _first_value(item, rules.title)
+    author, _ = _first_value(item, rules.author)
+    posted, _ = _first_value(item, rules.posted_at)
+    comment = {
+        "comment_id": id_match.group(1) if id_match else None,
+        "title": title,
+        "author": author,
+        "text": one_line(text),
+        "posted_at": _parse_posted(posted, profile),
+    }
+    if rules.likes:
+        comment["likes"] = parse_count(_first_value(item, rules.likes)[0])
+    return comment
+
+
+def _profile_scope(page, rules) -> tuple[object | None, list]:
+    """The element to read the profile's comment items in, and the items.
+
+    The block that holds items wins over the first block in page order (a
+    heading with id="comments" before the list). No block at all: the items
+    are looked for in the whole page, since a thread does not depend on a
+    wrapper that the real template may not have."""
     blocks = select(page, rules.block) if rules.block else []
-    if not blocks:
-        return result
-    result.block_found = True
-    block = blocks[0]
+    for block in blocks:
+        items = select(block, rules.item)
+        if items:
+            return block, items
+    if blocks:
+        return blocks[0], []
+    return None, select(page, rules.item) if rules.item else []
+
+
+def _profile_comments(page, profile: SiteProfile, base_url: str, result: PageComments) -> None:
+    rules = profile.comments
+    block, items = _profile_scope(page, rules)
+    result.block_found = block is not None
     id_pattern = re.compile(rules.site_id_pattern)
-    items = select(block, rules.item)
     roots = set(items)
-    holding_replies = _holding_replies(items, roots, block)
-    for item in items:
-        if item in holding_replies:
-            item = _without_replies(item, roots)
-        raw_id = _first_string(item, rules.site_id)
-        id_match = id_pattern.search(raw_id)
-        text = " ".join(element_text(t) for t in select(item, rules.text))
-        title, _ = _first_value(item, rules.title)
-        author, _ = _first_value(item, rules.author)
-        posted, _ = _first_value(item, rules.posted_at)
-        comment = {
-            "comment_id": id_match.group(1) if id_match else None,
-            "title": title,
-            "author": author,
-            "text": one_line(text),
-            "posted_at": _parse_posted(posted, profile),
-        }
-        if rules.likes:
-            comment["likes"] = parse_count(_first_value(item, rules.likes)[0])
-        result.comments.append(comment)
-    if not result.comments:
+    parents, depths = _reply_structure(items, roots)
+    holding_replies = {items[p] for p in parents if p is not None}
+    for item, parent, depth in zip(items, parents, depths):
+        readable = _without_replies(item, roots) if item in holding_replies else item
+        comment = _read_item(readable, rules, id_pattern, profile)
+        result.comments.append({**comment, "parent": parent, "depth": depth})
+    if result.comments:
+        result.method = "profile" if block is not None else "profile items"
+    elif block is not None:
         # A block with something in it but no comment we could read is a
         # template change, not an article without comments: say so.
         not_comments = tuple(css for css in (rules.header, _element_part(rules.next_page or "")) if css)
         if text_lines(block, _excluded_elements(block, not_comments)):
             result.problems.append("comments block found but no comment could be read")
-    # WordPress puts the comment page links beside the list, not in it.
-    href = (_first_string(block, rules.next_page) or _first_string(page, rules.next_page)) if rules.next_page else None
-    if href and href.strip():
-        result.next_url = urljoin(base_url, href.strip())
+    href = _next_page_link(block, items, rules.next_page)
+    if href:
+        result.next_urls.append(urljoin(base_url, href))
+
+
+def _next_page_link(block, items: list, next_page: str) -> str | None:
+    """The link to the thread's next page: in the block, or beside the list
+    of items (where WordPress puts it); never anywhere on the page, where the
+    same classes lead to the next article (WordPress's post navigation)."""
+    if not next_page:
+        return None
+    scopes = [block] if block is not None else []
+    listing = items[0].getparent() if items else None
+    if listing is not None and listing.getparent() is not None:
+        scopes.append(listing.getparent())
+    for scope in scopes:
+        href = _first_string(scope, next_page).strip()
+        if href:
+            return href
+    return None
+
+
+def extract_comments(sel: Selector, profile: SiteProfile, base_url: str) -> PageComments:
+    """The comments shown on one page (article page or a comments page).
+
+    The profile's selectors first (its block, or its items anywhere on the
+    page); when they read nothing, the generic detector, so that a thread in
+    markup the profile does not know is stored rather than lost. The caller
+    tells a profile's failure from the detector's own use (the generic
+    profile has no comment selectors) by `method`."""
+    result = PageComments()
+    page = sel.root
+    if profile.comments is not None:
+        _profile_comments(page, profile, base_url, result)
+    if not result.comments:
+        _detected_comments(page, profile, base_url, result)
+    elif _poorly_read(result.comments):
+        # The items matched, their parts did not (a theme's author or text
+        # element renamed): the detector's reading, if it is whole, is kept
+        # instead, and the caller counts the profile as failing.
+        profile_read = list(result.comments)
+        _detected_comments(page, profile, base_url, result, at_least=len(profile_read))
+        if result.method != "detector":
+            result.problems.append(f"{_unread_parts(profile_read)} of the profile's {len(profile_read)} comments")
     return result
 
 
-def _by_trafilatura(html: str, url: str, out: ExtractedArticle, notes: dict) -> None:
-    import trafilatura  # imported late: it is slow to import and rarely needed
-
-    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
-                                           include_tables=False, favor_recall=True)
-    lines = clean_lines((document.text or "").split("\n")) if document else []
-    for name in ("title", "author"):
-        value = one_line(getattr(document, name, None) or "") if document else ""
-        if not getattr(out, name) and value:
-            setattr(out, name, value)
-            notes.setdefault("trafilatura", []).append(name)
-    if lines and lines[0] == out.title:
-        lines = lines[1:]  # Trafilatura's text starts with the headline it also reports as title
-    out.body = lines
-    notes["body"] = "trafilatura-primary" if lines else "none"
-    if document and document.date and not out.published:
-        out.published = to_iso(parse_date(document.date, tz="UTC"))
-        notes.setdefault("trafilatura", []).append("published")
+def _poorly_read(comments: list[dict]) -> bool:
+    """Most comments without text, or a thread of several without a single author."""
+    without_text = sum(1 for c in comments if not c.get("text"))
+    without_author = sum(1 for c in comments if not c.get("author"))
+    return without_text * 2 > len(comments) or (len(comments) >= 3 and without_author == len(comments))
 
 
-def extract_article(html: str, url: str, profile: SiteProfile) -> ExtractedArticle:
+def _unread_parts(comments: list[dict]) -> str:
+    without_text = sum(1 for c in comments if not c.get("text"))
+    without_author = sum(1 for c in comments if not c.get("author"))
+    return f"no text in {without_text}, no author in {without_author}"
+
+
+def _detected_comments(page, profile: SiteProfile, base_url: str, result: PageComments, at_least: int = 1) -> None:
+    from newscrawl.comment_detector import detect_comments  # the detector imports this module
+
+    found = detect_comments(page, base_url, profile.timezone)
+    if found is None or len(found.comments) < at_least:
+        return
+    if result.comments and _poorly_read(found.comments):
+        return  # no better than the profile's reading
+    result.method = "detector"
+    result.detected = found
+    result.comments = list(found.comments)
+    result.next_urls = list(found.next_urls)
+
+
+
+
+@functools.lru_cache(maxsize=64)
+def _profile_for(profile: SiteProfile, layout: Layout) -> SiteProfile:
+    return profile.with_layout(layout)
+
+
+def _extract_by_layout(html: str, url: str, profile: SiteProfile, captured: date | None) -> ExtractedArticle:
+    """Read the page with the layout its date falls in. A layout that finds
+    no title or body where another does is the wrong one for this page (a
+    period boundary set wrong, or an old page re-rendered): the other is
+    used, and the notes say so."""
+    day, source = _layout_day(html, url, profile, captured)
+    chosen = profile.layout_for(day)
+    got = extract_article(html, url, _profile_for(profile, chosen))
+    if _layout_misses(got):
+        for other in profile.layouts:
+            if other is chosen:
+                continue
+            tried = extract_article(html, url, _profile_for(profile, other))
+            if _layout_misses(tried) < _layout_misses(got):
+                tried.notes.setdefault("problems", []).append(
+                    f"layout {other.name!r} read the page; its date {day} is in {chosen.name!r}'s period")
+                chosen, got = other, tried
+    got.notes["layout"] = f"{chosen.period} (by {source} {day})"
+    return got
+
+
+def _layout_misses(got: ExtractedArticle) -> int:
+    """How much of the page a layout failed to read: the fields a template change loses."""
+    missed = len(got.notes["missing"]) + len(got.notes.get("fallback", ())) + (got.notes.get("body") != "profile")
+    return missed + (got.comments.failure is not None or bool(got.comments.problems))
+
+
+def _layout_day(html: str, url: str, profile: SiteProfile, captured: date | None) -> tuple[date, str]:
+    root = page_selector(html, url).root
+    for css in profile.date_selectors():
+        for value in _values(root, css):
+            parsed = parse_date(value, tz=profile.timezone)
+            if parsed is not None:
+                return parsed.date(), "published"
+    return captured or date.today(), "capture date"
+
+
+def _judge_comments(root, profile: SiteProfile, comments: PageComments, notes: dict) -> None:
+    """Say how the thread was read, and whether the profile failed it: the
+    page shows comments (a printed count, JSON-LD, reply links, or items the
+    detector found) and the profile's own selectors read none."""
+    from newscrawl.comment_signals import comment_signals  # it imports this module
+
+    signals = comment_signals(root)
+    comments.shown = signals.shown
+    comments.signals = signals.sources  # a printed "0 comments" too: the thread is on this page
+    notes["comments"] = comments.method
+    if signals.shown is not None:
+        notes["comments_shown"] = signals.shown
+    problems = list(comments.problems)
+    has_selectors = profile.comments is not None
+    read = len(comments.comments)
+    if has_selectors and comments.method == "detector":
+        comments.failure = f"the {profile.name} profile read no comment; the generic detector read {read}"
+    elif comments.method == "none" and signals.any:
+        shown = f"{signals.shown} comments" if signals.shown else "comments"
+        comments.failure = f"the page shows {shown} ({', '.join(signals.sources)}) and none could be read"
+    if comments.failure:
+        problems.append(comments.failure)
+    if problems:
+        notes.setdefault("problems", []).extend(problems)
+
+
+def extract_article(html: str, url: str, profile: SiteProfile, captured: date | None = None) -> ExtractedArticle:
     """All fields of one article page. Never raises on bad HTML; missing
-    fields are empty and listed in ``notes["missing"]``."""
+    fields are empty and listed in ``notes["missing"]``. A profile with
+    layouts is read with the layout of the article's date (or of the day
+    `captured`, today by default, when the page shows no date)."""
+    if profile.layouts:
+        return _extract_by_layout(html, url, profile, captured)
     sel = page_selector(html, url)
     out = ExtractedArticle()
     notes: dict = {"selectors": {}, "missing": []}
@@ -384,6 +545,8 @@ def extract_article(html: str, url: str, profile: SiteProfile) -> ExtractedArtic
     out.published = _parse_posted(published_raw, profile)
     if published_raw and not out.published:
         notes.setdefault("problems", []).append(f"unreadable date {published_raw[:60]!r}")
+    if profile.body:
+        stated_fallbacks(sel.root, out, notes, profile)
 
     out.tags = _all_values(sel.root, profile.tags)
     if profile.body:
@@ -395,11 +558,10 @@ def extract_article(html: str, url: str, profile: SiteProfile) -> ExtractedArtic
     else:
         # A profile without body selectors (the generic spider): Trafilatura
         # is the method, for the body and for whatever the selectors missed.
-        _by_trafilatura(html, url, out, notes)
+        read_generic(html, url, sel.root, out, notes)
 
     out.comments = extract_comments(sel, profile, url)
-    if out.comments.problems:
-        notes.setdefault("problems", []).extend(out.comments.problems)
+    _judge_comments(sel.root, profile, out.comments, notes)
 
     for name in ("title", "published"):
         if not getattr(out, name):

@@ -79,7 +79,17 @@ def verdict(reason: str, stats: dict, usual: dict | None, max_drop: float) -> st
     if status != "finished":
         return f"failed ({reason})"
     warnings = fallen(coverage(stats), usual, max_drop / 2)
+    unread = stats.get("extract/missing/comments", 0)
+    if unread and not any(w.startswith("comments ") for w in warnings):
+        # Never a healthy run: a thread the page shows and the profile did not read.
+        warnings.append(f"comments not read by the profile on {unread} of {stats.get('extract/pages', 0)} pages")
     return "ok" if not warnings else "ok, but " + "; ".join(warnings)
+
+
+def sample_commands(stats: dict) -> list[str]:
+    """The `newscrawl doctor` commands the spider left for pages where a field failed."""
+    return [f"{key.rsplit('/', 1)[1]}: {value}" for key, value in sorted(stats.items())
+            if key.startswith("health/sample/") and value]
 
 
 class CrawlHealth:
@@ -124,10 +134,12 @@ class CrawlHealth:
         problems = fallen(coverage(stats), self.usual, self.max_drop)
         if problems:
             self.stopping = True
+            samples = sample_commands(stats)
             logger.error(
                 "stopping: the extraction rules no longer fit the site (a template change?): %s. "
-                "Fix the site profile, then `newscrawl reextract` the pages kept as WARC.",
+                "Fix the site profile, then `newscrawl reextract` the pages kept as WARC.%s",
                 "; ".join(problems),
+                "".join(f"\n  what the profile matches on a page that failed ({s})" for s in samples),
             )
             close_crawl(self.crawler, "template_changed")
 

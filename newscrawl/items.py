@@ -17,12 +17,17 @@ class ArticleItem:
     author: str = ""
     section: str = ""
     tags: list[str] = field(default_factory=list)
-    # Oldest first. Each: comment_id (the site's, or None), title, author,
-    # text, posted_at (ISO or None), and likes where the site shows them.
+    # In page order. Each: comment_id (the site's, or None), title, author,
+    # text, posted_at (ISO or None), likes where the site shows them, and
+    # where the page shows who replied to whom, parent (the index in this
+    # list of the comment replied to, None at top level) and depth (0 top level).
     comments: list[dict] = field(default_factory=list)
     # False when a page of the thread could not be fetched: what was read is
     # stored, and the article is fetched again on the next run.
     comments_complete: bool = True
+    # The count the page prints about its thread ("12 تعليقات", JSON-LD
+    # commentCount), None when it prints none; compared with what was read.
+    comments_shown: int | None = None
     comment_pages: int = 0
     # How each field was found (selector fallbacks, Trafilatura) and what was missing.
     extraction: dict = field(default_factory=dict)

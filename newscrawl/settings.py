@@ -111,6 +111,12 @@ HEALTH_MAX_DROP = 0.5
 HEALTH_BASELINE_RUNS = 5
 PROGRESS_INTERVAL = 60  # seconds between progress lines; 0 turns them off
 
+# --- Comment threads --------------------------------------------------------
+# A site with AMP copies (Elaph) may print a thread on one template only:
+# when an article page shows no comments, no comments block and no sign of
+# a thread, its AMP copy is fetched for the thread (one more request).
+AMP_COMMENTS_FALLBACK = True
+
 # --- Distributed crawling (newscrawl/distributed.py) ------------------------
 # Set REDIS_URL (redis://host:6379/0) to make `scrapy crawl` a worker sharing
 # one frontier in Redis; `newscrawl drain` stores the items. Unset: nothing changes.

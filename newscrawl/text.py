@@ -89,3 +89,15 @@ def short_hash(*parts: str, length: int = 16) -> str:
     """A stable hex digest of the given strings (used for comment keys, content hashes)."""
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
     return digest[:length]
+
+
+# What must not reach a terminal raw: C0 and C1 controls (ESC starts the
+# sequences that retitle a window or clear the screen), DEL, and the bidi
+# embedding, override and isolate controls (U+202A-202E, U+2066-2069) that
+# reorder what follows them. Kept in the archive; shown escaped.
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every control a terminal would act on shown as an escape (\\x1b, \\u202e)."""
+    return _TERMINAL_UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +14,24 @@ from newscrawl.samplesite import SampleSite, generate_site
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "seeds" / "000_479c496df3c3ad8c.txt"
+# Captured real pages live beside the repository, never in it (shared/README.md).
+SHARED = Path(os.environ.get("NEWSCRAWL_SHARED", REPO.parent / "shared"))
+
+
+def shared_pages(folder: str) -> list[Path]:
+    """The `<name>.json` files of a folder of captured pages under SHARED.
+
+    Without SHARED (a clone elsewhere) the tests that need it are skipped,
+    and say so; CI sets NEWSCRAWL_REQUIRE_SHARED=1, where a missing folder fails.
+    """
+    path = SHARED / folder
+    found = sorted(path.glob("*.json"))
+    if not found:
+        message = f"no captured pages in {path} (set NEWSCRAWL_SHARED to the shared/ folder)"
+        if os.environ.get("NEWSCRAWL_REQUIRE_SHARED"):
+            pytest.fail(message)
+        pytest.skip(message, allow_module_level=True)
+    return found
 
 # The local site answers in milliseconds; the polite defaults (1 s apart,
 # AutoThrottle) are tested on their own in test_politeness.py.

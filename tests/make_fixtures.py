@@ -31,6 +31,8 @@ def expected(article, page=1, per_page=20):
                 "author": c.author,
                 "text": c.text,
                 "posted_at": c.posted_at.isoformat(timespec="seconds"),
+                "parent": None,  # the model's threads are flat
+                "depth": 0,
             }
             for c in shown
         ],

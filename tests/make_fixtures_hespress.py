@@ -34,6 +34,8 @@ def expected(article):
                 "author": c.author,
                 "text": c.text,
                 "posted_at": c.posted_at.isoformat(timespec="seconds"),
+                "parent": None,  # the model's threads are flat
+                "depth": 0,
                 "likes": c.likes,
             }
             for c in article.comments

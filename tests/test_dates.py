@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newscrawl.dates import parse_date, to_iso
+from newscrawl.dates import is_date_only, parse_date, to_iso
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 # The reference time for relative forms: Tuesday 24 March 2015, 18:02 in Riyadh.
@@ -392,3 +392,35 @@ def test_machine_written_iso_dates_take_the_fast_path_and_agree_with_the_pattern
     assert to_iso(parse_date("2015-03-02T10:00:00+03:00")) == "2015-03-02T10:00:00+03:00"
     assert to_iso(parse_date("2015-03-02T10:00Z")) == "2015-03-02T10:00:00+00:00"
     assert parse_date("2015-02-30T10:00:00+03:00") is None  # not a day: no exception, no date
+
+
+# --- a fixed offset for naive dates; date-only lines ------------------------------------
+
+
+def test_tz_may_be_a_fixed_offset_read_off_the_page():
+    plus_four = timezone(timedelta(hours=4))
+    assert to_iso(parse_date("28 آب 2013", plus_four)) == "2013-08-28T00:00:00+04:00"
+    assert to_iso(parse_date("2013-08-28T10:00:00Z", plus_four)) == "2013-08-28T10:00:00+00:00"
+
+
+@pytest.mark.parametrize("text", [
+    "الأربعاء، 28 آب/اغسطس 2013، آخر تحديث 14:00 (GMT+0400)",
+    "تم نشره الجمعة 24 نيسان / أبريل 2020 09:22 مساءً",
+    "الجمعة 8 فيفري 2019",
+    "GMT 17:27 17.03.2020",
+    "(محدثة GMT 17:49 17.03.2020)",
+    "نشر في: 24/03/2015 - 18:02",
+    "منذ 3 ساعات",
+    "2020-06-03T03:01+0400",
+    "Published on 24 Mar 2015 15:02 GMT",
+])
+def test_date_only_lines(text):
+    assert is_date_only(text)
+
+
+@pytest.mark.parametrize("text", [
+    "توفي في 3 مارس 2020", "حوار: آسيا العتروس", "المصدر: (أبوظبي - البيان) التاريخ: 03 يونيو 2020", "2020", "",
+    "اجتمع الوزراء يوم 24 مارس 2015 لبحث الميزانية",
+])
+def test_text_with_a_date_in_it_is_not_a_date_line(text):
+    assert not is_date_only(text)

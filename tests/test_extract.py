@@ -136,10 +136,30 @@ def test_title_falls_back_to_og_title():
         ("http://www.elaph.com/Web/AsdaElaph/2005/6/71637.htm#comments", "71637"),
         ("https://elaph.com/Web/News/2015/3/", None),
         ("https://elaph.com/search?q=994567.html", None),
+        # Real URLs: the reference article (an AMP page) and its canonical form,
+        # and an older article under /ElaphWeb/.
+        ("https://elaph.com/amp/Web/News/2015/3/993653.html", "993653"),
+        ("https://elaph.com/Web/News/2015/3/993653.html", "993653"),
+        ("https://elaph.com/ElaphWeb/AsdaElaph/2008/1/293993.htm", "293993"),
+        ("http://www.elaph.com/elaphweb/asdaelaph/2008/1/293993.htm?entry=x", "293993"),
+        ("https://elaph.com/ElaphWeb/AsdaElaph/2008/1/", None),
     ],
 )
 def test_article_identity_is_the_numeric_id(url, article_id):
     assert ELAPH.article_id(url) == article_id
+
+
+@pytest.mark.parametrize(
+    "url, fetched",
+    [
+        ("https://elaph.com/amp/Web/News/2015/3/993653.html", "https://elaph.com/Web/News/2015/3/993653.html"),
+        ("https://elaph.com/ElaphWeb/AsdaElaph/2008/1/293993.htm?entry=editors_choice",
+         "https://elaph.com/ElaphWeb/AsdaElaph/2008/1/293993.htm"),
+    ],
+)
+def test_the_canonical_page_is_fetched_for_every_url_form(url, fetched):
+    assert ELAPH.article_url(url) == fetched
+    assert ELAPH.section_from_url(url) in ("News", "AsdaElaph")
 
 
 def test_a_body_selector_of_paragraphs_reads_every_paragraph_once():

@@ -9,7 +9,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -105,10 +105,11 @@ def test_golden_fixture(name):
     assert got.comments.comments == expected["comments"]
     assert got.comments.next_url == expected["next_url"]
     assert got.notes["body"] == "profile" and not got.notes["missing"] and not got.notes.get("problems")
-    # Each theme is read by its own selectors: the old one by the first of each field.
-    fallbacks = got.notes.get("selectors", {})
-    assert fallbacks == ({} if expected["theme"] == "old" else {"published": 1, "author": 1} if expected["author"]
-                         else {"published": 1})
+    # Each theme is read by its own layout, picked by the article's date, with
+    # the layout's first selector of each field.
+    assert got.notes.get("selectors", {}) == {}
+    layout = {"old": "old theme (hAtom)", "new": "core-style theme"}[expected["theme"]]
+    assert got.notes["layout"].startswith(layout + ", ") and "(by published " in got.notes["layout"]
 
 
 def test_fixtures_cover_both_themes():
@@ -335,3 +336,22 @@ def test_a_failed_comments_page_is_completed_on_the_next_run(model, tmp_path):
     row = query(db, "SELECT comment_count, comments_complete FROM articles WHERE article_id = ?", [str(thread.article_id)])[0]
     assert row == {"comment_count": LONG_THREAD, "comments_complete": 1}
     assert dumps_of(db, tmp_path / "dumps")[str(thread.article_id)] == thread.expected_dump()
+
+
+def test_the_layout_is_picked_by_the_date_and_a_page_it_cannot_read_goes_to_the_other():
+    expected = json.loads((FIXTURES / "old_theme_2016.json").read_text(encoding="utf-8"))
+    html = _decoded(expected, "old_theme_2016")
+    assert ALQUDS.layout_for(date(2016, 3, 12)).name == "old theme (hAtom)"
+    assert ALQUDS.layout_for(date(2024, 1, 1)).name == ALQUDS.layout_for(date(2030, 1, 1)).name == "core-style theme"
+    # The old theme's page with a date of the newer theme's period (a boundary
+    # set wrong): the newer layout misses its date, the old one reads it all.
+    moved = html.replace("2016-01-02T", "2019-01-02T")
+    assert moved != html
+    got = extract_article(moved, expected["url"], ALQUDS)
+    assert got.notes["layout"].startswith("old theme (hAtom)") and got.published.startswith("2019-")
+    assert any("its date 2019-" in p for p in got.notes["problems"])
+    # No date on the page: the capture date decides.
+    undated = re.sub(r'<abbr class="published"[^>]*>.*?</abbr>|<meta property="article:published_time"[^>]*>', "",
+                     html, flags=re.S)
+    got = extract_article(undated, expected["url"], ALQUDS, captured=date(2016, 5, 1))
+    assert got.notes["layout"].endswith("(by capture date 2016-05-01)")

@@ -86,6 +86,7 @@ class SampleSite:
         self.conditional = True  # send ETag/Last-Modified and answer conditional GETs with 304
         self.new_template = False  # a redesign: the same content under other class names
         self.new_comment_template = False  # only the comment items renamed
+        self.thread_on_amp_only = False  # article pages without the thread; their AMP copies (/amp/...) with it
         self.etag_page_only = False  # validators cover what the page shows, not the whole thread
         self.server = ThreadingHTTPServer((host, port), self._handler_class())
         self.server.daemon_threads = True
@@ -189,8 +190,12 @@ class SampleSite:
                 body = body.replace(old, new)
         if self.new_comment_template:
             body = body.replace(b'<li class="comment"', b'<li class="reader-reply"')
+        if self.thread_on_amp_only and page == 1 and not path.lower().startswith("/amp/"):
+            body = re.sub(rb'<section class="comments".*?</section>', b"", body, flags=re.S)
         if article.article_id in self.strip_title:
-            body = re.sub(rb'<h1 class="article-title">.*?</h1>|<meta property="og:title"[^>]*>', b"", body, flags=re.S)
+            # No headline anywhere: not in the template's <h1>, og:title or <title>.
+            body = re.sub(rb'<h1 class="article-title">.*?</h1>|<meta property="og:title"[^>]*>|<title>.*?</title>', b"",
+                          body, flags=re.S)
         if article.article_id in self.padding:
             body = body.replace(b"</body>", b"<!--" + b"x" * self.padding[article.article_id] + b"--></body>")
         return status, headers, body

@@ -21,8 +21,10 @@ registry finds the profile by itself.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 
@@ -42,6 +44,43 @@ class CommentSelectors:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """One template of a site and the days it was in use, as Fundus versions
+    its parsers (VALID_UNTIL). A field left None is the profile's own.
+
+    The extraction picks the layout whose period holds the article's
+    publication date (read with every layout's date selectors), or, for a
+    page without a readable date, the day it was captured."""
+
+    name: str
+    valid_from: date | None = None  # None: since the site began
+    valid_until: date | None = None  # None: still in use
+    title: tuple[str, ...] | None = None
+    subtitle: tuple[str, ...] | None = None
+    body: tuple[str, ...] | None = None
+    body_exclude: tuple[str, ...] | None = None
+    published: tuple[str, ...] | None = None
+    author: tuple[str, ...] | None = None
+    section: tuple[str, ...] | None = None
+    canonical: tuple[str, ...] | None = None
+    tags: tuple[str, ...] | None = None
+    comments: CommentSelectors | None = None
+
+    def covers(self, day: date) -> bool:
+        return (self.valid_from is None or day >= self.valid_from) and (
+            self.valid_until is None or day <= self.valid_until)
+
+    @property
+    def period(self) -> str:
+        start = self.valid_from.isoformat() if self.valid_from else "…"
+        end = self.valid_until.isoformat() if self.valid_until else "today"
+        return f"{self.name}, {start} to {end}"
+
+
+_LAYOUT_FIELDS = tuple(f.name for f in dataclasses.fields(Layout) if f.name not in ("name", "valid_from", "valid_until"))
+
+
+@dataclass(frozen=True)
 class SiteProfile:
     name: str
     base_url: str
@@ -58,7 +97,9 @@ class SiteProfile:
     author: tuple[str, ...]
     section: tuple[str, ...]
     canonical: tuple[str, ...]
-    comments: CommentSelectors
+    # None: no selectors of its own; the generic detector reads the threads
+    # (newscrawl/comment_detector.py). It is every profile's fallback too.
+    comments: CommentSelectors | None
     # The article id comes from this query parameter instead of the path
     # (WordPress: /?p=123); `article_path` then matches the path only.
     id_param: str = ""
@@ -73,10 +114,35 @@ class SiteProfile:
     timezone: str = "UTC"
     # Text that marks a block or captcha page instead of an article.
     block_markers: tuple[str, ...] = ()
+    # The site's templates with the days each was in use, oldest first
+    # (empty: one template, the fields above).
+    layouts: tuple[Layout, ...] = ()
     _article_re: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "_article_re", re.compile(self.article_path, re.IGNORECASE))
+
+    def layout_for(self, day: date) -> Layout:
+        """The layout in use on `day`; before the first or after the last
+        period, the nearest one."""
+        for layout in self.layouts:
+            if layout.covers(day):
+                return layout
+        first = self.layouts[0]
+        return first if first.valid_from and day < first.valid_from else self.layouts[-1]
+
+    def with_layout(self, layout: Layout) -> "SiteProfile":
+        """This profile with the layout's fields in place (and no layouts left to pick)."""
+        changes = {name: getattr(layout, name) for name in _LAYOUT_FIELDS if getattr(layout, name) is not None}
+        return dataclasses.replace(self, **changes, layouts=(), layout_period=layout.period)
+
+    def date_selectors(self) -> tuple[str, ...]:
+        """Every layout's publication-date selectors, newest layout first, then the profile's."""
+        found: dict[str, None] = {}
+        for layout in reversed(self.layouts):
+            found.update(dict.fromkeys(layout.published or ()))
+        found.update(dict.fromkeys(self.published))
+        return tuple(found)
 
     def article_id(self, url: str) -> str | None:
         """The article's identity from any of its URLs, or None if `url` is not an article."""

@@ -14,10 +14,17 @@ PROFILE = SiteProfile(
     name="elaph",
     base_url="https://elaph.com",
     layout_period="2010-2025 server-rendered template ([V] seen, [M] modelled)",
-    # [V] /Web/<Section>/<YYYY>/<M>/<ID>.html, also .htm, also under /amp/.
-    article_path=r"^/(?:amp/)?web/(?P<section>[^/]+)/\d{4}/\d{1,2}/(?P<id>\d+)\.html?$",
+    # [V] /Web/<Section>/<YYYY>/<M>/<ID>.html, also .htm, also under /amp/;
+    # [V] older articles at /ElaphWeb/<Section>/<YYYY>/<M>/<ID>.htm
+    # (https://elaph.com/ElaphWeb/AsdaElaph/2008/1/293993.htm). One id, one article.
+    article_path=r"^/(?:amp/)?(?:elaph)?web/(?P<section>[^/]+)/\d{4}/\d{1,2}/(?P<id>\d+)\.html?$",
     article_id_pattern=r"\d+",
-    amp_prefix="/amp",  # [V] /amp/Web/...: the same article, AMP template
+    # [V] /amp/Web/...: the same article, AMP template. The reference dump is
+    # the text of an AMP page (/amp/Web/News/2015/3/993653.html), so the AMP
+    # copy is known to carry comments; the canonical page's thread markup is
+    # unknown: when it shows no thread, the AMP copy is read for it
+    # (AMP_COMMENTS_FALLBACK).
+    amp_prefix="/amp",
     # [V] sitemap index and news sitemap.
     sitemap_paths=("/sitemaps/allsitemaps.xml", "/sitemaps/google_news.xml"),
     title=("h1.article-title", 'meta[property="og:title"]::attr(content)'),  # [V]

@@ -1,12 +1,12 @@
-"""Any other Arabic news site: Trafilatura for title, body and date, and the
-comment markups most sites use, tried in turn.
+"""Any other Arabic news site: what the page states about itself and
+Trafilatura for title, body and date, and the generic comment detector for
+the thread.
 
-Layout period: whatever the site serves. The comment heuristics cover
-WordPress (classic `ol.commentlist` and modern `ol.comment-list` themes,
-`.comment-author .fn`, `.comment-content`), other `li.comment` lists,
-`.comment-body` / `.comment-text` blocks and schema.org Comment microdata.
-Each stored article records how it was read (extraction notes): this
-profile's selectors, or Trafilatura.
+Layout period: whatever the site serves. The detector
+(newscrawl/comment_detector.py) finds a thread by its repeated items and
+their parts (author, date, text, reply link), whatever the theme names
+them, and links each reply to its parent. Each stored article records how
+it was read (extraction notes).
 
 An article is identified by its URL, normalized (no fragment, no tracking
 parameters, no comment-page part), as a 16-hex-digit hash: a generic site
@@ -16,7 +16,7 @@ has no id scheme we know.
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from newscrawl.sites.base import CommentSelectors, SiteProfile
+from newscrawl.sites.base import SiteProfile
 from newscrawl.text import short_hash
 
 TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|mc_[a-z]+|ref|entry|amp)$", re.IGNORECASE)
@@ -57,38 +57,22 @@ PROFILE = GenericProfile(
     layout_period="any: Trafilatura and common comment markups",
     article_path=r".",
     sitemap_paths=(),
-    title=('meta[property="og:title"]::attr(content)', "h1.entry-title", "article h1", "h1"),
+    # No selectors for title, date and author: what the page states about
+    # itself is read instead, in a fixed order of trust (JSON-LD, the <h1>
+    # its <title> repeats, meta, <time>, byline markups; the site's own name
+    # never an author), and Trafilatura only guesses what it does not state
+    # (newscrawl/page_facts.py, extract._by_trafilatura).
+    title=(),
     subtitle=(),
-    body=(),  # Trafilatura reads the body
+    body=(),  # Trafilatura reads the body; extract._trim_body cuts the page chrome it keeps
     body_exclude=(),
-    published=(
-        'meta[property="article:published_time"]::attr(content)',
-        "time.entry-date::attr(datetime)",
-        '[itemprop="datePublished"]::attr(content)',
-        '[itemprop="datePublished"]::attr(datetime)',
-        "abbr.published::attr(title)",
-        "article time::attr(datetime)",
-    ),
-    author=('meta[name="author"]::attr(content)', ".entry-author .fn", "a[rel=author]", ".byline"),
+    published=(),
+    author=(),
     section=('meta[property="article:section"]::attr(content)',),
     canonical=('link[rel="canonical"]::attr(href)',),
-    comments=CommentSelectors(
-        block="ol.comment-list, ol.commentlist, ol#commentlist, ul.comment-list, #comments, .comments-area, "
-        '[itemtype*="schema.org/Comment"]',
-        header="h2.comments-title, h3.comments-title, #reply-title",
-        item='li.comment, article.comment, div.comment, [itemtype*="schema.org/Comment"]',
-        site_id="::attr(id)",
-        site_id_pattern=r"(?:comment|li-comment|div-comment)-(\d+)",
-        title=(".comment-title",),
-        author=(".comment-author .fn", "cite.fn", ".fn", '[itemprop="author"] [itemprop="name"]',
-                '[itemprop="author"]', ".comment-author"),
-        text='.comment-content, .comment-text, [itemprop="text"], .comment-body > p',
-        posted_at=(".comment-metadata time::attr(datetime)", "time::attr(datetime)",
-                   "abbr.comment-datetime::attr(title)", '[itemprop="dateCreated"]::attr(datetime)',
-                   ".comment-metadata time", ".comment-date", ".comment-meta"),
-        next_page=".comment-navigation .nav-next a::attr(href), a.next-comments::attr(href), "
-        "a.comments-next::attr(href)",
-    ),
+    # No selectors: the generic detector finds the thread by its repeated
+    # items and their parts, whatever the theme (newscrawl/comment_detector.py).
+    comments=None,
     article_id_pattern=r"[0-9a-f]{16}",
     timezone="UTC",
 )

@@ -26,7 +26,7 @@ import logging
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
 from parsel import Selector
@@ -39,6 +39,7 @@ from w3lib.url import canonicalize_url
 
 from newscrawl import archive
 from newscrawl.dates import parse_date, to_iso
+from newscrawl.doctor import doctor_command
 from newscrawl.exceptions import BlockedPage, CrawlStopped, DuplicateArticle
 from newscrawl.extract import extract_article, extract_comments, page_selector
 from newscrawl.items import ArticleItem
@@ -519,11 +520,16 @@ class SiteSpider(scrapy.Spider):
             return
         extracted = extract_article(response.text, response.url, self.profile)
         stats.inc_value("extract/pages")  # the denominator of the run's field coverage
-        if not extracted.comments.block_found:
+        thread = extracted.comments
+        if self.profile.comments is not None and not thread.block_found:
             stats.inc_value("extract/missing/comments_block")
-        if extracted.comments.problems:
-            stats.inc_value("extract/missing/comments")  # a block with something in it, but no comment read
-        self._report_problems(response.url, extracted)
+        stats.inc_value(f"extract/comments_method/{thread.method.replace(' ', '_')}")
+        if thread.problems or thread.failure:
+            # A thread the page shows and the profile did not read (a block
+            # with nothing readable, or comments only the detector found).
+            stats.inc_value("extract/missing/comments")
+            self._save_sample(response, "comments")
+        self._report_problems(response, extracted)
         url = self.profile.article_url(response.url)  # no tracking query, but an id parameter kept
         if extracted.canonical:
             if self.profile.article_id(extracted.canonical) == article_id:
@@ -541,10 +547,13 @@ class SiteSpider(scrapy.Spider):
             author=extracted.author,
             section=extracted.section or self.profile.section_from_url(url),
             tags=extracted.tags,
-            comments=list(extracted.comments.comments),
+            comments=list(thread.comments),
             comment_pages=1,
-            # A comments block the profile cannot read is a thread not read: fetched again next run.
-            comments_complete=not extracted.comments.problems,
+            # A thread the profile could not read (a block with nothing readable, or
+            # comments only the detector found) is stored as read so far and
+            # fetched again next run, when a fixed profile may read it.
+            comments_complete=not (thread.problems or thread.failure),
+            comments_shown=thread.shown,
             extraction=extracted.notes,
             fetched_at=archive.utcnow(),
             sitemap_lastmod=meta.get("sitemap_lastmod"),
@@ -561,18 +570,85 @@ class SiteSpider(scrapy.Spider):
         if self.since and published and published < self.since:
             stats.inc_value("discovery/older_than_since")  # left pending: a run without `since` takes it
             return
-        yield from self._follow_comments(item, extracted.comments.next_url, {canonicalize_url(response.url)})
+        seen = {canonicalize_url(response.url)}
+        if self._thread_may_be_on_amp(thread):
+            yield self._amp_copy_request(item, seen)
+            return
+        yield from self._follow_comments(item, thread.next_urls, seen)
 
-    def _report_problems(self, url: str, extracted) -> None:
+    # --- the AMP copy ---------------------------------------------------------
+
+    def _thread_may_be_on_amp(self, thread) -> bool:
+        """A site with AMP copies may print the thread on one template only.
+        A page with no comments, no comments block and no sign of a thread
+        says nothing about it: the AMP copy is asked (AMP_COMMENTS_FALLBACK)."""
+        return bool(self.profile.amp_prefix and self.crawler.settings.getbool("AMP_COMMENTS_FALLBACK")
+                    and not thread.comments and not thread.block_found and not thread.signals)
+
+    def _amp_copy_request(self, item: ArticleItem, seen: set[str]):
+        parts = urlsplit(item.url)
+        url = urlunsplit((parts.scheme, parts.netloc, self.profile.amp_prefix + parts.path, parts.query, ""))
+        seen.add(canonicalize_url(url))
+        self.crawler.stats.inc_value("comments/amp_asked")
+        return scrapy.Request(
+            url, callback=self.parse_amp_copy, errback=self.amp_copy_failed, cb_kwargs={"item": item, "seen": seen},
+            dont_filter=True, priority=COMMENTS_PRIORITY, meta={"page_kind": "comments", "article_id": item.article_id},
+        )
+
+    def parse_amp_copy(self, response, item: ArticleItem, seen: set[str]):
+        if not hasattr(response, "text"):
+            yield from self._follow_comments(item, [], seen)
+            return
+        page = extract_comments(page_selector(response.text, response.url), self.profile, response.url)
+        if not page.comments:
+            item.extraction["comments"] = "none (article page and AMP copy)"
+            yield from self._follow_comments(item, [], seen)
+            return
+        self.crawler.stats.inc_value("comments/from_amp")
+        item.extraction["comments"] = f"AMP copy ({page.method})"
+        logger.info("%s: the thread is on the AMP copy %s (%d comments)", item.url, response.url, len(page.comments))
+        _append_page(item, page.comments, self.crawler.stats)
+        yield from self._follow_comments(item, page.next_urls, seen)
+
+    def amp_copy_failed(self, failure):
+        request = failure.request
+        item: ArticleItem = request.cb_kwargs["item"]
+        gone = failure.check(HttpError) and failure.value.response.status in (404, 410)
+        if gone:
+            self.crawler.stats.inc_value("comments/amp_missing")  # no AMP copy: the article page said it all
+        else:
+            # Not known whether the AMP copy holds a thread: ask again next run.
+            self._note(item, "comments/amp_failed", f"AMP copy failed: {request.url}: {failure.value}", complete=False)
+            logger.warning("%s: AMP copy %s failed (%s); asked again next run", item.url, request.url, failure.value)
+        yield from self._follow_comments(item, [], request.cb_kwargs["seen"])
+
+    def _save_sample(self, response, field: str) -> None:
+        """Keep the first page of the run on which `field` failed, and say
+        once how to look at it (`newscrawl doctor`)."""
         stats = self.crawler.stats
-        for name in extracted.notes.get("missing", ()):
+        if stats.get_value(f"health/sample/{field}"):
+            return
+        command = doctor_command(self.crawler.settings, self.name, response)
+        stats.set_value(f"health/sample/{field}", command)
+        logger.warning("%s: see what the %s profile matches on this page: %s", response.url, self.profile.name, command)
+
+    def _report_problems(self, response, extracted) -> None:
+        stats, url = self.crawler.stats, response.url
+        # A field rescued by what the page states (notes["fallback"]) is still
+        # one the profile's selectors missed: counted, for the run's health.
+        for name in (*extracted.notes.get("missing", ()), *extracted.notes.get("fallback", ())):
             stats.inc_value(f"extract/missing/{name}")
+            self._save_sample(response, name)
         for problem in extracted.notes.get("problems", ()):
             stats.inc_value("extract/problems")
             logger.warning("%s: %s", url, problem)
         missing = extracted.notes.get("missing")
         if missing:
             logger.warning("%s: the %s profile found no %s", url, self.profile.name, ", ".join(missing))
+        rescued = extracted.notes.get("fallback")
+        if rescued:
+            logger.warning("%s: the %s profile found no %s; taken from what the page states", url,
+                           self.profile.name, ", ".join(rescued))
 
     def _note(self, item: ArticleItem, stat: str, problem: str, *, complete: bool) -> None:
         """Record a problem with the thread; an incomplete thread is fetched again next run."""
@@ -581,8 +657,17 @@ class SiteSpider(scrapy.Spider):
         if not complete:
             item.comments_complete = False
 
-    def _follow_comments(self, item: ArticleItem, next_url: str | None, seen: set[str]):
+    def _next_comments_url(self, item: ArticleItem, candidates: list[str], seen: set[str]) -> str | None:
+        """The first link to a page of this thread not read yet ("older" and
+        "newer" links both point at pages; the one already read is skipped)."""
+        for url in candidates:
+            if canonicalize_url(url) not in seen and self.profile.article_id(url) == item.article_id:
+                return url
+        return candidates[0] if candidates else None  # a loop or a foreign link: reported below
+
+    def _follow_comments(self, item: ArticleItem, candidates: list[str], seen: set[str]):
         """Yield the request for the next comments page, or the finished item."""
+        next_url = self._next_comments_url(item, candidates, seen)
         if next_url:
             key = canonicalize_url(next_url)
             if key in seen:
@@ -610,9 +695,19 @@ class SiteSpider(scrapy.Spider):
                     meta={"page_kind": "comments", "article_id": item.article_id},
                 )
                 return
+        self._compare_with_shown(item)
         self.crawler.stats.inc_value("comments/threads")
         self.crawler.stats.inc_value("comments/read", len(item.comments))
         yield item
+
+    def _compare_with_shown(self, item: ArticleItem) -> None:
+        """Flag a thread whose length is not the count its page prints (pingbacks
+        counted in, comments held for moderation, a thread over more pages)."""
+        if item.comments_shown is None or item.comments_shown == len(item.comments):
+            return
+        self.crawler.stats.inc_value("comments/count_differs")
+        item.extraction["comments_differ"] = {"shown": item.comments_shown, "read": len(item.comments)}
+        logger.info("%s: the page shows %d comments, %d were read", item.url, item.comments_shown, len(item.comments))
 
     def parse_comments(self, response, item: ArticleItem, seen: set[str]):
         item.comment_pages += 1
@@ -622,21 +717,16 @@ class SiteSpider(scrapy.Spider):
             yield item
             return
         page = extract_comments(page_selector(response.text, response.url), self.profile, response.url)
-        if not page.block_found:
+        if page.method == "detector" and self.profile.comments is not None:
+            self.crawler.stats.inc_value("comments/pages_by_detector")
+        if not page.comments and not page.block_found and self.profile.comments is not None:
             logger.warning("%s: comments page has no comments block; thread kept as read so far", response.url)
             self._note(item, "comments/page_without_block", f"comments page without comments block: {response.url}",
                        complete=False)
         for problem in page.problems:
             logger.warning("%s: %s", response.url, problem)
-        known = {c["comment_id"] for c in item.comments if c.get("comment_id")}
-        for comment in page.comments:
-            if comment.get("comment_id") and comment["comment_id"] in known:
-                # Pagination shifted while we read (a new comment pushed one
-                # onto the next page): the same comment twice.
-                self.crawler.stats.inc_value("comments/duplicate_in_thread")
-                continue
-            item.comments.append(comment)
-        yield from self._follow_comments(item, page.next_url, seen)
+        _append_page(item, page.comments, self.crawler.stats)
+        yield from self._follow_comments(item, page.next_urls, seen)
 
     def comments_failed(self, failure):
         request = failure.request
@@ -696,6 +786,24 @@ class SiteSpider(scrapy.Spider):
         self.crawler.stats.set_value("discovery/sitemaps_completed", len(done))
         if self.archive_state is not None:
             self.archive_state.close()
+
+
+def _append_page(item: ArticleItem, comments: list[dict], stats) -> None:
+    """Add one comments page to the thread. A page's `parent` indexes point
+    into that page; they are moved to the thread's list."""
+    read_before = {c["comment_id"]: n for n, c in enumerate(item.comments) if c.get("comment_id")}
+    moved: dict[int, int] = {}  # index on the page -> index in the thread
+    for n, comment in enumerate(comments):
+        site_id = comment.get("comment_id")
+        if site_id and site_id in read_before:
+            # Pagination shifted while we read (a new comment pushed one
+            # onto the next page): the same comment twice.
+            stats.inc_value("comments/duplicate_in_thread")
+            moved[n] = read_before[site_id]
+            continue
+        parent = comment.get("parent")
+        moved[n] = len(item.comments)
+        item.comments.append({**comment, "parent": moved.get(parent) if parent is not None else None})
 
 
 def _header(response, name: str) -> str | None:

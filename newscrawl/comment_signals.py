@@ -1,0 +1,178 @@
+"""What a page says about its own comment thread, apart from the comments.
+
+A thread the extraction rules cannot read must not pass for an article
+without comments. Pages give themselves away: they print a count ("12
+تعليقات", "التعليقات (12)", "Comments (3)", "51 Kommentare"), carry
+JSON-LD ``commentCount`` or ``sioc:num_replies``, or show WordPress reply
+links. `comment_signals` collects them; the spider compares the count with
+what was read, and treats "signals but no comments" as the comments field
+failing (newscrawl/health.py).
+
+The count is looked for only where a thread's heading or link would be: in
+headings, in elements named for comments (class or id), and in links to the
+comment section; never in the body text, where "12 تعليقاً" may be a number
+in a sentence. A count of 0 is a count (the page says it has none).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from newscrawl.extract import element_text, text_lines
+from newscrawl.page_facts import json_ld_objects
+
+# Digits of every Arabic region, read as ASCII digits.
+_DIGITS = str.maketrans({**{chr(0x0660 + d): str(d) for d in range(10)},
+                         **{chr(0x06F0 + d): str(d) for d in range(10)}})
+_N = r"(\d{1,6})"
+# A count next to a word for "comments": before it ("12 تعليقات", "20 thoughts on")
+# or after it ("التعليقات (12)", "Comments: 3"). Up to two words between.
+_WORDS = (r"تعليق(?:ات|ا|اً|ًا)?|التعليقات|ردود|الردود|عدد الردود|عدد التعليقات"
+          r"|comments?|responses?|thoughts?|kommentare?|leser-kommentare|gedanken|commentaires?|réactions?")
+_COUNT_BEFORE = re.compile(rf"(?<![\d.,]){_N}\s*(?:[^\W\d_]+\s+){{0,2}}?(?:{_WORDS})\b", re.IGNORECASE)
+_COUNT_AFTER = re.compile(rf"(?:{_WORDS})\s*[(:\[]?\s*{_N}\s*[)\]]?\s*$", re.IGNORECASE)
+# Elements that may hold the thread's count: named for comments, or linking to them.
+_NAMED = ("comment", "respon", "repl", "discuss", "reaction", "تعليق")
+_MAX_COUNT_TEXT = 80  # a heading or a link, not a paragraph
+_MAX_HEADING = 300
+_ANY_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+# Where a count is printed: headings, links, and the small inline or block
+# elements themes put it in. (Not every tag: a page has thousands of divs.)
+_COUNT_TAGS = (*_HEADINGS, "a", "span", "div", "p", "strong", "b", "em", "small", "li", "header", "button")
+_REPLY_LINKS = etree.XPath('//a[contains(concat(" ", normalize-space(@class), " "), " comment-reply-link ") '
+                           'or contains(@href, "replytocom=")][1]')
+_SIOC = etree.XPath('//meta[@property="sioc:num_replies" or @name="sioc:num_replies"]/@content')
+_MICRODATA = etree.XPath('//*[@itemprop="commentCount"]')
+
+
+@dataclass
+class CommentSignals:
+    shown: int | None = None  # the count the page prints about its thread
+    sources: list[str] = field(default_factory=list)  # where signals were seen: json-ld, sioc, text, reply-links
+
+    @property
+    def any(self) -> bool:
+        """The page shows it has comments (a count above 0, or reply links)."""
+        return bool(self.shown) or "reply-links" in self.sources
+
+
+def comment_signals(root) -> CommentSignals:
+    """Every sign on the page that it has a comment thread, and the count it prints."""
+    found = CommentSignals()
+    for source, count in (("json-ld", _json_ld_count(root)), ("sioc", _sioc_count(root)),
+                          ("microdata", _microdata_count(root)), ("text", _printed_count(root))):
+        if count is not None:
+            found.sources.append(source)
+            if found.shown is None:
+                found.shown = count
+    if _REPLY_LINKS(root):
+        found.sources.append("reply-links")
+    return found
+
+
+def parse_shown_count(text: str) -> int | None:
+    """The count in a heading or link such as "12 تعليقات" or "Comments (3)", else None."""
+    text = " ".join(text.translate(_DIGITS).split())
+    if not text or len(text) > _MAX_HEADING:
+        return None
+    if len(text) > _MAX_COUNT_TEXT:
+        # A long heading holds the article's title after the count
+        # ("11 responses to “…”"): the count must open it.
+        match = _COUNT_BEFORE.match(text)
+    else:
+        match = _COUNT_BEFORE.search(text)
+        if match and _ANY_DIGIT.search(text, 0, match.start()):
+            match = None  # "12 مارس 2024 التعليقات": a year before the word, not a count
+        match = match or _COUNT_AFTER.search(text)
+    return int(match.group(1)) if match else None
+
+
+def _printed_count(root) -> int | None:
+    """The first count in a heading or a comment-named element or link that
+    reads as one phrase (a container of several buttons is not one count)."""
+    for element in root.iter(_COUNT_TAGS):
+        if element.tag not in _HEADINGS and not _names_comments(element):
+            continue
+        text = _short_text(element, 3 * _MAX_HEADING)
+        if not text or not _ANY_DIGIT.search(text) or parse_shown_count(text) is None:
+            continue  # most candidates end here, cheaply
+        lines = text_lines(element)
+        if len(lines) == 1:
+            return parse_shown_count(lines[0])
+    return None
+
+
+def _short_text(element, limit: int) -> str | None:
+    """The element's text, or None when it holds more than `limit` characters
+    (read no further: a comment-named container may hold a whole thread)."""
+    parts, total = [], 0
+    for text in element.itertext():
+        total += len(text)
+        if total > limit:
+            return None
+        parts.append(text)
+    return "".join(parts)
+
+
+def _names_comments(element) -> bool:
+    names = f'{element.get("id", "")} {element.get("class", "")}'
+    if element.tag == "a":
+        names += " " + element.get("href", "").rpartition("#")[2]
+    names = names.lower()
+    return any(word in names for word in _NAMED)  # substrings: a regex costs 10x here, on every element
+
+
+def _json_ld_count(root) -> int | None:
+    for data in json_ld_objects(root):
+        count = _find_key(data, "commentCount")
+        if count is not None:
+            return count
+    return None
+
+
+def _find_key(data, key: str, depth: int = 0) -> int | None:
+    """The first count under `key` anywhere in a JSON-LD object (an Article's
+    commentCount, or one nested in its interaction statistics)."""
+    if depth > 20:
+        return None
+    if isinstance(data, dict):
+        if key in data:
+            return _as_count(data[key])
+        children = data.values()
+    elif isinstance(data, list):
+        children = data
+    else:
+        return None
+    for child in children:
+        found = _find_key(child, key, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _as_count(value) -> int | None:
+    try:
+        count = int(str(value).translate(_DIGITS).strip())
+    except ValueError:
+        return None
+    return count if count >= 0 else None
+
+
+def _sioc_count(root) -> int | None:
+    for value in _SIOC(root):
+        count = _as_count(value)
+        if count is not None:
+            return count
+    return None
+
+
+def _microdata_count(root) -> int | None:
+    for element in _MICRODATA(root):
+        count = _as_count(element.get("content") or element_text(element))
+        if count is not None:
+            return count
+    return None
