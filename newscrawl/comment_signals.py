@@ -43,6 +43,8 @@ _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 # Where a count is printed: headings, links, and the small inline or block
 # elements themes put it in. (Not every tag: a page has thousands of divs.)
 _COUNT_TAGS = (*_HEADINGS, "a", "span", "div", "p", "strong", "b", "em", "small", "li", "header", "button")
+_BOXES = frozenset(("div", "p", "li", "header"))
+_MAX_CHILDREN = 4  # "<h3><span>12</span> تعليقات</h3>" has one or two
 _REPLY_LINKS = etree.XPath('//a[contains(concat(" ", normalize-space(@class), " "), " comment-reply-link ") '
                            'or contains(@href, "replytocom=")][1]')
 _SIOC = etree.XPath('//meta[@property="sioc:num_replies" or @name="sioc:num_replies"]/@content')
@@ -60,11 +62,14 @@ class CommentSignals:
         return bool(self.shown) or "reply-links" in self.sources
 
 
-def comment_signals(root) -> CommentSignals:
-    """Every sign on the page that it has a comment thread, and the count it prints."""
+def comment_signals(root, comments=()) -> CommentSignals:
+    """Every sign on the page that it has a comment thread, and the count it
+    prints. `comments`: the comment elements already read, whose insides
+    (authors, dates, titles) are no place for the thread's count."""
     found = CommentSignals()
+    inside = {element for comment in comments for element in comment.iter()}
     for source, count in (("json-ld", _json_ld_count(root)), ("sioc", _sioc_count(root)),
-                          ("microdata", _microdata_count(root)), ("text", _printed_count(root))):
+                          ("microdata", _microdata_count(root)), ("text", _printed_count(root, inside))):
         if count is not None:
             found.sources.append(source)
             if found.shown is None:
@@ -91,12 +96,14 @@ def parse_shown_count(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _printed_count(root) -> int | None:
+def _printed_count(root, inside: set = frozenset()) -> int | None:
     """The first count in a heading or a comment-named element or link that
     reads as one phrase (a container of several buttons is not one count)."""
     for element in root.iter(_COUNT_TAGS):
-        if element.tag not in _HEADINGS and not _names_comments(element):
+        if element in inside or (element.tag not in _HEADINGS and not _names_comments(element)):
             continue
+        if element.tag in _BOXES and len(element) > _MAX_CHILDREN:
+            continue  # a container (a comment, the thread), not a heading-like box: cheap to tell
         text = _short_text(element, 3 * _MAX_HEADING)
         if not text or not _ANY_DIGIT.search(text) or parse_shown_count(text) is None:
             continue  # most candidates end here, cheaply

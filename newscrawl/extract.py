@@ -59,6 +59,7 @@ class PageComments:
     detected: object = None  # the detector's DetectedThread, when it ran and found a thread
     shown: int | None = None  # the count the page prints about its thread (article pages)
     signals: list[str] = field(default_factory=list)  # what else shows a thread (newscrawl/comment_signals.py)
+    elements: list = field(default_factory=list, repr=False)  # the profile's comment elements (lxml), page order
     # Set when the page shows a thread that the profile's selectors did not
     # read: the comments field failing, for the health check.
     failure: str | None = None
@@ -370,6 +371,7 @@ def _profile_comments(page, profile: SiteProfile, base_url: str, result: PageCom
         result.comments.append({**comment, "parent": parent, "depth": depth})
     if result.comments:
         result.method = "profile" if block is not None else "profile items"
+        result.elements = items
     elif block is not None:
         # A block with something in it but no comment we could read is a
         # template change, not an article without comments: say so.
@@ -500,7 +502,7 @@ def _judge_comments(root, profile: SiteProfile, comments: PageComments, notes: d
     detector found) and the profile's own selectors read none."""
     from newscrawl.comment_signals import comment_signals  # it imports this module
 
-    signals = comment_signals(root)
+    signals = comment_signals(root, comments.elements)
     comments.shown = signals.shown
     comments.signals = signals.sources  # a printed "0 comments" too: the thread is on this page
     notes["comments"] = comments.method
