@@ -18,24 +18,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
 from newscrawl.extract import element_text, text_lines
-from newscrawl.page_facts import json_ld_objects
+from newscrawl.page_facts import is_article, json_ld_objects
+from newscrawl.text import ARABIC_DIGITS
 
-# Digits of every Arabic region, read as ASCII digits.
-_DIGITS = str.maketrans({**{chr(0x0660 + d): str(d) for d in range(10)},
-                         **{chr(0x06F0 + d): str(d) for d in range(10)}})
 _N = r"(\d{1,6})"
 # A count next to a word for "comments": before it ("12 تعليقات", "20 thoughts on")
 # or after it ("التعليقات (12)", "Comments: 3"). Up to two words between.
-_WORDS = (r"تعليق(?:ات|ا|اً|ًا)?|التعليقات|ردود|الردود|عدد الردود|عدد التعليقات"
+# (Not a bare "ردود": "5 ردود فعل" are five reactions, in a headline.)
+_WORDS = (r"تعليق(?:ات|ا|اً|ًا)?|التعليقات|عدد الردود|عدد التعليقات"
           r"|comments?|responses?|thoughts?|kommentare?|leser-kommentare|gedanken|commentaires?|réactions?")
 _COUNT_BEFORE = re.compile(rf"(?<![\d.,]){_N}\s*(?:[^\W\d_]+\s+){{0,2}}?(?:{_WORDS})\b", re.IGNORECASE)
 _COUNT_AFTER = re.compile(rf"(?:{_WORDS})\s*[(:\[]?\s*{_N}\s*[)\]]?\s*$", re.IGNORECASE)
 # Elements that may hold the thread's count: named for comments, or linking to them.
-_NAMED = ("comment", "respon", "repl", "discuss", "reaction", "تعليق")
+_NAMED = ("comment", "respond", "responses", "repl", "discuss", "reaction", "تعليق")  # not "respon": img-responsive
 _MAX_COUNT_TEXT = 80  # a heading or a link, not a paragraph
 _MAX_HEADING = 300
 _ANY_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
@@ -62,14 +62,15 @@ class CommentSignals:
         return bool(self.shown) or "reply-links" in self.sources
 
 
-def comment_signals(root, comments=()) -> CommentSignals:
-    """Every sign on the page that it has a comment thread, and the count it
-    prints. `comments`: the comment elements already read, whose insides
-    (authors, dates, titles) are no place for the thread's count."""
+def comment_signals(root, comments=(), url: str = "") -> CommentSignals:
+    """Every sign on the page at `url` that it has a comment thread, and the
+    count it prints. `comments`: the top-level comment elements already read,
+    whose insides (authors, dates, titles) are no place for the thread's count."""
     found = CommentSignals()
     inside = {element for comment in comments for element in comment.iter()}
     for source, count in (("json-ld", _json_ld_count(root)), ("sioc", _sioc_count(root)),
-                          ("microdata", _microdata_count(root)), ("text", _printed_count(root, inside))):
+                          ("microdata", _microdata_count(root)),
+                          ("text", _printed_count(root, inside, _own_paths(root, url)))):
         if count is not None:
             found.sources.append(source)
             if found.shown is None:
@@ -81,7 +82,7 @@ def comment_signals(root, comments=()) -> CommentSignals:
 
 def parse_shown_count(text: str) -> int | None:
     """The count in a heading or link such as "12 تعليقات" or "Comments (3)", else None."""
-    text = " ".join(text.translate(_DIGITS).split())
+    text = " ".join(text.translate(ARABIC_DIGITS).split())
     if not text or len(text) > _MAX_HEADING:
         return None
     if len(text) > _MAX_COUNT_TEXT:
@@ -96,9 +97,11 @@ def parse_shown_count(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _printed_count(root, inside: set = frozenset()) -> int | None:
+def _printed_count(root, inside: set = frozenset(), page_paths: set[str] = frozenset()) -> int | None:
     """The first count in a heading or a comment-named element or link that
-    reads as one phrase (a container of several buttons is not one count)."""
+    reads as one phrase (a container of several buttons is not one count),
+    and that is about this page: not in a sidebar, a related or most-commented
+    box, and not a link to another page's comments."""
     for element in root.iter(_COUNT_TAGS):
         if element in inside or (element.tag not in _HEADINGS and not _names_comments(element)):
             continue
@@ -107,10 +110,56 @@ def _printed_count(root, inside: set = frozenset()) -> int | None:
         text = _short_text(element, 3 * _MAX_HEADING)
         if not text or not _ANY_DIGIT.search(text) or parse_shown_count(text) is None:
             continue  # most candidates end here, cheaply
+        if _about_another_page(element, page_paths):
+            continue
         lines = text_lines(element)
         if len(lines) == 1:
             return parse_shown_count(lines[0])
     return None
+
+
+# Boxes about other articles: their counts are theirs. ("last" or "top"
+# alone are layout columns, not boxes: only with what they list.)
+_OFF_PAGE = re.compile(r"related|sidebar|widget|popular|teaser|trending"
+                       r"|(?:most|last|latest|recent|top|more)[-_]?(?:comment|read|view|post|news|article|stor)",
+                       re.IGNORECASE)
+
+
+def _about_another_page(element, page_paths: set[str]) -> bool:
+    """A count in an aside, nav or sidebar-like box, or on a link to another
+    page (`page_paths`: the page's own, as fetched and as its canonical link says)."""
+    link = element if element.tag == "a" else next(element.iterancestors("a"), None)
+    if link is not None and page_paths:
+        target = urlsplit(urljoin(_base(element), link.get("href") or ""))
+        if target.path and target.path.rstrip("/") not in page_paths:
+            return True
+    for node in (element, *element.iterancestors()):
+        if node.tag in ("body", "html"):
+            return False
+        if node.tag in ("aside", "nav"):
+            return True
+        if any(_OFF_PAGE.search(token) for token in f"{node.get('class') or ''} {node.get('id') or ''}".split()):
+            return True
+    return False
+
+
+def _own_paths(root, url: str) -> set[str]:
+    """The page's own paths: as fetched, and as its canonical link names it."""
+    paths = {urlsplit(url).path.rstrip("/")} if url else set()
+    for href in _CANONICAL(root):
+        paths.add(urlsplit(urljoin(url, href)).path.rstrip("/"))
+    return paths
+
+
+_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
+_BASE = etree.XPath("//base/@href")
+
+
+def _base(element) -> str:
+    """The URL relative links of the page resolve against (<base href>, else the page's)."""
+    tree = element.getroottree()
+    found = _BASE(tree)
+    return found[0] if found else (tree.docinfo.URL or "")
 
 
 def _short_text(element, limit: int) -> str | None:
@@ -134,10 +183,24 @@ def _names_comments(element) -> bool:
 
 
 def _json_ld_count(root) -> int | None:
-    for data in json_ld_objects(root):
+    """The article's own commentCount (or schema.org's InteractionCounter of
+    CommentAction), not another object's of the same @graph."""
+    objects = json_ld_objects(root)
+    articles = [o for o in objects if is_article(o)]
+    for data in articles or objects:
         count = _find_key(data, "commentCount")
+        if count is None:
+            count = _interaction_count(data)
         if count is not None:
             return count
+    return None
+
+
+def _interaction_count(data: dict) -> int | None:
+    statistics = data.get("interactionStatistic")
+    for counter in statistics if isinstance(statistics, list) else [statistics]:
+        if isinstance(counter, dict) and "CommentAction" in str(counter.get("interactionType")):
+            return _as_count(counter.get("userInteractionCount"))
     return None
 
 
@@ -163,7 +226,7 @@ def _find_key(data, key: str, depth: int = 0) -> int | None:
 
 def _as_count(value) -> int | None:
     try:
-        count = int(str(value).translate(_DIGITS).strip())
+        count = int(str(value).translate(ARABIC_DIGITS).strip())
     except ValueError:
         return None
     return count if count >= 0 else None

@@ -14,6 +14,7 @@ politeness rules, and a one-off diagnosis must not bypass them.
 from __future__ import annotations
 
 import ipaddress
+import shlex
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -113,7 +114,7 @@ def doctor_command(settings, site: str, response) -> str:
     from newscrawl.warc import warc_dir
 
     if settings.getbool("WARC_ENABLED"):
-        return f"newscrawl doctor --site {site} --warc {warc_dir(settings)} --url '{response.url}'"
+        return f"newscrawl doctor --site {site} --warc {shlex.quote(str(warc_dir(settings)))} --url {shlex.quote(response.url)}"
     folder = Path(settings.get("ARCHIVE_DB") or "archive/news.db").parent / "samples"
     path = folder / f"{site}-{short_hash(response.url)}.html"
     try:
@@ -121,7 +122,7 @@ def doctor_command(settings, site: str, response) -> str:
         path.write_bytes(response.body)
     except OSError as exc:
         return f"(sample page not saved: {exc})"
-    return f"newscrawl doctor --site {site} {path} --url '{response.url}'"
+    return f"newscrawl doctor --site {site} {shlex.quote(str(path))} --url {shlex.quote(response.url)}"
 
 
 # --- what the profile matches --------------------------------------------------------

@@ -31,7 +31,7 @@ from parsel.csstranslator import HTMLTranslator
 from newscrawl.dates import parse_date, to_iso
 from newscrawl.generic_article import read_generic, stated_fallbacks
 from newscrawl.sites.base import Layout, SiteProfile
-from newscrawl.text import clean_lines, one_line
+from newscrawl.text import ARABIC_DIGITS, clean_lines, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -226,14 +226,13 @@ _SIGNED_NUMBER = re.compile(r"[-\u2212+]?\s*\d+")
 
 def parse_count(text: str) -> int | None:
     """A shown count (likes) as an int: Arabic-Indic digits, a minus sign or U+2212."""
-    text = (text or "").translate(_DIGITS)
+    text = (text or "").translate(ARABIC_DIGITS)
     match = _SIGNED_NUMBER.search(text)
     if not match:
         return None
     return int(match.group().replace("\u2212", "-").replace(" ", ""))
 
 
-_DIGITS = str.maketrans({**{chr(0x0660 + d): str(d) for d in range(10)}, **{chr(0x06F0 + d): str(d) for d in range(10)}})
 
 
 def _excluded_elements(container, selectors: tuple[str, ...]) -> set:
@@ -352,9 +351,10 @@ def _profile_scope(page, rules) -> tuple[object | None, list]:
         items = select(block, rules.item)
         if items:
             return block, items
-    if blocks:
-        return blocks[0], []
-    return None, select(page, rules.item) if rules.item else []
+    items = select(page, rules.item) if rules.item else []
+    if items:
+        return None, items  # a block that holds none of them (a heading named "comments") is not the thread's
+    return (blocks[0] if blocks else None), []
 
 
 def _profile_comments(page, profile: SiteProfile, base_url: str, result: PageComments) -> None:
@@ -420,8 +420,10 @@ def extract_comments(sel: Selector, profile: SiteProfile, base_url: str) -> Page
         # instead, and the caller counts the profile as failing.
         profile_read = list(result.comments)
         _detected_comments(page, profile, base_url, result, at_least=len(profile_read))
-        if result.method != "detector":
-            result.problems.append(f"{_unread_parts(profile_read)} of the profile's {len(profile_read)} comments")
+        without_text = sum(1 for c in profile_read if not c.get("text"))
+        if result.method != "detector" and without_text * 2 > len(profile_read):
+            # (A thread with no author at all may be a site of anonymous comments: not a problem by itself.)
+            result.problems.append(f"no text in {without_text} of the profile's {len(profile_read)} comments")
     return result
 
 
@@ -430,12 +432,6 @@ def _poorly_read(comments: list[dict]) -> bool:
     without_text = sum(1 for c in comments if not c.get("text"))
     without_author = sum(1 for c in comments if not c.get("author"))
     return without_text * 2 > len(comments) or (len(comments) >= 3 and without_author == len(comments))
-
-
-def _unread_parts(comments: list[dict]) -> str:
-    without_text = sum(1 for c in comments if not c.get("text"))
-    without_author = sum(1 for c in comments if not c.get("author"))
-    return f"no text in {without_text}, no author in {without_author}"
 
 
 def _detected_comments(page, profile: SiteProfile, base_url: str, result: PageComments, at_least: int = 1) -> None:
@@ -459,19 +455,20 @@ def _profile_for(profile: SiteProfile, layout: Layout) -> SiteProfile:
     return profile.with_layout(layout)
 
 
-def _extract_by_layout(html: str, url: str, profile: SiteProfile, captured: date | None) -> ExtractedArticle:
+def _extract_by_layout(sel: Selector, html: str, url: str, profile: SiteProfile,
+                       captured: date | None) -> ExtractedArticle:
     """Read the page with the layout its date falls in. A layout that finds
     no title or body where another does is the wrong one for this page (a
     period boundary set wrong, or an old page re-rendered): the other is
     used, and the notes say so."""
-    day, source = _layout_day(html, url, profile, captured)
+    day, source = _layout_day(sel.root, profile, captured)
     chosen = profile.layout_for(day)
-    got = extract_article(html, url, _profile_for(profile, chosen))
+    got = _extract(sel, html, url, _profile_for(profile, chosen))
     if _layout_misses(got):
         for other in profile.layouts:
             if other is chosen:
                 continue
-            tried = extract_article(html, url, _profile_for(profile, other))
+            tried = _extract(sel, html, url, _profile_for(profile, other))
             if _layout_misses(tried) < _layout_misses(got):
                 tried.notes.setdefault("problems", []).append(
                     f"layout {other.name!r} read the page; its date {day} is in {chosen.name!r}'s period")
@@ -486,8 +483,7 @@ def _layout_misses(got: ExtractedArticle) -> int:
     return missed + (got.comments.failure is not None or bool(got.comments.problems))
 
 
-def _layout_day(html: str, url: str, profile: SiteProfile, captured: date | None) -> tuple[date, str]:
-    root = page_selector(html, url).root
+def _layout_day(root, profile: SiteProfile, captured: date | None) -> tuple[date, str]:
     for css in profile.date_selectors():
         for value in _values(root, css):
             parsed = parse_date(value, tz=profile.timezone)
@@ -496,13 +492,14 @@ def _layout_day(html: str, url: str, profile: SiteProfile, captured: date | None
     return captured or date.today(), "capture date"
 
 
-def _judge_comments(root, profile: SiteProfile, comments: PageComments, notes: dict) -> None:
+def _judge_comments(root, url: str, profile: SiteProfile, comments: PageComments, notes: dict) -> None:
     """Say how the thread was read, and whether the profile failed it: the
     page shows comments (a printed count, JSON-LD, reply links, or items the
     detector found) and the profile's own selectors read none."""
     from newscrawl.comment_signals import comment_signals  # it imports this module
 
-    signals = comment_signals(root, comments.elements)
+    top_level = [e for e, c in zip(comments.elements, comments.comments) if c.get("parent") is None]
+    signals = comment_signals(root, top_level, url)
     comments.shown = signals.shown
     comments.signals = signals.sources  # a printed "0 comments" too: the thread is on this page
     notes["comments"] = comments.method
@@ -527,9 +524,13 @@ def extract_article(html: str, url: str, profile: SiteProfile, captured: date | 
     fields are empty and listed in ``notes["missing"]``. A profile with
     layouts is read with the layout of the article's date (or of the day
     `captured`, today by default, when the page shows no date)."""
-    if profile.layouts:
-        return _extract_by_layout(html, url, profile, captured)
     sel = page_selector(html, url)
+    if profile.layouts:
+        return _extract_by_layout(sel, html, url, profile, captured)
+    return _extract(sel, html, url, profile)
+
+
+def _extract(sel: Selector, html: str, url: str, profile: SiteProfile) -> ExtractedArticle:
     out = ExtractedArticle()
     notes: dict = {"selectors": {}, "missing": []}
 
@@ -563,7 +564,7 @@ def extract_article(html: str, url: str, profile: SiteProfile, captured: date | 
         read_generic(html, url, sel.root, out, notes)
 
     out.comments = extract_comments(sel, profile, url)
-    _judge_comments(sel.root, profile, out.comments, notes)
+    _judge_comments(sel.root, url, profile, out.comments, notes)
 
     for name in ("title", "published"):
         if not getattr(out, name):

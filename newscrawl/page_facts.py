@@ -126,7 +126,7 @@ def _types(obj: dict) -> list[str]:
     return [v.rsplit("/", 1)[-1] for v in values if isinstance(v, str)]
 
 
-def _is_article(obj: dict) -> bool:
+def is_article(obj: dict) -> bool:
     return any(_ARTICLE_TYPES.search(t) for t in _types(obj))
 
 
@@ -137,11 +137,12 @@ def _ld_text(value) -> str:
     return one_line(html.unescape(value)) if isinstance(value, str) else ""
 
 
-def ld_names(value, by_id: dict[str, dict]) -> list[str]:
+def ld_names(value, by_id: dict[str, dict], depth: int = 0) -> list[str]:
     """Names in an `author`/`publisher` value: a string, an object with
-    `name` (or only an `@id` pointing into the graph), or a list of those."""
+    `name` (or only an `@id` pointing into the graph), or a list of those
+    (nested a few deep at most: a hostile page nests them past the stack)."""
     if isinstance(value, list):
-        return [name for item in value for name in ld_names(item, by_id)]
+        return [name for item in value for name in ld_names(item, by_id, depth + 1)] if depth < 5 else []
     if isinstance(value, str):
         return [_ld_text(value)] if _ld_text(value) else []
     if isinstance(value, dict):
@@ -279,7 +280,7 @@ def read_facts(root) -> PageFacts:
     facts = PageFacts()
     objects = json_ld_objects(root)
     by_id = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
-    articles = [obj for obj in objects if _is_article(obj)]
+    articles = [obj for obj in objects if is_article(obj)]
     meta = meta_tags(root)
     marked = _scan(root)
 

@@ -123,7 +123,8 @@ class Reextractor:
             if article_id and "cpage=" not in url and (article_id not in latest or stored[-1].date > latest[article_id][1].date):
                 latest[article_id] = (url, stored[-1])
         for article_id, (url, page) in sorted(latest.items()):
-            request = Request(url, meta={"article_id": article_id, "source": "warc", "page_kind": "article"})
+            request = Request(url, meta={"article_id": article_id, "source": "warc", "page_kind": "article",
+                                         "captured": page.date})
             try:
                 response = self._response(request, page)
             except Exception as exc:  # an encoding warcio cannot undo, say: one page, not the run

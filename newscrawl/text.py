@@ -91,6 +91,12 @@ def short_hash(*parts: str, length: int = 16) -> str:
     return digest[:length]
 
 
+# The digits of every Arabic region (Arabic-Indic U+0660-0669, Persian and
+# Urdu U+06F0-06F9) as ASCII digits, for str.translate.
+ARABIC_DIGITS = str.maketrans({**{chr(0x0660 + d): str(d) for d in range(10)},
+                               **{chr(0x06F0 + d): str(d) for d in range(10)}})
+
+
 # What must not reach a terminal raw: C0 and C1 controls (ESC starts the
 # sequences that retitle a window or clear the screen), DEL, and the bidi
 # embedding, override and isolate controls (U+202A-202E, U+2066-2069) that

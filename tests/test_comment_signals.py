@@ -41,6 +41,19 @@ def test_a_count_is_read_from_a_heading_or_a_comment_named_element_only():
     assert signals('<article><p>نشر 12 تعليقا على الخبر</p></article>').shown is None
 
 
+def test_counts_about_other_pages_are_not_this_pages():
+    sidebar = ('<h1>عنوان</h1><div class="most-commented"><ul><li><a href="/news/2/">خبر آخر</a> '
+               '<span class="comments-count">3 تعليقات</span></li></ul></div>')
+    teaser = '<div class="card"><a class="comments-link" href="/news/3/#comments">2 تعليق</a></div>'
+    aside = '<aside><h3>12 تعليقات</h3></aside>'
+    headline = '<h2>5 ردود فعل دولية على القرار</h2>'
+    responsive = '<div class="table-responsive"><span>3 comments</span></div>'
+    for html in (sidebar, teaser, aside, headline, responsive):
+        assert comment_signals(page_selector(html, "http://127.0.0.1/news/1/").root, url="http://127.0.0.1/news/1/").shown is None, html
+    own = '<a class="comments-link" href="/news/1/#comments">7 تعليقات</a>'
+    assert comment_signals(page_selector(own, "http://127.0.0.1/news/1/").root, url="http://127.0.0.1/news/1/").shown == 7
+
+
 def test_a_row_of_buttons_is_not_one_count():
     html = ('<div class="comments-list"><span>كل التعليقات</span><a>إظهار المزيد من التعليقات (20)</a>'
             '<a>إظهار التعليقات الجديدة (0)</a></div>')
@@ -48,9 +61,12 @@ def test_a_row_of_buttons_is_not_one_count():
 
 
 def test_json_ld_sioc_and_microdata_counts_and_reply_links():
-    ld = ('<script type="application/ld+json">{"@graph": [{"@type": "NewsArticle", '
-          '"interactionStatistic": {"@type": "InteractionCounter", "commentCount": "٤"}}]}</script>')
-    assert signals(ld).shown == 4 and signals(ld).sources == ["json-ld"]
+    ld = ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage", "commentCount": 9}, {"@type": "NewsArticle", '
+          '"interactionStatistic": {"@type": "InteractionCounter", "interactionType": "https://schema.org/CommentAction", '
+          '"userInteractionCount": "٤"}}]}</script>')
+    assert signals(ld).shown == 4 and signals(ld).sources == ["json-ld"]  # the article's own, not the graph's first
+    plain = '<script type="application/ld+json">{"@type": "BlogPosting", "commentCount": 24}</script>'
+    assert signals(plain).shown == 24
     assert signals('<meta property="sioc:num_replies" content="0">').shown == 0
     assert signals('<span itemprop="commentCount">9</span>').shown == 9
     reply = signals('<ol><li><p>نص</p><a class="comment-reply-link" href="#respond">رد</a></li></ol>')

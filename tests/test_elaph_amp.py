@@ -46,3 +46,20 @@ def test_no_amp_copy_is_asked_when_the_article_page_holds_the_thread(tmp_path):
         assert result.returncode == 0, crawl_stats(result)
         assert site.hits(r"^/amp/") == []
     assert "comments/amp_asked" not in _stats(tmp_path / "news.db")
+
+
+def test_an_amp_thread_only_the_detector_reads_counts_as_the_profile_failing(tmp_path):
+    model = generate_site(8)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        site.thread_on_amp_only = True
+        site.new_comment_template = True  # the comment items renamed: the profile reads none
+        result = run_crawl(site.base_url, db)
+        assert result.returncode == 0, crawl_stats(result)
+    with_comments = [a for a in model.crawlable() if a.comments]
+    stats = _stats(db)
+    assert stats["extract/missing/comments"] == stats["comments/amp_not_read"] == len(with_comments) > 0
+    stored = rows(db, "SELECT comment_count, comments_complete FROM articles WHERE comment_count > 0")
+    assert len(stored) == len(with_comments) and {r["comments_complete"] for r in stored} == {0}  # read again next run
+    (run,) = rows(db, "SELECT verdict FROM crawl_runs")
+    assert run["verdict"].startswith("ok, but") and "newscrawl doctor --site elaph" in result.stderr

@@ -128,3 +128,44 @@ def test_a_microdata_comment_that_is_also_the_block_keeps_its_replies_apart():
     </div></article></body></html>"""
     page = extract_comments(page_selector(html, "http://x/a"), PROFILE, "http://x/a")
     assert [(c["author"], c["text"]) for c in page.comments] == [("Ali", "first comment"), ("Sara", "a reply")]
+
+
+def _wordpress_page(page: int, pages: int, path: str) -> bytes:
+    """A WordPress thread page, newest page first as WordPress shows it by
+    default: the article shows the last page and links the older ones."""
+    def comment(n: int, replies: str = "") -> str:
+        return (f'<li id="comment-{n}" class="comment"><article class="comment-body">'
+                f'<footer class="comment-meta"><div class="comment-author vcard"><b class="fn">قارئ {n}</b> '
+                f'<span class="says">يقول:</span></div><div class="comment-metadata"><time datetime="2024-05-0{page}T10:0{n % 10}:00+03:00">'
+                f"</time></div></footer><div class=\"comment-content\"><p>تعليق رقم {n} على الخبر</p></div>"
+                f'<div class="reply"><a class="comment-reply-link" href="?replytocom={n}#respond">رد</a></div></article>{replies}</li>')
+    first = (page - 1) * 3 + 1
+    items = comment(first) + comment(first + 1, f'<ol class="children">{comment(first + 2)}</ol>')
+    links = ""
+    if page > 1:
+        links += f'<div class="nav-previous"><a href="{path}comment-page-{page - 1}/#comments">&larr; التعليقات الأقدم</a></div>'
+    if page < pages:
+        links += f'<div class="nav-next"><a href="{path}comment-page-{page + 1}/#comments">التعليقات الأحدث &rarr;</a></div>'
+    return (f'<html lang="ar"><head><meta charset="utf-8"><title>خبر – مدونة</title></head><body><main><article>'
+            f'<h1 class="entry-title">خبر</h1><div class="entry-content"><p>نص الخبر الأول.</p><p>نص الخبر الثاني.</p></div>'
+            f'</article><div id="comments" class="comments-area"><h2 class="comments-title">{pages * 3} تعليقات</h2>'
+            f'<ol class="comment-list">{items}</ol><nav class="comment-navigation">{links}</nav></div></main></body></html>'
+            ).encode()
+
+
+def test_a_thread_shown_newest_page_first_is_read_whole_with_its_replies(tmp_path):
+    from newscrawl.samplesite.captured import CapturedSite
+
+    path, pages = "/2024/05/story/", 3
+    served = {path: _wordpress_page(pages, pages, path)}
+    served.update({f"{path}comment-page-{n}/": _wordpress_page(n, pages, path) for n in range(1, pages + 1)})
+    with CapturedSite(served) as site:
+        result = run_crawl(site.base_url, tmp_path / "news.db", spider="generic", args={"urls": site.url(path)})
+        assert result.returncode == 0, crawl_stats(result)
+    comments = rows(tmp_path / "news.db", "SELECT * FROM comments ORDER BY position")
+    assert sorted(int(c["comment_id"]) for c in comments) == list(range(1, pages * 3 + 1))  # every page, once
+    by_key = {c["comment_key"]: c for c in comments}
+    replies = {c["comment_id"]: by_key[c["parent_key"]]["comment_id"] for c in comments if c["parent_key"]}
+    assert replies == {str(3 * p): str(3 * p - 1) for p in range(1, pages + 1)}  # on every page, its own parent
+    (article,) = rows(tmp_path / "news.db", "SELECT comment_count, comments_shown, comment_pages FROM articles")
+    assert article == {"comment_count": 9, "comments_shown": 9, "comment_pages": 4}  # page 3 seen twice, added once

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
@@ -41,6 +41,7 @@ from newscrawl import archive
 from newscrawl.dates import parse_date, to_iso
 from newscrawl.doctor import doctor_command
 from newscrawl.exceptions import BlockedPage, CrawlStopped, DuplicateArticle
+from newscrawl.comment_signals import comment_signals
 from newscrawl.extract import extract_article, extract_comments, page_selector
 from newscrawl.items import ArticleItem
 from newscrawl.sites.base import SiteProfile
@@ -518,7 +519,7 @@ class SiteSpider(scrapy.Spider):
             stats.inc_value("extract/not_html")
             logger.error("%s is not an HTML page (%s)", response.url, response.headers.get("Content-Type"))
             return
-        extracted = extract_article(response.text, response.url, self.profile)
+        extracted = extract_article(response.text, response.url, self.profile, captured=_capture_day(response))
         stats.inc_value("extract/pages")  # the denominator of the run's field coverage
         thread = extracted.comments
         if self.profile.comments is not None and not thread.block_found:
@@ -574,7 +575,7 @@ class SiteSpider(scrapy.Spider):
         if self._thread_may_be_on_amp(thread):
             yield self._amp_copy_request(item, seen)
             return
-        yield from self._follow_comments(item, thread.next_urls, seen)
+        yield from self._follow_comments(item, thread.next_urls, seen, declared=thread.method.startswith("profile"))
 
     # --- the AMP copy ---------------------------------------------------------
 
@@ -596,10 +597,26 @@ class SiteSpider(scrapy.Spider):
         )
 
     def parse_amp_copy(self, response, item: ArticleItem, seen: set[str]):
+        item.comment_pages += 1
         if not hasattr(response, "text"):
             yield from self._follow_comments(item, [], seen)
             return
-        page = extract_comments(page_selector(response.text, response.url), self.profile, response.url)
+        sel = page_selector(response.text, response.url)
+        page = extract_comments(sel, self.profile, response.url)
+        signals = comment_signals(sel.root, page.elements, response.url)
+        if item.comments_shown is None:
+            item.comments_shown = signals.shown
+        failed = None
+        if page.method == "detector" and self.profile.comments is not None:
+            failed = f"AMP copy {response.url}: the {self.profile.name} profile read no comment; the detector read {len(page.comments)}"
+        elif not page.comments and signals.any:
+            failed = f"AMP copy {response.url} shows comments ({', '.join(signals.sources)}) and none could be read"
+        if failed:
+            # As on an article page: the comments field failing, for the run's health.
+            self.crawler.stats.inc_value("extract/missing/comments")
+            self._save_sample(response, "comments")
+            self._note(item, "comments/amp_not_read", failed, complete=False)
+            logger.warning("%s: %s", item.url, failed)
         if not page.comments:
             item.extraction["comments"] = "none (article page and AMP copy)"
             yield from self._follow_comments(item, [], seen)
@@ -608,7 +625,7 @@ class SiteSpider(scrapy.Spider):
         item.extraction["comments"] = f"AMP copy ({page.method})"
         logger.info("%s: the thread is on the AMP copy %s (%d comments)", item.url, response.url, len(page.comments))
         _append_page(item, page.comments, self.crawler.stats)
-        yield from self._follow_comments(item, page.next_urls, seen)
+        yield from self._follow_comments(item, page.next_urls, seen, declared=page.method.startswith("profile"))
 
     def amp_copy_failed(self, failure):
         request = failure.request
@@ -657,44 +674,48 @@ class SiteSpider(scrapy.Spider):
         if not complete:
             item.comments_complete = False
 
-    def _next_comments_url(self, item: ArticleItem, candidates: list[str], seen: set[str]) -> str | None:
-        """The first link to a page of this thread not read yet ("older" and
-        "newer" links both point at pages; the one already read is skipped)."""
-        for url in candidates:
-            if canonicalize_url(url) not in seen and self.profile.article_id(url) == item.article_id:
-                return url
-        return candidates[0] if candidates else None  # a loop or a foreign link: reported below
+    def _follow_comments(self, item: ArticleItem, candidates: list[str], seen: set[str],
+                         pending: list[str] | None = None, *, declared: bool = False):
+        """Yield the request for the thread's next page not read yet, or the finished item.
 
-    def _follow_comments(self, item: ArticleItem, candidates: list[str], seen: set[str]):
-        """Yield the request for the next comments page, or the finished item."""
-        next_url = self._next_comments_url(item, candidates, seen)
-        if next_url:
-            key = canonicalize_url(next_url)
-            if key in seen:
-                logger.warning(
-                    "%s article %s: comments link loops back to %s; thread ends after %d pages",
-                    item.site, item.article_id, next_url, item.comment_pages,
-                )
-                self.crawler.stats.inc_value("comments/loop")
-            elif self.profile.article_id(next_url) != item.article_id:
+        `candidates`: the links a page gives to other pages of its thread.
+        A profile's link is declared the next page (`declared`: one that
+        leads back is a loop); the detector's are neighbours ("older" and
+        "newer" both), each queued once in `pending`, so a thread is read
+        whole from whichever page the article shows (WordPress shows the
+        newest page first and links older ones)."""
+        pending = [] if pending is None else pending
+        queued = {canonicalize_url(url) for url in pending}
+        for url in candidates:
+            key = canonicalize_url(url)
+            if self.profile.article_id(url) != item.article_id:
                 # Structural, not transient: refetching would meet the same link.
-                logger.warning("%s: comments link %s leads elsewhere; thread read up to it", item.url, next_url)
-                self._note(item, "comments/foreign_link", f"comments link leads elsewhere: {next_url}", complete=True)
-            elif item.comment_pages >= MAX_COMMENT_PAGES:
-                logger.warning("%s: stopping after %d comment pages", item.url, item.comment_pages)
-                self._note(item, "comments/too_many_pages", f"thread cut at {MAX_COMMENT_PAGES} pages", complete=True)
+                logger.warning("%s: comments link %s leads elsewhere; thread read up to it", item.url, url)
+                self._note(item, "comments/foreign_link", f"comments link leads elsewhere: {url}", complete=True)
+            elif key in seen or key in queued:
+                if declared:
+                    logger.warning("%s article %s: comments link loops back to %s; thread ends after %d pages",
+                                   item.site, item.article_id, url, item.comment_pages)
+                    self.crawler.stats.inc_value("comments/loop")
             else:
-                seen.add(key)
-                yield scrapy.Request(
-                    next_url,
-                    callback=self.parse_comments,
-                    errback=self.comments_failed,
-                    cb_kwargs={"item": item, "seen": seen},
-                    dont_filter=True,
-                    priority=COMMENTS_PRIORITY,
-                    meta={"page_kind": "comments", "article_id": item.article_id},
-                )
-                return
+                pending.append(url)
+                queued.add(key)
+        if pending and item.comment_pages >= MAX_COMMENT_PAGES:
+            logger.warning("%s: stopping after %d comment pages", item.url, item.comment_pages)
+            self._note(item, "comments/too_many_pages", f"thread cut at {MAX_COMMENT_PAGES} pages", complete=True)
+        elif pending:
+            next_url = pending.pop(0)
+            seen.add(canonicalize_url(next_url))
+            yield scrapy.Request(
+                next_url,
+                callback=self.parse_comments,
+                errback=self.comments_failed,
+                cb_kwargs={"item": item, "seen": seen, "pending": pending},
+                dont_filter=True,
+                priority=COMMENTS_PRIORITY,
+                meta={"page_kind": "comments", "article_id": item.article_id},
+            )
+            return
         self._compare_with_shown(item)
         self.crawler.stats.inc_value("comments/threads")
         self.crawler.stats.inc_value("comments/read", len(item.comments))
@@ -709,7 +730,7 @@ class SiteSpider(scrapy.Spider):
         item.extraction["comments_differ"] = {"shown": item.comments_shown, "read": len(item.comments)}
         logger.info("%s: the page shows %d comments, %d were read", item.url, item.comments_shown, len(item.comments))
 
-    def parse_comments(self, response, item: ArticleItem, seen: set[str]):
+    def parse_comments(self, response, item: ArticleItem, seen: set[str], pending: list[str] | None = None):
         item.comment_pages += 1
         self.crawler.stats.inc_value("comments/pages")
         if not hasattr(response, "text"):
@@ -726,7 +747,7 @@ class SiteSpider(scrapy.Spider):
         for problem in page.problems:
             logger.warning("%s: %s", response.url, problem)
         _append_page(item, page.comments, self.crawler.stats)
-        yield from self._follow_comments(item, page.next_urls, seen)
+        yield from self._follow_comments(item, page.next_urls, seen, pending, declared=page.method.startswith("profile"))
 
     def comments_failed(self, failure):
         request = failure.request
@@ -788,10 +809,27 @@ class SiteSpider(scrapy.Spider):
             self.archive_state.close()
 
 
+def _capture_day(response) -> date:
+    """The day the page was fetched: today, or the WARC record's date when
+    `newscrawl reextract` replays it (it picks a layout for undated pages)."""
+    stamp = response.meta.get("captured")
+    try:
+        return date.fromisoformat(stamp[:10]) if stamp else date.today()
+    except ValueError:
+        return date.today()
+
+
 def _append_page(item: ArticleItem, comments: list[dict], stats) -> None:
     """Add one comments page to the thread. A page's `parent` indexes point
-    into that page; they are moved to the thread's list."""
+    into that page; they are moved to the thread's list. A page whose every
+    comment was read already is a page read already (the article page seen
+    again under its comment-page URL): nothing is added."""
     read_before = {c["comment_id"]: n for n, c in enumerate(item.comments) if c.get("comment_id")}
+    texts_before = {(c.get("author"), c.get("text")) for c in item.comments}
+    if comments and all(c["comment_id"] in read_before if c.get("comment_id") else (c.get("author"), c.get("text"))
+                        in texts_before for c in comments):
+        stats.inc_value("comments/page_read_already")
+        return
     moved: dict[int, int] = {}  # index on the page -> index in the thread
     for n, comment in enumerate(comments):
         site_id = comment.get("comment_id")
