@@ -61,10 +61,10 @@ PROFILE = GenericProfile(
     # itself is read instead, in a fixed order of trust (JSON-LD, the <h1>
     # its <title> repeats, meta, <time>, byline markups; the site's own name
     # never an author), and Trafilatura only guesses what it does not state
-    # (newscrawl/page_facts.py, extract._by_trafilatura).
+    # (newscrawl/page_facts.py, newscrawl/generic_article.py).
     title=(),
     subtitle=(),
-    body=(),  # Trafilatura reads the body; extract._trim_body cuts the page chrome it keeps
+    body=(),  # Trafilatura reads the body; generic_article._trim_body cuts the page chrome it keeps
     body_exclude=(),
     published=(),
     author=(),
