@@ -18,7 +18,10 @@ the way a reader sees it, in five steps.
    two or more kinds each are ranked by how much they carry; the best few are
    read. The members must be alike (a shared class, a shared id scheme such as
    `comment-#`, or no class at all): an article's header, text and footer are
-   siblings too, each named for itself.
+   siblings too, each named for itself. The few groups whose members most
+   often carry a reply link or a comment id are read as well: boxes of
+   teasers, each with an author and a date, may carry more anchors than a
+   thread of two comments.
 3. Items. Each member, and each element of the same kind below it, is read
    into parts: author, date, title, reply link, vote and edit widgets, hidden
    elements, and the text: its text box (`.comment-content`, Drupal's
@@ -35,11 +38,17 @@ the way a reader sees it, in five steps.
    show nothing only comments have (a reply link, a comment id, a comment name
    on them or around them, "says:"), since a live blog looks the same; when
    most items are teasers linking by headline or picture to another page of
-   the site; and when it sits in a box of other articles' comments ("latest
-   comments") or in an aside, nav, sidebar or widget that is not itself the
-   comments area. Page columns that each hold several comments of another
-   group give way to that group. The best group over a threshold is the
-   thread; without one the page has none (None).
+   the site; when most items link to other pages' comments
+   (`/other-story#comment-5`, `#comments`, a reply link there) or, beside
+   their text, to other articles, and those links lead to more than one page
+   (a box of other articles' comments, whatever its name: a real thread's
+   links all lead to its article, "#comment-5" on this page or the article
+   under another form of its address); and when it, or its items, sit in a
+   box named for other articles' comments ("latest comments",
+   "most_commented", "akhir-ta3liqat") or in an aside, nav, sidebar or
+   widget that is not itself the comments area. Page columns that each hold
+   several comments of another group give way to that group. The best group
+   over a threshold is the thread; without one the page has none (None).
 5. Replies. The thread is walked in page order from the group's parent: the
    replies of an item are the items inside it (WordPress `ul.children`, SPIP's
    nested `ul`, custom nested `ul.comments`) or the items in a box that follows
@@ -65,13 +74,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import timezone as dt_timezone
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
 from newscrawl.dates import parse_date, to_iso
 from newscrawl.extract import BLOCK_TAGS, INVISIBLE_TAGS, select
-from newscrawl.text import one_line
+from newscrawl.text import ARABIC_DIGITS, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -162,8 +171,6 @@ _LATIN_DATE = re.compile(
     rf"(?:(?P<day>\d{{1,2}})\.?\s*(?:de\s+)?{_MONTH_NAME}\s*(?:de\s+)?,?\s*(?P<year>(?:19|20)\d\d)"
     rf"|{_MONTH_NAME.replace('month', 'month2')}\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?,?\s*(?P<year2>(?:19|20)\d\d))"
     r"(?:\D{1,12}?(?P<hour>\d{1,2})[:.h](?P<minute>\d{2})\s*(?P<half>[ap]\.?m\.?)?)?", re.IGNORECASE)
-_DIGITS = str.maketrans({**{chr(0x0660 + d): str(d) for d in range(10)},
-                         **{chr(0x06F0 + d): str(d) for d in range(10)}})
 _EASTERN_DIGIT = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
 _WORDLESS = re.compile("[\\s!-/:-@\\[-`{-~\u00a1-\u00bf\u2010-\u2027\u2030-\u205e\u2190-\u21ff"
                        "\u2200-\u22ff\u060c\u061b\u061f\u066a-\u066d\u06d4]*\\Z")
@@ -198,7 +205,9 @@ _HIDDEN_WORDS = frozenset(("hidden", "hide", "visually-hidden", "visuallyhidden"
 _PINGBACK_WORDS = frozenset(("pingback", "trackback"))
 _REPLIES_CONTAINER_WORDS = frozenset(("children", "child", "indented", "indent", "replies", "reply", "nested",
                                       "sub", "subcomments", "answers", "responses", "thread", "level"))
-_COMMENT_HINT = re.compile(r"comment|forum|discussion|reaction|respons|kommentar|commentaire|تعليق", re.I)
+# ("ta3liqat", "taaliq": تعليقات as Arabic sites spell it in class names.)
+_COMMENT_HINT = re.compile(r"comment|forum|discussion|reaction|respons|kommentar|commentaire|تعليق|"
+                           r"(?<![a-z])(?:ta3l[ie][qk9]|ta3a?li[qk9]|taa?li[qk])", re.I)
 # Whole class or id names of the boxes a page keeps beside its content. Whole
 # names: a layout wrapper "content has-sidebar" holds the thread too.
 _OFF_THREAD_NAMES = frozenset((
@@ -206,8 +215,14 @@ _OFF_THREAD_NAMES = frozenset((
     "recent", "recent-comments", "recentcomments", "latest", "latest-comments", "popular", "most-read", "mostread",
     "trending", "menu", "navbar", "navigation", "breadcrumb", "breadcrumbs", "teaser", "teasers", "newest"))
 _OFF_THREAD_TAGS = frozenset(("aside", "nav"))
-_OTHER_ARTICLES = re.compile(r"recent|latest|newest|neueste|popular|trending|most-?read|most-?commented|"
-                             r"الأحدث|الأكثر")
+# Names of the boxes listing other articles or their comments, as
+# substrings of a class or id: "widget_recent_comments", "last-comments",
+# "most_commented", and the Arabic sites' transliterations as whole words:
+# akhir/akher/a5er (آخر, last), ahdath/a7dath (أحدث, newest), akthar (أكثر, most).
+_OTHER_ARTICLES = re.compile(r"recent|latest|newest|neueste|popular|trending|most[-_]?(?:read|commented|viewed)|"
+                             r"last[-_]?(?:comments?|posts?|news|articles?)|"
+                             r"(?<![a-z0-9])(?:akhir|akher|aakhir|a5er|a5ir|ahdath|a7dath|akthar|aktar)(?![a-z])|"
+                             r"الأحدث|الأكثر|(?:آخر|أحدث)[-_ ]?(?:ال)?تعليقات")
 _BADGE_CLASS_WORDS = frozenset(("says", "badge", "label", "role", "flair"))
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _NONE: tuple = (frozenset(), frozenset(), 0, 0.0)
@@ -226,8 +241,12 @@ _SKIP_TAGS = INVISIBLE_TAGS | _FORM_TAGS | frozenset(("svg", "iframe", "object",
                                                      "audio", "canvas", "map"))
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _TEXT_BLOCKS = frozenset(("p", "blockquote", "pre"))
-_COMMENT_ID = re.compile(r"(?:^|[-_#/])(?:comment|comm|cmt|c|reply|post|forum|msg|message|kommentar|commentaire)"
-                         r"[-_]?(\d+)(?:_\d+)?$", re.IGNORECASE)
+# A comment's id: "comment-12", "div-comment-12", SPIP's "forum12", "msg_12".
+# Not "post-12": WordPress numbers every post so (a post list, a live blog's
+# entries, the article itself). A bare "c12" only as the whole id (Django's
+# comment anchors "#c12"), never as a suffix: "col-c2", "slide_c3" are layout.
+_COMMENT_ID = re.compile(r"(?:(?:^|[-_#/])(?:comment|comm|cmt|reply|forum|msg|message|kommentar|commentaire)"
+                         r"[-_]?|^c)(\d+)(?:_\d+)?$", re.IGNORECASE)
 
 # Anchors: kinds of evidence, one bit each.
 AUTHOR, DATE, REPLY, HINT, IDENT = 1, 2, 4, 8, 16
@@ -354,7 +373,7 @@ def _has_strong_date(text: str) -> bool:
 
 def _ascii_digits(text: str) -> str:
     # str.translate with a table is slow; most text has no Arabic-Indic digit.
-    return text.translate(_DIGITS) if _EASTERN_DIGIT.search(text) else text
+    return text.translate(ARABIC_DIGITS) if _EASTERN_DIGIT.search(text) else text
 
 
 def _no_words(line: str) -> bool:
@@ -369,6 +388,33 @@ def _is_reply_word(text: str) -> bool:
 
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
+
+
+def _site(host: str | None) -> str:
+    """A host as a site: "www.example.com" and "example.com" are one."""
+    return (host or "").lower().removeprefix("www.")
+
+
+def _path_key(path: str) -> str:
+    """A URL path as a page: percent-decoded (an Arabic slug is linked both
+    ways), without its trailing slash, case folded."""
+    return unquote(path).rstrip("/").lower()
+
+
+def _below(path: str, top: str) -> bool:
+    """`path` is `top` or a page under it ("/story/2", "/story/amp" under "/story")."""
+    return path == top or path.startswith(top + "/")
+
+
+def _comment_anchor(fragment: str, query: str) -> bool:
+    """A link target that is a comment or the comments of its page:
+    "#comment-12", "#comments", "#respond", Django's "#c12", "?replytocom=12"."""
+    if "replytocom" in query:
+        return True
+    if not fragment:
+        return False
+    fragment = unquote(fragment)
+    return bool(_COMMENT_HINT.search(fragment) or _COMMENT_ID.search(fragment)) or "respond" in fragment.lower()
 
 
 # --- lines of text -----------------------------------------------------------------
@@ -430,7 +476,8 @@ class _Item:
     hint: bool = False
     says: bool = False
     pingback: bool = False
-    elsewhere: bool = False
+    elsewhere: bool = False  # a teaser of another page of the site
+    pages: set = field(default_factory=set)  # other pages of the site it links to (their comments, beside its text)
     dates: int = 0
 
     @property
@@ -515,10 +562,68 @@ class _Page:
         self.root = root
         self.base_url = base_url or ""
         self.timezone = timezone or "UTC"
-        self.base_path = urlsplit(self.base_url).path.rstrip("/")
         self.base_host = _host(self.base_url)
+        self.site = _site(self.base_host)
+        self.base_folder = urlsplit(self.base_url).path.rsplit("/", 1)[0] + "/"
+        self._own_paths: tuple | None = None  # read from the head when a link to this site is met
         self._words: dict = {}
         self.paging_links: list = []  # links to comment-page-N / ?cpage=N met on the way
+
+    def page_paths(self) -> tuple:
+        """The paths that are this page: its URL's, and its canonical and
+        og:url when they are on this site (a page crawled as "/?p=12" or as
+        its AMP copy links its comments by its canonical address)."""
+        paths = [_path_key(urlsplit(self.base_url).path)]
+        head = self.root.find("head") if self.root.tag == "html" else None
+        for element in head if head is not None else ():
+            if element.tag == "link" and "canonical" in (element.get("rel") or "").lower().split():
+                url = element.get("href")
+            elif element.tag == "meta" and (element.get("property") or "").lower() == "og:url":
+                url = element.get("content")
+            else:
+                continue
+            if url:
+                parts = urlsplit(urljoin(self.base_url, url.strip()))
+                if _site(parts.hostname) == self.site and _path_key(parts.path) not in paths:
+                    paths.append(_path_key(parts.path))
+        return tuple(path for path in paths if path)
+
+    def other_page(self, href: str):
+        """(path, fragment, query) of the page of this site that `href` leads
+        to, when it is not this page; None for this page, another site, or a
+        link that is no page (javascript:, mailto:). A path above this page's
+        own is this page too: "/story" from its page 2 "/story/2" or its AMP
+        copy "/story/amp", and the site's home "/" is no article."""
+        href = href.strip()
+        if not href or href[0] in "#?":
+            return None  # this very page, whatever the fragment or query
+        if href[0] == "/" and href[:2] != "//" or href[0] != "." and "/." not in href and ":" not in \
+                href.split("/", 1)[0] and not href.startswith(("http://", "https://", "//")):
+            # The common cases, read without urljoin (costly, and met on every
+            # link): a path on this site, or one relative to this page's folder.
+            rest, _, fragment = href.partition("#")
+            path, _, query = rest.partition("?")
+            if path[:1] != "/":
+                path = self.base_folder + path
+        else:
+            if href.startswith(("http://", "https://", "//")):
+                if self.site not in href.split("/", 3)[2].lower():
+                    return None  # another site (most links of a thread: the commenters' own)
+            elif ":" in href.split("/", 1)[0]:
+                return None  # javascript:, mailto:, tel:
+            try:
+                parts = urlsplit(urljoin(self.base_url, href))
+            except ValueError:
+                return None
+            if parts.scheme not in ("http", "https") or _site(parts.hostname) != self.site:
+                return None
+            path, fragment, query = parts.path, parts.fragment, parts.query
+        path = _path_key(path)
+        if self._own_paths is None:
+            self._own_paths = self.page_paths()
+        if not path or any(_below(own, path) for own in self._own_paths):
+            return None
+        return path, fragment, query
 
     def words(self, element) -> frozenset[str]:
         """Class and id words of `element` (for boxes around the thread)."""
@@ -651,8 +756,24 @@ class _Page:
         # every wrapper around the article would be a "thread" of one.
         groups = {key: entry for key, entry in groups.items()
                   if len(entry[1]) > 1 or any(bits.get(member, 0) & (HINT | IDENT) for member in entry[1])}
-        ranked = sorted(groups.items(), key=lambda entry: -entry[1][0])[:_TOP_GROUPS]
-        return [(parent, tag, members) for (parent, tag), (_, members) in ranked]
+        for entry in groups.values():  # the members carrying a reply link or a comment id
+            members = entry[1]
+            entry.append(sum(1 for member in members if carried[member] & (REPLY | IDENT)) if len(members) > 1 else 0)
+        # The groups carrying the most anchors, and the groups whose members
+        # most often carry what only comments have (a reply link, a comment
+        # id): boxes of teasers, each item with an author and a date, outweigh
+        # a thread of two comments by anchors alone. The second list comes
+        # after the first, in page order, so that a thread's outer level is
+        # read before its nested ones (which are then skipped as read). It
+        # takes groups of two such members or more: a lone one is most often a
+        # part of a comment already read (its inner article, a reply list).
+        ranked = sorted(groups, key=lambda key: -groups[key][0])[:_TOP_GROUPS]
+        chosen = set(ranked)
+        specific = sorted((key for key in groups if groups[key][2] > 1 and key not in chosen),
+                          key=lambda key: (-groups[key][2], -groups[key][0]))[:_TOP_GROUPS]
+        position = {key: index for index, key in enumerate(groups)}
+        ranked += sorted(specific, key=position.__getitem__)
+        return [(parent, tag, groups[(parent, tag)][1]) for parent, tag in ranked]
 
     # --- one group ------------------------------------------------------------
 
@@ -707,8 +828,18 @@ class _Page:
             return None
         if sum(info.elsewhere for info in comments) * 2 > len(comments):
             return None  # each item is a title linking to another page: a list of articles or of their comments
+        if sum(info.elsewhere or bool(info.pages) for info in comments) * 2 > len(comments) and \
+                len(set().union(*(info.pages for info in comments))) > 1:
+            # Most items link to other pages' comments, or beside their text to
+            # other articles, and not all to one page (the article under another
+            # form of its address): a box of other articles' comments, whatever
+            # its name ("box-home", "last-comments").
+            return None
         if self.off_thread(parent):
             return None
+        if sum(bool(_OTHER_ARTICLES.search(f"{e.get('class') or ''} {e.get('id') or ''}".lower()))
+               for e in items) * 2 > len(items):
+            return None  # the items are named so themselves: the box ("div.last-comments") read as one comment
         if self.named_thread(parent):
             score *= 1.3
         return {"parent": parent, "tag": tag, "kind": kind, "items": items, "pingbacks": pingbacks,
@@ -808,8 +939,7 @@ class _Page:
         self.read_text(item, elements, found, excluded, parts, skip)
         if not item.pingback and item.text and _PINGBACK.match(item.text):
             item.pingback = True
-        item.elsewhere = any(link not in excluded and self.teases(link, link in found.title_links)
-                             for link in found.links)
+        self.points_elsewhere(item, found, excluded, author_element)
         return item
 
     def walk_item(self, item: _Item, elements: list, skip: set) -> _Found | None:
@@ -1205,10 +1335,58 @@ class _Page:
             text = link.text if len(link) == 0 else "".join(link.itertext())
             if len((text or "").split()) < 3:
                 return False
-        url = urljoin(self.base_url, href)
-        parts = urlsplit(url)
-        return (parts.hostname or "").lower() == self.base_host and parts.path.rstrip("/") != self.base_path \
-            and not _NOT_TEASER_PATH.search(parts.path)
+        target = self.other_page(href)
+        return target is not None and not _NOT_TEASER_PATH.search(target[0])
+
+    def points_elsewhere(self, item: _Item, found: _Found, excluded: set, author_element) -> None:
+        """What of the item points at other pages of this site: `elsewhere`
+        when it is a teaser by headline or picture (`teases`), and in `pages`
+        the other pages it links to by a comment anchor ("/other#comment-5",
+        "/other#comments", a reply link there) or, beside its text, by a link
+        that is not the commenter's name, the comment's own words or a date
+        (a permalink may live on its own page). A link to this page's path,
+        "#comment-5" included, is in the thread. The group decides (evaluate):
+        items of a real thread link to one page, the article, even when its
+        address is written another way than the crawled one."""
+        text_boxes = None
+        for link in found.links:
+            href = link.get("href") or ""
+            target = False  # not looked up yet: most links need no URL parsing
+            if "#" in href or "replytocom" in href:
+                target = self.other_page(href)
+                if target is None or _NOT_TEASER_PATH.search(target[0]):
+                    continue  # this page, another site; a comment's own page, a profile, a log-in page
+                if _comment_anchor(target[1], target[2]):
+                    item.pages.add(target[0])
+                    continue
+            if link in excluded:
+                continue
+            if self.teases(link, link in found.title_links):
+                item.elsewhere = True
+                return
+            if link is author_element or author_element is not None and (
+                    _inside(link, (author_element,), found.roots) or _inside(author_element, (link,), found.roots)):
+                continue  # the commenter's name, linking to a page about them
+            if text_boxes is None:
+                text_boxes = set(found.text_blocks) | set(found.containers)
+            if text_boxes and (link in text_boxes or _inside(link, text_boxes, found.roots)):
+                continue  # a link the reader wrote
+            text = _squash(link.text if len(link) == 0 else "".join(link.itertext()))
+            if not text or text == item.author or _looks_like_date(text) or _no_words(text):
+                continue
+            if target is False:
+                target = self.other_page(href)
+            if target is not None and not _NOT_TEASER_PATH.search(target[0]):
+                item.pages.add(target[0])
+        for box in found.replies + found.votes:
+            for link in (box,) if box.tag == "a" else box.iter("a"):
+                href = link.get("href") or ""
+                if "#" not in href and "replytocom" not in href:
+                    continue
+                target = self.other_page(href)
+                if target is not None and _comment_anchor(target[1], target[2]) and \
+                        not _NOT_TEASER_PATH.search(target[0]):
+                    item.pages.add(target[0])  # "Reply" or "Permalink" on another page
 
     # --- the thread -----------------------------------------------------------------
 
@@ -1496,22 +1674,36 @@ def _numeric(match: re.Match) -> str:
     return numeric
 
 
+def _holders(outer: dict, inner: dict):
+    """For each item of `inner`, the nearest item of `outer` around it, if
+    any (looking up to `outer`'s section): one walk, lazily, for both tests
+    below."""
+    stop = outer["parent"]
+    outer_items = outer["items"]
+    for element in inner["items"]:
+        for _, ancestor in zip(range(_MAX_CLIMB), element.iterancestors()):
+            if ancestor is stop:
+                break
+            if ancestor in outer_items:
+                yield ancestor
+                break
+
+
 def _holds_several(outer: dict, inner: dict) -> bool:
     """Items of `outer` (page columns) each holding two or more of `inner`'s
     items at their own level: `outer` is the page around a thread. An
     `li.comment` wrapping one `article.comment` holds one: it is the comment."""
     held = Counter()
-    stop = outer["parent"]
-    for element in inner["items"]:
-        for _, ancestor in zip(range(_MAX_CLIMB), element.iterancestors()):
-            if ancestor is stop:
-                break
-            if ancestor in outer["items"]:
-                held[ancestor] += 1
-                if held[ancestor] >= 2:
-                    return True
-                break
+    for holder in _holders(outer, inner):
+        held[holder] += 1
+        if held[holder] >= 2:
+            return True
     return False
+
+
+def _holds_any(outer: dict, inner: dict) -> bool:
+    """Some item of `outer` is a box around an item of `inner`."""
+    return next(_holders(outer, inner), None) is not None
 
 
 def _up_to(element, stop: set):
@@ -1520,18 +1712,6 @@ def _up_to(element, stop: set):
     while node is not None and node not in stop:
         yield node
         node = node.getparent()
-
-
-def _holds_any(outer: dict, inner: dict) -> bool:
-    """Some item of `outer` is a box around an item of `inner`."""
-    stop = outer["parent"]
-    for element in inner["items"]:
-        for _, ancestor in zip(range(_MAX_CLIMB), element.iterancestors()):
-            if ancestor is stop:
-                break
-            if ancestor in outer["items"]:
-                return True
-    return False
 
 
 def _inside(element, boxes, stop=()) -> bool:

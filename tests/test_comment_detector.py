@@ -398,3 +398,145 @@ def test_a_drupal_timestamp_gives_the_instant_whatever_order_the_shown_date_has(
     assert [(c["author"], c["title"], c["text"], c["posted_at"]) for c in thread.comments] == [
         ("Nadia", "Subject 11", "Text 11.", "2023-01-02T10:00:00+00:00"),
         ("Sami", "Subject 12", "Text 12.", "2023-01-03T10:00:00+00:00")]
+
+
+# --- what only comments have, and boxes of other articles' comments ---------------
+
+def _entries(template: str, count: int = 4) -> str:
+    return "".join(template.format(n=n, m=n + 1) for n in range(1, count + 1))
+
+
+def test_post_numbered_entries_of_a_live_blog_are_not_comment_ids():
+    # WordPress numbers every post "post-N": a live blog's signed, dated
+    # entries are not a thread, in a box no name gives away.
+    live = _entries('<article id="post-10{n}" class="entry"><span class="author">مراسلنا {n}</span> '
+                    '<time datetime="2024-05-01T1{n}:00:00+03:00">1{n}:00</time>'
+                    '<p>تحديث جديد من مكان الحدث رقم {n}، مع تفاصيل إضافية.</p></article>')
+    assert detect(page(f'<div class="stream">{live}</div>')) is None
+    # Nor is a "c" buried in a layout id ("col-c1", "slide_c2"): only a whole "c12" is Django's comment anchor.
+    cells = _entries('<div id="col-c{n}" class="cell"><span class="author">كاتب {n}</span> '
+                     '<span class="date">2024-05-0{n}</span><p>فقرة من عمود الرأي رقم {n} في الصفحة.</p></div>')
+    assert detect(page(f'<div class="grid">{cells}</div>')) is None
+
+
+def test_django_comment_anchors_c_number_still_name_a_comment():
+    items = _entries('<div id="c{n}{n}" class="item"><span class="author">Reader {n}</span> '
+                     '<span class="date">2024-05-0{n} 10:00</span><p>Comment number {n}, in plain words.</p></div>', 3)
+    thread = detect(page(f'<div class="thread-box">{items}</div>'))
+    assert thread is not None
+    assert [(c["author"], c["comment_id"]) for c in thread.comments] == [
+        ("Reader 1", "11"), ("Reader 2", "22"), ("Reader 3", "33")]
+
+
+# Items a thread would be made of: comment ids, a name, a date, words, a reply link.
+_READER_ITEMS = _entries(
+    '<li id="comment-7{n}" class="comment"><span class="comment-author">قارئ {n}</span> '
+    '<span class="comment-date">2024-05-0{n} 10:00</span><p>رأي القارئ رقم {n} في الموضوع.</p>'
+    '<a class="comment-reply-link" href="?replytocom=7{n}#respond">رد</a></li>', 3)
+
+
+@pytest.mark.parametrize("box", ["div.last-comments", "div.most_commented", "div.akhir-ta3liqat",
+                                 "section#a7dath-ta3liqat"])
+def test_boxes_named_as_latest_or_most_commented_are_not_the_thread(box):
+    tag, _, name = box.replace("#", ".").partition(".")
+    attribute = "id" if "#" in box else "class"
+    assert detect(page(f'<{tag} {attribute}="{name}"><ul>{_READER_ITEMS}</ul></{tag}>')) is None
+    # The same items under a name that says nothing are read: the name did it.
+    assert len(detect(page(f'<{tag} {attribute}="box"><ul>{_READER_ITEMS}</ul></{tag}>')).comments) == 3
+
+
+def test_an_unnamed_box_of_comments_on_other_articles_is_refused_by_its_links():
+    # "box-home", "li.comment-item": nothing on the name lists. Each item
+    # links to another article's comment: the box lists other threads.
+    item = ('<li class="comment-item"><span class="comment-author">قارئ {n}</span> '
+            '<span class="comment-date">2024-05-0{n} 10:00</span>'
+            '<p>نص تعليق القارئ على خبر آخر رقم {n}، طويل بما يكفي.</p>'
+            '<a href="/2024/04/story-{n}.html#ANCHOR">الخبر</a></li>')
+    for anchor in ("comment-4{n}", "comments"):
+        items = _entries(item.replace("ANCHOR", anchor))
+        assert detect(page(f'<div class="box-home"><h3>تعليقات القراء</h3><ul>{items}</ul></div>')) is None
+        # The same items linking to this page's comments are this page's thread.
+        here = _entries(item.replace("/2024/04/story-{n}.html#ANCHOR", BASE + "#" + anchor))
+        assert len(detect(page(f'<div class="box-home"><ul>{here}</ul></div>')).comments) == 4
+
+
+def test_an_arabic_sidebar_of_latest_comments_with_generic_class_names_is_not_a_thread():
+    items = _entries('<li id="comment-5{n}" class="item"><b class="name">زائر {n}</b> '
+                     '<span class="date">منذ {n} ساعات</span><p class="excerpt">مقتطف من تعليق الزائر رقم {n}.</p>'
+                     '<a class="more" href="https://www.news.example.com/2024/04/%D8%AE%D8%A8%D8%B1-{n}.html'
+                     '#comment-5{n}">اقرأ التعليق</a></li>')
+    assert detect(page(f'<div class="col-4"><div class="block"><div class="block-title">آخر التعليقات</div>'
+                       f'<ul class="list">{items}</ul></div></div>')) is None
+
+
+def test_an_unnamed_box_of_signed_dated_items_heading_to_other_articles_is_not_a_thread():
+    # A plain div and ul, no telling class; each item: a comment id, an
+    # author, a date, a short excerpt and the headline of the article it is on.
+    items = _entries('<li id="comment-3{n}"><span class="author">قارئ {n}</span> '
+                     '<span class="date">2024-05-0{n}</span> على <a href="/2024/04/story-{n}.html">سعر الذهب</a>'
+                     '<p>تعليق قصير رقم {n} على ذلك الخبر.</p></li>')
+    assert detect(page(f'<div><ul>{items}</ul></div>')) is None
+
+
+def test_a_thread_linking_its_own_page_in_any_form_is_kept():
+    # Permalinks to this page by its raw Arabic path (the page was crawled
+    # percent-encoded), readers' own links to other articles in their words,
+    # and a commenter's name linking to a page about them.
+    url = "https://news.example.com/2024/05/%D8%AE%D8%A8%D8%B1-%D8%A7%D9%84%D9%8A%D9%88%D9%85/"
+    items = _entries('<li id="comment-6{n}" class="comment"><a class="name" href="/kuttab/reader-{n}">قارئ {n}</a> '
+                     '<a class="date" href="https://www.news.example.com/2024/05/خبر-اليوم#comment-6{n}">'
+                     '2024-05-0{n} 10:00</a><p>أتفق، وقد كتبتم عن ذلك في <a href="/2024/04/story-{n}.html">'
+                     'خبر سابق</a> أيضاً.</p><a class="comment-reply-link" href="?replytocom=6{n}#respond">رد</a>'
+                     '</li>', 3)
+    thread = detect(page(f'<div class="area"><ol>{items}</ol></div>'), url)
+    assert thread is not None and [c["author"] for c in thread.comments] == ["قارئ 1", "قارئ 2", "قارئ 3"]
+    # Permalinks by another form of the article's address (Joomla's raw
+    # URL, an archive's copy): all lead to one page, the article.
+    raw = items.replace("https://www.news.example.com/2024/05/خبر-اليوم#",
+                        "/index.php?option=com_content&amp;view=article&amp;id=7#")
+    assert len(detect(page(f'<div class="area"><ol>{raw}</ol></div>'), url).comments) == 3
+
+
+def test_page_two_of_an_article_keeps_its_thread_and_refuses_a_box_of_other_threads():
+    # Page 2 of a paged article: its comments' permalinks lead to the
+    # article's first page, a path above this one; the box beside them leads
+    # to other articles' comments.
+    url = "https://news.example.com/2024/05/article-1/2/"
+    thread_items = _entries('<li id="comment-8{n}" class="comment"><cite>قارئ {n}</cite> '
+                            '<a href="/2024/05/article-1/#comment-8{n}">2024-05-0{n} 10:00</a>'
+                            '<p>تعليق رقم {n} على المقال.</p>'
+                            '<a class="comment-reply-link" href="/2024/05/article-1/?replytocom=8{n}#respond">رد</a>'
+                            '</li>', 2)
+    box_items = _entries('<li id="comment-9{n}" class="comment"><cite>زائر {n}</cite> '
+                         '<a href="/2024/04/story-{n}/#comment-9{n}">2024-04-0{n} 09:00</a>'
+                         '<p>تعليق على خبر آخر رقم {n} يطول قليلاً ليبدو أكبر من غيره في الصفحة.</p>'
+                         '<a class="comment-reply-link" href="/2024/04/story-{n}/?replytocom=9{n}#respond">رد</a>'
+                         '</li>', 6)
+    html = page(f'<div class="x"><ol>{thread_items}</ol></div><div class="y"><ul>{box_items}</ul></div>')
+    thread = detect(html, url)
+    assert thread is not None and [c["author"] for c in thread.comments] == ["قارئ 1", "قارئ 2"]
+
+
+def test_a_small_thread_is_read_beside_teaser_boxes_that_carry_more_anchors():
+    # Four boxes of six teasers, each with an author, a date and a comment
+    # count, carry more anchors than a thread of two: the thread is read for
+    # its reply links and comment ids.
+    def box(number: int) -> str:
+        teasers = "".join(
+            f'<li><a href="/2024/04/story-{number}-{n}.html">خبر</a> <span class="author">محرر {n}</span> '
+            f'<span class="date">2024-04-0{n + 1}</span> <a class="comments-link" '
+            f'href="/2024/04/story-{number}-{n}.html#comments">{n} تعليقات</a></li>' for n in range(6))
+        return f'<div class="box"><h3>أخبار {number}</h3><ul>{teasers}</ul></div>'
+    comments = "".join(
+        f'<li id="comment-{n}" class="comment even depth-1"><article class="comment-body">'
+        f'<footer class="comment-meta"><div class="comment-author vcard"><b class="fn">{name}</b></div>'
+        f'<div class="comment-metadata"><a href="#comment-{n}"><time datetime="2024-05-0{n}T10:00:00+03:00">'
+        f'{n} مايو 2024</time></a></div></footer><div class="comment-content"><p>{text}</p></div>'
+        f'<div class="reply"><a class="comment-reply-link" href="?replytocom={n}#respond">رد</a></div></article></li>'
+        for n, name, text in ((1, "هدى", "شكراً على هذا المقال المفيد."), (2, "يوسف", "معلومات قيمة جداً.")))
+    html = page('<div class="boxes">' + "".join(box(number) for number in range(4)) + "</div>"
+                + f'<div id="comments" class="comments-area"><ol class="comment-list">{comments}</ol></div>')
+    thread = detect(html)
+    assert thread is not None
+    assert [(c["author"], c["text"]) for c in thread.comments] == [
+        ("هدى", "شكراً على هذا المقال المفيد."), ("يوسف", "معلومات قيمة جداً.")]
