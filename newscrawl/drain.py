@@ -8,6 +8,14 @@ removes it. Killed between the two, it finds the item still in the
 processing list on its next start and stores it then (storing is
 idempotent). It also publishes what the archive holds for the workers
 (newscrawl.state) and turns their run reports into crawl_runs rows.
+
+Redis going away does not end it: each call retries with backoff for
+REDIS_RETRY_FOR seconds (newscrawl.state.RetryFor), and a step that still
+fails is logged and started again from what Redis holds, until Redis is
+back. Each step is safe to run twice: an item is taken with BLMOVE, left in
+the processing list until it is stored, and removed by value (LREM); one
+left there by a step cut short (or taken twice by a BLMOVE sent again after
+its reply was lost) is stored first, and not stored twice in a row.
 """
 
 from __future__ import annotations
@@ -22,7 +30,8 @@ from dataclasses import dataclass, field
 from scrapy.exceptions import DropItem
 
 from newscrawl import archive
-from newscrawl.state import KEY, publish_article, publish_state, worker_id
+from newscrawl.state import (DEFAULT_RETRY_FOR, KEY, REDIS_DOWN, outage_of, publish_article, publish_state,
+                             with_retries, worker_id)
 from pipelines.normalize import NormalizeWhitespacePipeline
 from pipelines.validate import ValidatePipeline
 
@@ -65,20 +74,43 @@ class DrainReport:
     failed: int = 0
 
 
+# Keep the drain's lock if it is still ours, or take it again if it expired
+# (Redis was away longer than LOCK_SECONDS, or came back without its data).
+_KEEP_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 1 end
+return 0
+"""
+
+
+def _retry_for() -> float:
+    from newscrawl import settings
+
+    return float(getattr(settings, "REDIS_RETRY_FOR", DEFAULT_RETRY_FOR))
+
+
 class Drain:
-    def __init__(self, db, server):
+    def __init__(self, db, server, retry_for: float | None = None):
         self.db = db
-        self.server = server
+        self.retry_for = _retry_for() if retry_for is None else retry_for
+        self.server = with_retries(server, self.retry_for)
+        self.outage = outage_of(self.server)
+        self.outages_seen = 0
         self.counts = Counts()
         self.normalize = NormalizeWhitespacePipeline()
         self.validate = ValidatePipeline(self.counts)
         self.report = DrainReport()
         self.me = worker_id()
+        self._keep_lock = self.server.register_script(_KEEP_LOCK)
+        self._stored: bytes | None = None  # the item stored last, until it is off the processing list
+        self._to_publish: tuple[str, str] | None = None
+        self._stored_run: bytes | None = None
 
     def store(self, raw: bytes) -> None:
         """Store one item. One that cannot be stored (malformed, or a bug met
         on the way) goes to newscrawl:items:failed with the error, logged:
-        kept for a person to look at, and not in the way of the others."""
+        kept for a person to look at, and not in the way of the others.
+        What the archive now holds of it is published by `take`."""
         try:
             item = json.loads(raw)
             item = self.validate.process_item(self.normalize.process_item(item))
@@ -98,7 +130,21 @@ class Drain:
         self.report.items += 1
         self.report.articles[result.status] += 1
         self.report.comments_new += result.comments_new
-        publish_article(self.server, self.db, item["site"], str(item["article_id"]))
+        self._to_publish = (item["site"], str(item["article_id"]))
+
+    def take(self, raw: bytes) -> None:
+        """Store an item of the processing list, publish what the archive now
+        holds of it, and remove it from the list. Run again after Redis failed
+        part-way, it does not store the same item twice."""
+        if raw != self._stored:
+            self._to_publish = None
+            self.store(raw)
+            self._stored = raw
+        if self._to_publish:
+            publish_article(self.server, self.db, *self._to_publish)
+            self._to_publish = None
+        self.server.lrem(PROCESSING, 1, raw)
+        self._stored = None
 
     def _set_aside(self, raw: bytes, exc: Exception) -> None:
         self.report.failed += 1
@@ -110,27 +156,40 @@ class Drain:
         return next(self.server.scan_iter(f"{KEY}:*:alive:*", count=1000), None) is not None
 
     def store_runs(self) -> None:
-        while raw := self.server.lpop(RUNS):
-            run = json.loads(raw)
-            with self.db.atomic():
-                self.db["crawl_runs"].insert({
-                    "spider": run["spider"], "started": run["started"], "finished": run.get("finished"),
-                    "status": run.get("status"), "finish_reason": run.get("reason"), "pid": run.get("pid"),
-                    "host": run.get("host"),
-                    "args": json.dumps({**(run.get("args") or {}), "worker": run.get("worker")}, ensure_ascii=False),
-                    "stats": json.dumps(run.get("stats") or {}, ensure_ascii=False, sort_keys=True),
-                    "coverage": json.dumps(run.get("coverage")) if run.get("coverage") is not None else None,
-                    "verdict": run.get("verdict"),
-                })
-            self.report.runs += 1
+        while raw := self.server.lindex(RUNS, 0):
+            if raw != self._stored_run:
+                self._store_run(raw)
+                self._stored_run = raw
+            self.server.lrem(RUNS, 1, raw)
+            self._stored_run = None
+
+    def _store_run(self, raw: bytes) -> None:
+        run = json.loads(raw)
+        with self.db.atomic():
+            self.db["crawl_runs"].insert({
+                "spider": run["spider"], "started": run["started"], "finished": run.get("finished"),
+                "status": run.get("status"), "finish_reason": run.get("reason"), "pid": run.get("pid"),
+                "host": run.get("host"),
+                "args": json.dumps({**(run.get("args") or {}), "worker": run.get("worker")}, ensure_ascii=False),
+                "stats": json.dumps(run.get("stats") or {}, ensure_ascii=False, sort_keys=True),
+                "coverage": json.dumps(run.get("coverage")) if run.get("coverage") is not None else None,
+                "verdict": run.get("verdict"),
+            })
+        self.report.runs += 1
 
     def run(self, idle: float | None = None, poll: float = 1.0) -> DrainReport:
         self._take_redis()
         try:
             return self._run(idle, poll)
+        except BaseException:
+            self.outage.give_up()  # stopped (Ctrl-C, the archive failing): no more waiting for Redis
+            raise
         finally:
-            if self.server.get(LOCK) == self.me.encode():
-                self.server.delete(LOCK)
+            try:
+                if self.server.get(LOCK) == self.me.encode():
+                    self.server.delete(LOCK)
+            except REDIS_DOWN:
+                pass  # the lock expires by itself within LOCK_SECONDS
 
     def _take_redis(self) -> None:
         """One drain per Redis: a second one would take the first's items
@@ -141,25 +200,62 @@ class Drain:
                             f"(a drain killed with -9 frees it within {LOCK_SECONDS} s)")
 
     def _run(self, idle: float | None, poll: float) -> DrainReport:
-        self.report.published = publish_state(self.server, self.db)
-        # What a killed drain had taken but not stored.
-        while raw := self.server.lindex(PROCESSING, 0):
-            self.store(raw)
-            self.server.lpop(PROCESSING)
-            self.report.recovered += 1
+        self.report.published = self.patiently(lambda: publish_state(self.server, self.db))
+        self.outages_seen = self.outage.count
+        self.patiently(self._recover)
         last = time.monotonic()
         while True:
-            self.server.expire(LOCK, LOCK_SECONDS)
-            raw = self.server.blmove(ITEMS, PROCESSING, poll, src="LEFT", dest="RIGHT")
-            if raw is not None:
-                self.store(raw)
-                self.server.lrem(PROCESSING, 1, raw)
+            if self.patiently(lambda: self.step(poll)):
                 last = time.monotonic()
                 continue
-            self.store_runs()
-            if self._workers_alive():
+            self.patiently(self.store_runs)
+            if self.patiently(self._workers_alive):
                 last = time.monotonic()  # a live worker may still push items, and its run report
+            # Redis away is not idleness: the workers may be waiting for it too.
+            last = max(last, self.outage.last_failure)
             if idle is not None and time.monotonic() - last >= idle:
                 break
-        self.store_runs()
+        self.patiently(self.store_runs)
         return self.report
+
+    def _recover(self) -> None:
+        """What a killed drain had taken but not stored."""
+        while raw := self.server.lindex(PROCESSING, 0):
+            self.take(raw)
+            self.report.recovered += 1
+
+    def step(self, poll: float) -> bool:
+        """Store one item, waiting up to `poll` seconds for one. False: none came."""
+        if not self._keep_lock(keys=[LOCK], args=[self.me, LOCK_SECONDS]):
+            holder = (self.server.get(LOCK) or b"?").decode()
+            raise DrainBusy(f"another drain ({holder}) took this Redis while it was unreachable; one drain per Redis")
+        # An item already in the processing list was left there by a step that
+        # Redis cut short (or taken twice by a BLMOVE sent again): first.
+        raw = self.server.lindex(PROCESSING, 0) or self.server.blmove(ITEMS, PROCESSING, poll, src="LEFT", dest="RIGHT")
+        if raw is None:
+            return False
+        self.take(raw)
+        return True
+
+    def patiently(self, step):
+        """Run a step until Redis lets it finish: each call is retried for
+        REDIS_RETRY_FOR seconds, and a step that still failed is logged and
+        run again. The drain ends only when stopped, or idle."""
+        while True:
+            try:
+                result = step()
+            except REDIS_DOWN as exc:
+                logger.error("Redis unreachable for %.0f s (%s); the drain keeps trying", self.retry_for, exc)
+                time.sleep(1)
+                continue
+            if self.outage.count != self.outages_seen:
+                self.outages_seen = self.outage.count
+                self._after_outage()
+            return result
+
+    def _after_outage(self) -> None:
+        """Redis is back. One that restarted without its data has lost the
+        archive's facts the workers read: published again."""
+        if not self.server.exists(f"{KEY}:state-published"):
+            logger.warning("Redis came back without the archive's facts: publishing them again")
+            self.report.published = publish_state(self.server, self.db)

@@ -15,15 +15,26 @@ and record a run's start and end.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
+import logging
 import os
 import socket
+import threading
 import uuid
 import time
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 
 from newscrawl import archive
+
+logger = logging.getLogger(__name__)
 
 KEY = "newscrawl"  # prefix of every Redis key the project uses
 
@@ -31,10 +42,146 @@ KEY = "newscrawl"  # prefix of every Redis key the project uses
 def state_for(settings):
     """The state a crawl with these settings should use."""
     if settings.get("REDIS_URL"):
-        import redis
-
-        return RedisState(redis.Redis.from_url(settings.get("REDIS_URL")))
+        return RedisState(redis_client(settings))
     return SqliteState(settings.get("ARCHIVE_DB"))
+
+
+# --- Redis connections ---------------------------------------------------------
+#
+# Every client of the crawl and drain paths (scrapy-redis's scheduler,
+# dupefilter and items pipeline, the project's own) is made with the same
+# redis-py retry policy: on ConnectionError or TimeoutError (BusyLoadingError,
+# Redis reading its AOF after a restart, is one) the connection is dropped
+# and the command sent again on a new one, with exponential backoff, for
+# REDIS_RETRY_FOR seconds; then the call raises its last error. What a call
+# that raised means is for its caller: a worker stops (newscrawl.distributed),
+# the drain keeps trying (newscrawl.drain).
+
+# What "Redis is unreachable" looks like once redis-py has given up retrying.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+DEFAULT_RETRY_FOR = 60.0
+
+
+class RedisOutage:
+    """What all connections of one process know of Redis being away: since
+    when, how often, and whether to stop waiting for it (`give_up`: a worker
+    that has decided to stop fails at once instead of waiting again)."""
+
+    def __init__(self, name: str, seconds: float):
+        self.name = name
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.down_since: float | None = None  # time.monotonic() of the first failure of this outage
+        self.last_failure = 0.0  # time.monotonic() of the latest failure
+        self.count = 0  # outages seen
+        self.given_up = threading.Event()
+
+    def failed(self, error: Exception) -> None:
+        now = time.monotonic()
+        with self.lock:
+            self.last_failure = now
+            first = self.down_since is None
+            if first:
+                self.down_since = now
+                self.count += 1
+        if first and not self.given_up.is_set():
+            logger.warning("Redis at %s unreachable (%s); retrying for up to %.0f s", self.name, error, self.seconds)
+
+    def reached(self) -> None:
+        if self.down_since is None:  # the usual case: no lock taken
+            return
+        with self.lock:
+            since, self.down_since = self.down_since, None
+        if since is not None:
+            logger.warning("Redis at %s reachable again after %.1f s", self.name, time.monotonic() - since)
+
+    def give_up(self) -> None:
+        self.given_up.set()
+
+
+class RetryFor(Retry):
+    """redis-py's Retry (ExponentialBackoff between attempts, on ConnectionError
+    and TimeoutError), bounded by time instead of by a count: a call keeps
+    trying for `seconds`, then raises its last error.
+
+    redis-py nests retries (a command's retry reconnects through the
+    connection's own connect retry), so a count would multiply; a deadline
+    taken per call does not. redis-py copies the Retry into every connection:
+    the copies share one RedisOutage."""
+
+    def __init__(self, seconds: float, name: str = "redis", backoff=None):
+        super().__init__(backoff or ExponentialBackoff(cap=2.0, base=0.05), retries=-1, supported_errors=REDIS_DOWN)
+        self.seconds = seconds
+        self.outage = RedisOutage(name, seconds)
+
+    def __deepcopy__(self, memo):
+        return copy.copy(self)  # ExponentialBackoff keeps no state; the outage must stay shared
+
+    def call_with_retry(self, do, fail, is_retryable=None, with_failure_count=False):
+        deadline = time.monotonic() + self.seconds
+        outage = self.outage
+
+        def failed(error, *failures):
+            fail(error, *failures)  # redis-py's own handler: drop the connection
+            outage.failed(error)
+            if outage.given_up.is_set() or time.monotonic() >= deadline:
+                raise error
+
+        result = super().call_with_retry(do, failed, is_retryable, with_failure_count)
+        outage.reached()
+        return result
+
+
+def redis_name(url: str | None) -> str:
+    """host:port/db of a Redis URL, without its password, for log lines."""
+    parts = urlsplit(url or "")
+    return f"{parts.hostname or 'localhost'}:{parts.port or 6379}{parts.path if parts.path not in ('', '/') else ''}"
+
+
+def retry_params(seconds: float, name: str) -> dict:
+    """redis-py client options: the retry policy above, and timeouts that let
+    it notice a Redis that went away (a dead peer answers nothing)."""
+    return {
+        "retry": RetryFor(seconds, name),
+        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+        "health_check_interval": 30,  # PING a connection idle that long before using it
+        "socket_timeout": 30,  # above any blocking call made (the drain blocks for a second)
+        "socket_connect_timeout": 5,
+    }
+
+
+def redis_params(settings) -> dict:
+    """Client options for a crawl's settings: REDIS_PARAMS (which the
+    distributed add-on fills with one RetryFor for the whole worker), or a
+    new retry policy of REDIS_RETRY_FOR seconds."""
+    params = {k: v for k, v in settings.getdict("REDIS_PARAMS").items() if k != "redis_cls"}
+    if "retry" not in params:
+        params.update(retry_params(settings.getfloat("REDIS_RETRY_FOR", DEFAULT_RETRY_FOR),
+                                   redis_name(settings.get("REDIS_URL"))))
+    return params
+
+
+def redis_client(settings):
+    import redis
+
+    return redis.Redis.from_url(settings.get("REDIS_URL"), **redis_params(settings))
+
+
+def outage_of(server) -> RedisOutage | None:
+    """The RedisOutage a client's connections share, if it retries with RetryFor."""
+    return getattr(server.get_retry(), "outage", None)
+
+
+def with_retries(server, seconds: float):
+    """The same Redis as `server` (a plain client, as `newscrawl drain` gets
+    one), through connections that retry as above."""
+    import redis
+
+    pool = server.connection_pool
+    kwargs = dict(pool.connection_kwargs)
+    name = f"{kwargs.get('path') or kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
+    kwargs.update(retry_params(seconds, name))
+    return redis.Redis(connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs))
 
 
 class SqliteState:
@@ -152,7 +299,11 @@ class RedisState:
         self.server.hset(f"{KEY}:gone:{site}", str(article_id), json.dumps(mark))
 
     def runs_coverage(self, spider):
-        raw = self.server.get(f"{KEY}:coverage:{spider}")
+        try:
+            raw = self.server.get(f"{KEY}:coverage:{spider}")
+        except REDIS_DOWN as exc:
+            self._unreachable(exc, "no health baseline")
+            return []
         return json.loads(raw) if raw else []
 
     def start_run(self, spider, args):
@@ -162,7 +313,18 @@ class RedisState:
 
     def finish_run(self, run, **fields):
         report = {**run, **fields, "finished": archive.utcnow()}
-        self.server.rpush(f"{KEY}:runs", json.dumps(report, ensure_ascii=False, default=str))
+        try:
+            self.server.rpush(f"{KEY}:runs", json.dumps(report, ensure_ascii=False, default=str))
+        except REDIS_DOWN as exc:
+            self._unreachable(exc, "this worker's run report is not recorded")
+
+    def _unreachable(self, exc, consequence: str) -> None:
+        """The run's bookkeeping without Redis (retried for REDIS_RETRY_FOR in
+        vain): said once, and not at all when the worker is already stopping
+        for that reason and has said so."""
+        outage = outage_of(self.server)
+        level = logging.DEBUG if outage is not None and outage.given_up.is_set() else logging.ERROR
+        logger.log(level, "Redis unreachable (%s): %s", exc, consequence)
 
     def close(self):
         self.server.close()

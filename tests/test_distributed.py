@@ -11,6 +11,8 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,24 +34,55 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class RedisServer:
+    """A real redis-server on a free port, which a test may kill (SIGKILL)
+    and start again on the same port and data folder.
+
+    `persistent`: an append-only file written and fsynced before each write
+    is acknowledged (appendfsync always), so a SIGKILL loses no write any
+    client was told had happened. That makes "no article lost" a claim about
+    the crawler, not about Redis: with snapshots (or appendfsync everysec) a
+    kill drops acknowledged writes (an item pushed, a lease ended), and no
+    client can know to send them again."""
+
+    def __init__(self, folder: Path, persistent: bool = False):
+        if not Path(REDIS_SERVER).exists():
+            pytest.fail("redis-server is missing: apt-get install redis-server (or run .ci/run)")
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.options = (["--appendonly", "yes", "--appendfsync", "always", "--save", ""] if persistent
+                        else ["--appendonly", "no", "--save", ""])
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> RedisServer:
+        self.process = subprocess.Popen([REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", *self.options,
+                                         "--dir", str(self.folder)], stdout=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url, retry=None)  # one try per ping: this loop is the waiting
+        for _ in range(200):
+            try:
+                client.ping()
+                return self
+            except redis.exceptions.ConnectionError:  # refused, or still loading its append-only file
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server on port {self.port} did not start")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
 @pytest.fixture
 def redis_url(tmp_path):
-    if not Path(REDIS_SERVER).exists():
-        pytest.fail("redis-server is missing: apt-get install redis-server (or run .ci/run)")
-    port = free_port()
-    server = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    server = RedisServer(tmp_path).start()
+    yield server.url
+    server.stop()
 
 
 WORKER = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "REDIS_IDLE_GRACE": "2",
@@ -66,6 +99,12 @@ def drain(db, url, idle=3):
     result = run_cli("drain", "--db", str(db), "--redis", url, "--idle", str(idle), timeout=300)
     assert result.returncode == 0, result.stderr
     return result
+
+
+def start_drain(db, url, log: Path, idle: float):
+    exe = Path(sys.executable).with_name("newscrawl")
+    return subprocess.Popen([str(exe), "drain", "--db", str(db), "--redis", url, "--idle", str(idle)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=open(log, "w"), text=True)
 
 
 
@@ -258,3 +297,160 @@ def test_one_drain_per_redis(redis_url, tmp_path):
     client.delete("newscrawl:drain")
     assert "drained 0 items" in drain(tmp_path / "x.db", redis_url, idle=0.5).stdout
     assert client.get("newscrawl:drain") is None  # freed when it ends
+
+
+# --- Redis going away mid-run --------------------------------------------------
+
+def test_a_redis_call_retries_for_redis_retry_for_then_raises():
+    from newscrawl.state import retry_params
+
+    client = redis.Redis(host="127.0.0.1", port=free_port(), **retry_params(1.5, "nowhere"))
+    started = time.monotonic()
+    with pytest.raises(redis.exceptions.ConnectionError):
+        client.ping()
+    assert 1.5 <= time.monotonic() - started < 5  # about the budget: the nested connect retry does not multiply it
+
+
+# The sitemap listing the reference article (/Web/News/2015/3/994567.html).
+REFERENCE_SITEMAP = "/sitemaps/2015-03.xml"
+
+
+class Outage:
+    """Kill redis-server (SIGKILL) just before the site answers the request
+    `when(path, site)` picks, and start it again `down` seconds later."""
+
+    def __init__(self, site, server: RedisServer, down: float, when):
+        self.server, self.down = server, down
+        self.killed_at: float | None = None
+        self.hits_before = self.articles_before = 0
+        self.restarted = threading.Event()
+        self.lock = threading.Lock()
+        respond = site.respond
+
+        def respond_and_kill(method, raw_path, headers_in):
+            with self.lock:
+                if self.killed_at is None and when(raw_path, site):
+                    self.hits_before, self.articles_before = len(site.hits()), len(site.article_hits())
+                    self.server.kill()
+                    self.killed_at = time.monotonic()
+                    threading.Timer(self.down, self._restart).start()
+            return respond(method, raw_path, headers_in)
+
+        site.respond = respond_and_kill
+
+    def _restart(self):
+        self.server.start()
+        self.restarted.set()
+
+
+def stopped_lines(log: Path) -> list[str]:
+    return [line for line in log.read_text().splitlines() if "stopping this worker (exit 1)" in line]
+
+
+def dumps_of(db, tmp_path):
+    return dumps(db, tmp_path / "dumps")
+
+
+def test_a_redis_restart_mid_run_loses_nothing_and_the_drain_carries_on(tmp_path):
+    from newscrawl.samplesite.model import REFERENCE_ID
+
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    server = RedisServer(tmp_path / "redis", persistent=True).start()
+    try:
+        with SampleSite(model) as site:
+            site.delay = 0.02
+            # The reported loss: a sitemap's callback meeting Redis down.
+            outage = Outage(site, server, down=4, when=lambda path, site: path.startswith(REFERENCE_SITEMAP))
+            drainer = start_drain(db, server.url, tmp_path / "drain.log", idle=3)
+            logs = [tmp_path / f"w{i}.log" for i in range(2)]
+            workers = [start_worker(site, server.url, log) for log in logs]
+            assert outage.restarted.wait(timeout=180), "the sitemap of the reference article was never fetched"
+            assert outage.hits_before >= 3  # robots.txt, the sitemap index, other sitemaps: mid-run
+            assert drainer.poll() is None  # it waited for Redis instead of ending on ConnectionError
+            assert [w.wait(timeout=240) for w in workers] == [0, 0]  # back within REDIS_RETRY_FOR: done, not failed
+            out, _ = drainer.communicate(timeout=120)
+        assert drainer.returncode == 0, (tmp_path / "drain.log").read_text()
+        assert "2 worker runs recorded" in out
+        texts = [log.read_text() for log in logs]
+        assert any("reachable again" in text for text in texts)
+        assert not any("Traceback" in text or stopped_lines(log) for text, log in zip(texts, logs))
+        dumps = dumps_of(db, tmp_path)
+        assert str(REFERENCE_ID) in dumps
+        assert dumps == expected(model)  # every article once, each as published
+        assert rows(db, "SELECT count(*) AS n FROM comments")[0]["n"] == sum(len(a.comments) for a in model.crawlable())
+        assert {r["status"] for r in rows(db, "SELECT status FROM crawl_runs")} == {"finished"}
+    finally:
+        server.stop()
+
+
+def test_workers_stop_with_exit_1_when_redis_stays_away_and_a_rerun_completes(tmp_path):
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    server = RedisServer(tmp_path / "redis", persistent=True).start()
+    short = {"REDIS_RETRY_FOR": "2"}
+    try:
+        with SampleSite(model) as site:
+            site.delay = 0.02
+            # Mid-run among the articles: items pushed, some stored, more to fetch.
+            outage = Outage(site, server, down=9, when=lambda path, site: len(site.article_hits()) >= 10)
+            drainer = start_drain(db, server.url, tmp_path / "drain.log", idle=8)
+            logs = [tmp_path / f"w{i}.log" for i in range(2)]
+            workers = [start_worker(site, server.url, log, **short) for log in logs]
+            codes = [w.wait(timeout=240) for w in workers]
+            stopped = time.monotonic()
+            assert outage.killed_at is not None and stopped - outage.killed_at < outage.down  # they did not wait it out
+            assert codes == [1, 1]
+            for log in logs:
+                text = log.read_text()
+                assert len(stopped_lines(log)) == 1 and "unreachable for 2 s" in stopped_lines(log)[0], text[-3000:]
+                assert "Traceback" not in text and len([l for l in text.splitlines() if " ERROR: " in l
+                                                        and "Redis" in l]) == 1, text[-3000:]
+            assert outage.restarted.wait(timeout=60)
+            assert outage.articles_before < len(model.crawlable())
+            client = redis.Redis.from_url(server.url)
+            # What they were doing was not acknowledged: still leased to them.
+            assert sum(client.hlen(k) for k in client.scan_iter("newscrawl:default:elaph:leases:*")) > 0
+            assert drainer.poll() is None  # Redis away for 9 s, its calls retried for 60: still there
+            rerun = tmp_path / "rerun.log"
+            assert start_worker(site, server.url, rerun).wait(timeout=240) == 0
+            assert "put back on the queue" in rerun.read_text()
+            drainer.communicate(timeout=120)
+        assert drainer.returncode == 0, (tmp_path / "drain.log").read_text()
+        assert dumps_of(db, tmp_path) == expected(model)
+        assert rows(db, "SELECT count(*) AS n FROM comments")[0]["n"] == sum(len(a.comments) for a in model.crawlable())
+        runs = rows(db, "SELECT status, finish_reason FROM crawl_runs ORDER BY id")
+        assert [r["status"] for r in runs][-1] == "finished"
+    finally:
+        server.stop()
+
+
+def test_a_redis_that_restarts_without_its_data_stops_the_workers(tmp_path):
+    """No append-only file: the restart empties the frontier. The workers must
+    not take the empty queue for a finished crawl."""
+    model = generate_site(40)
+    server = RedisServer(tmp_path / "redis", persistent=False).start()
+    try:
+        with SampleSite(model) as site:
+            site.delay = 0.02
+            Outage(site, server, down=1, when=lambda path, site: len(site.article_hits()) >= 10)
+            logs = [tmp_path / f"w{i}.log" for i in range(2)]
+            workers = [start_worker(site, server.url, log) for log in logs]
+            assert [w.wait(timeout=240) for w in workers] == [1, 1]
+        for log in logs:
+            assert len(stopped_lines(log)) == 1 and "without the run's data" in stopped_lines(log)[0]
+            assert "Traceback" not in log.read_text()
+    finally:
+        server.stop()
+
+
+def test_a_worker_that_cannot_reach_redis_says_so_in_one_line(tmp_path):
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    cmd = crawl_command("http://127.0.0.1:9", Path("unused.db"), fast=False,
+                        settings={**WORKER, "REDIS_URL": url, "REDIS_RETRY_FOR": "1"})
+    started = time.monotonic()
+    result = subprocess.run(cmd, check=False, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and time.monotonic() - started < 60
+    lines = [line for line in result.stderr.splitlines() if "stopping this worker (exit 1)" in line]
+    assert len(lines) == 1 and "unreachable for 1 s" in lines[0]
+    assert "Traceback" not in result.stderr
