@@ -235,7 +235,10 @@ class BlockMiddleware:
             if response.status == 200:
                 # A captcha page is no article: the spider's errback sees it.
                 raise BlockedPage(f"block/captcha page instead of {request.url}")
-        elif 200 <= response.status < 400:
+        elif 200 <= response.status < 400 and request.meta.get("page_kind") in ("article", "comments"):
+            # Only a page that was read ends a run of blocks: sitemaps are read
+            # between articles (newscrawl/backlog.py), and a site that serves
+            # its sitemaps but blocks every article is blocking us.
             self.in_a_row = 0
         return response
 

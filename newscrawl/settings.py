@@ -62,6 +62,19 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # no article page is this big; a bigger one
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 
+# --- What may be fetched (newscrawl/fetch_policy.py) -------------------------
+# http and https only: no handler for file://, data:, ftp:// or s3:// exists,
+# so a sitemap or a redirect naming one cannot make the crawler read it.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+# Only the site's own hosts (base_url's, its www./bare twin, the profile's
+# `hosts`) are fetched; name more here ("cdn.example.org", "example.org:8080").
+FETCH_EXTRA_HOSTS = []
+FETCH_POLICY_LOG_LIMIT = 50  # refused requests logged one line each; the rest are counted
+# Discovery (sitemaps, feeds) hands the scheduler this many requests at a
+# time, when it runs dry (newscrawl/backlog.py): memory stays flat whatever
+# the number of URLs a site lists.
+DISCOVERY_BATCH = 100
+
 # --- The raw pages -----------------------------------------------------------
 # Article and comments pages are kept as WARC (newscrawl/warc.py), for
 # `newscrawl reextract`. Default folder: "warc" beside ARCHIVE_DB.
@@ -78,6 +91,12 @@ DEFAULT_REQUEST_HEADERS = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    # The fetch policy decides what may be fetched, before anything else
+    # (robots.txt at 100 included) and for every request, redirects too;
+    # Scrapy's OffsiteMiddleware, which lets dont_filter requests through, is
+    # replaced by it.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "newscrawl.fetch_policy.FetchPolicyMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     # Next to the downloader: the WARC gets the bytes as received.
     "newscrawl.warc.WarcMiddleware": 950,
@@ -125,6 +144,7 @@ REDIS_URL = None
 REDIS_RUN = "default"  # workers of one run share it; concurrent runs need different ones
 REDIS_IDLE_GRACE = 10  # seconds of empty frontier before a worker ends
 REDIS_HEARTBEAT = 5  # seconds between a worker's signs of life; silent for 4 beats = dead, its work requeued
+REDIS_RETRY_FOR = 60  # seconds each Redis call is retried (with backoff) before a worker stops, exit 1
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -105,6 +105,11 @@ class SiteProfile:
     id_param: str = ""
     # RSS/Atom feeds read for discovery besides the sitemaps (paths or URLs).
     feeds: tuple[str, ...] = ()
+    # Hosts of the site besides base_url's and its www./bare twin (a sitemap
+    # or media host: "static.example.org", "example.org:8443"); nothing else is
+    # fetched (newscrawl/fetch_policy.py). Used only when the crawl's
+    # base_url is the profile's own site, not a mirror or a local copy.
+    hosts: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # every value of every selector is a tag
     # What an article id looks like (checked when dumps are imported).
     article_id_pattern: str = r"\d+"

@@ -6,6 +6,13 @@ profile, then the comment thread is followed page by page
 (``comments_next``) and the article is yielded once, with every comment.
 Storing, validating and deduplicating are the pipelines' jobs.
 
+Only the site's own hosts are fetched, over http(s): every URL a page or a
+sitemap names is checked by newscrawl/fetch_policy.py before it is
+scheduled, and again by its downloader middleware before it is sent
+(redirects included). A single crawl reads sitemaps and feeds lazily: their
+requests are scheduled a batch at a time as the scheduler runs dry
+(newscrawl/backlog.py), and discovery stops once ``max_articles`` are queued.
+
 Incremental runs: a monthly sitemap whose <lastmod> has not changed since
 it was last read in full is not fetched again, nor an article whose
 <lastmod> is not newer than the archived one; articles published in the
@@ -23,8 +30,11 @@ request carries the article being read.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -37,12 +47,15 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from w3lib.url import canonicalize_url
 
-from newscrawl import archive
+from newscrawl import archive, health
 from newscrawl.dates import parse_date, to_iso
 from newscrawl.doctor import doctor_command
 from newscrawl.exceptions import BlockedPage, CrawlStopped, DuplicateArticle
 from newscrawl.comment_signals import comment_signals
 from newscrawl.extract import extract_article, extract_comments, page_selector
+from newscrawl import fetch_policy
+from newscrawl.backlog import DiscoveryBacklog
+from newscrawl.fetch_policy import FetchPolicy, OffsiteRedirect, RefusedRequest
 from newscrawl.items import ArticleItem
 from newscrawl.sites.base import SiteProfile
 from newscrawl.state import state_for
@@ -91,28 +104,59 @@ class SitemapLedger:
     so the next run reads it again and fetches just those.
     """
 
-    def __init__(self):
+    def __init__(self, asked: Callable[[str], bool] | None = None):
         self.lastmods: dict[str, str | None] = {}
         self.pending: dict[str, set[str]] = defaultdict(set)
         self.listed_in: dict[str, set[str]] = defaultdict(set)
-        self.settled: set[str] = set()  # a refresh fetch can settle before its sitemap is read
+        # An article can be settled before a sitemap listing it is read (a
+        # refresh fetch, an alias in a later sitemap): it was asked for and is
+        # no longer outstanding. `asked` is the run's own record (ArticleClaims),
+        # so only the outstanding ids are kept here, not every settled one:
+        # memory follows what is in flight, not the size of the site.
+        self._asked = asked
+        self._requested: set[str] = set()  # without `asked`: kept here
+        self.outstanding: set[str] = set()
+        self.unread: set[str] = set()  # sitemaps that failed to parse part-way: entries never seen
+        # Sitemaps whose entries are not all read yet (they are read lazily,
+        # newscrawl/backlog.py), or never will be this run (max_articles) or
+        # that list articles left out (since): not done.
+        self.open: set[str] = set()
 
     def opened(self, sitemap_url: str, lastmod: str | None) -> None:
         self.lastmods[sitemap_url] = lastmod
         self.pending[sitemap_url]  # noqa: B018 - an empty sitemap is done too
+        self.open.add(sitemap_url)
+
+    def read_to_end(self, sitemap_url: str, *, left_out: bool = False) -> None:
+        """Every entry was read; `left_out`: some were not fetched on purpose (since)."""
+        if not left_out:
+            self.open.discard(sitemap_url)
+
+    def requested(self, article_id: str) -> None:
+        """This run asked for the article: outstanding until settled."""
+        self.outstanding.add(article_id)
+        if self._asked is None:
+            self._requested.add(article_id)
 
     def expect(self, sitemap_url: str, article_id: str) -> None:
-        if article_id not in self.settled:
-            self.pending[sitemap_url].add(article_id)
-            self.listed_in[article_id].add(sitemap_url)
+        asked = self._asked(article_id) if self._asked is not None else article_id in self._requested
+        if asked and article_id not in self.outstanding:
+            return  # settled already this run
+        self.pending[sitemap_url].add(article_id)
+        self.listed_in[article_id].add(sitemap_url)
 
     def settle(self, article_id: str) -> None:
-        self.settled.add(article_id)
+        self.outstanding.discard(article_id)
         for sitemap_url in self.listed_in.pop(article_id, ()):
             self.pending[sitemap_url].discard(article_id)
 
+    def unreadable(self, sitemap_url: str) -> None:
+        """The sitemap could not be read in full: never done, the next run reads it again."""
+        self.unread.add(sitemap_url)
+
     def done(self) -> list[tuple[str, str | None]]:
-        return [(url, self.lastmods.get(url)) for url, ids in self.pending.items() if not ids]
+        return [(url, self.lastmods.get(url)) for url, ids in self.pending.items()
+                if not ids and url not in self.unread and url not in self.open]
 
 
 class ArticleClaims:
@@ -123,16 +167,28 @@ class ArticleClaims:
     404 on one worker can fall back to a URL another worker found."""
 
     def __init__(self):
+        # One set entry per article asked for (a numeric id as an int: 60
+        # bytes, not 90, so a site of a million articles costs 60 MB), and a
+        # list only for the few with other URLs.
+        self._asked: set[int | str] = set()
         self._alternates: dict[str, list[str]] = {}
 
+    @staticmethod
+    def _key(article_id: str) -> int | str:
+        # "0123" stays a string: int() would make it 123, another article.
+        if article_id.isascii() and article_id.isdigit() and (article_id[0] != "0" or article_id == "0"):
+            return int(article_id)
+        return article_id
+
     def asked(self, article_id: str) -> bool:
-        return article_id in self._alternates
+        return self._key(article_id) in self._asked
 
     def claim(self, article_id: str, url: str) -> bool:
         """True if this call is the first to ask for the article."""
-        if article_id in self._alternates:
+        key = self._key(article_id)
+        if key in self._asked:
             return False
-        self._alternates[article_id] = []
+        self._asked.add(key)
         return True
 
     def add_alternate(self, article_id: str, url: str) -> None:
@@ -142,7 +198,12 @@ class ArticleClaims:
 
     def next_alternate(self, article_id: str) -> str | None:
         urls = self._alternates.get(article_id)
-        return urls.pop(0) if urls else None
+        if not urls:
+            return None
+        url = urls.pop(0)
+        if not urls:
+            del self._alternates[article_id]
+        return url
 
 
 class SiteSpider(scrapy.Spider):
@@ -158,20 +219,32 @@ class SiteSpider(scrapy.Spider):
             base_url=base_url, refresh_days=refresh_days, since=since, urls=urls, max_articles=max_articles, feed=feed
         )
         self.__dict__.update(options)
-        # elaph.com and www.elaph.com are one site: sitemaps may name either.
-        # (Scrapy's offsite filter lets subdomains of an allowed domain through.)
-        self.allowed_domains = [urlsplit(self.base_url).hostname.removeprefix("www.")]
+        # What may be fetched: the site's own hosts over http(s), decided by
+        # newscrawl/fetch_policy.py for every request, here before it is
+        # scheduled and in FetchPolicyMiddleware before it is sent (redirects
+        # too). elaph.com and www.elaph.com are one site: sitemaps may name either.
+        self.fetch_policy = self.site_policy()
+        # Informative only: Scrapy's OffsiteMiddleware is replaced by the policy.
+        self.allowed_domains = self.fetch_policy.domains
         self.articles_requested = 0
         self.truncated = False
         # Which articles this run has asked for, and their URLs not tried yet
         # (another section, .htm/.html), tried in turn when one answers 404.
         # Shared in Redis when workers share a frontier.
         self.claims = ArticleClaims()
-        self.ledger = SitemapLedger()
+        # Asked for locally only: a worker's claims live in Redis, and its
+        # ledger marks nothing done (RedisState.mark_sitemap_done).
+        self.ledger = SitemapLedger(asked=lambda article_id: self.unshared and self.claims.asked(article_id))
         # What the archive holds: SQLite, or Redis for a distributed worker.
         # (Not "state": Scrapy keeps spider.state in a JOBDIR.)
         self.archive_state = None
         self.unshared = True
+        # A single crawl's discovery requests, queued as the scheduler runs dry
+        # (newscrawl/backlog.py); None for distributed workers, whose frontier is in Redis.
+        self.backlog: DiscoveryBacklog | None = None
+        # Articles that answered 404/410 with no other URL known yet: a URL
+        # of theirs met later in a sitemap (read lazily) is still tried.
+        self.gone_unanswered: set[str] = set()
 
     @classmethod
     def parse_arguments(cls, *, base_url=None, refresh_days=7, since=None, urls=None, max_articles=None,
@@ -215,6 +288,10 @@ class SiteSpider(scrapy.Spider):
     def default_base_url(cls, urls: str | None, feed: str | None) -> str:
         return cls.profile.base_url
 
+    def site_policy(self) -> FetchPolicy:
+        """The hosts this crawl may fetch from (FETCH_EXTRA_HOSTS are added in from_crawler)."""
+        return FetchPolicy.for_site(self.base_url, self.profile.base_url, self.profile.hosts)
+
     # --- what the generic spider changes -------------------------------------
 
     def site_for(self, url: str) -> str:
@@ -228,8 +305,13 @@ class SiteSpider(scrapy.Spider):
     @classmethod
     def update_settings(cls, settings):
         super().update_settings(settings)
+        # The environment's NEWSCRAWL_CONTACT (cron, systemd) counts for more
+        # than settings.py and less than -s NEWSCRAWL_CONTACT=...
+        from_environment = os.environ.get("NEWSCRAWL_CONTACT", "").strip()
+        if from_environment:
+            settings.set("NEWSCRAWL_CONTACT", from_environment, priority="spider")
         # The User-Agent names whoever runs the crawl; built here, once
-        # -s NEWSCRAWL_CONTACT=... is known. An explicit -s USER_AGENT wins.
+        # the contact is known. An explicit -s USER_AGENT wins.
         contact_priority = settings.getpriority("NEWSCRAWL_CONTACT")
         if contact_priority > settings.getpriority("USER_AGENT"):
             agent = settings.get("USER_AGENT_TEMPLATE").format(contact=settings.get("NEWSCRAWL_CONTACT"))
@@ -247,6 +329,9 @@ class SiteSpider(scrapy.Spider):
             from newscrawl.distributed import RedisArticleClaims
 
             spider.claims = RedisArticleClaims.for_spider(crawler.settings, spider.name)
+        else:
+            spider.backlog = DiscoveryBacklog.from_crawler(crawler, wanted=lambda: not spider._enough())
+        spider.fetch_policy = spider.fetch_policy.with_hosts(crawler.settings.getlist("FETCH_EXTRA_HOSTS"))
         crawler.signals.connect(spider._item_stored, signal=signals.item_scraped)
         crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
@@ -263,17 +348,65 @@ class SiteSpider(scrapy.Spider):
                 if request is not None:
                     yield request
             for url in self.feeds:
-                yield self._feed_request(url)
+                request = self._feed_request(url)
+                if request is not None:
+                    yield request
             return
         yield scrapy.Request(
-            f"{self.base_url}/robots.txt", callback=self.parse_robots, errback=self.robots_failed,
-            dont_filter=self.unshared,
+            f"{self.base_url}/robots.txt", callback=self.discover, errback=self.robots_failed,
+            dont_filter=self.unshared, meta={"discovery": "robots"},
         )
         for path in self.profile.feeds:
-            yield self._feed_request(urljoin(self.base_url + "/", path))
+            request = self._feed_request(urljoin(self.base_url + "/", path))
+            if request is not None:
+                yield request
 
     def _feed_request(self, url: str):
-        return scrapy.Request(url, callback=self.parse_feed, errback=self.sitemap_failed, dont_filter=self.unshared)
+        if not self._allowed(url, "feed"):
+            return None
+        return scrapy.Request(url, callback=self.discover, errback=self.sitemap_failed, dont_filter=self.unshared,
+                              meta={"discovery": "feed"})
+
+    # robots.txt, sitemaps and feeds: their answer is more requests.
+    _DISCOVERY_PARSERS = {"robots": "parse_robots", "sitemap": "parse_sitemap", "feed": "parse_feed"}
+
+    def discover(self, response):
+        """The callback of every robots.txt, sitemap and feed request. A single
+        crawl hands the parser's requests to the backlog, which schedules them
+        as the scheduler runs dry (newscrawl/backlog.py): a sitemap of a million
+        URLs is read a batch at a time, not turned into a million requests at once."""
+        parse = getattr(self, self._DISCOVERY_PARSERS[response.meta["discovery"]])
+        if self.backlog is None:
+            return parse(response)  # distributed: straight into the shared frontier in Redis
+        self.backlog.add(parse(response))
+        self.backlog.answered(response.request)
+        return ()
+
+    def _lazily(self, requests):
+        """Discovery requests made outside a callback (an errback's): through the backlog too."""
+        if self.backlog is None:
+            return requests
+        self.backlog.add(requests)
+        return ()
+
+    def _allowed(self, url: str, where: str) -> bool:
+        """Whether `url` may be fetched (newscrawl/fetch_policy.py decides); a
+        refusal is logged and counted before anything is scheduled."""
+        refusal = self.fetch_policy.refusal(url)
+        if refusal is None:
+            return True
+        fetch_policy.record(self.crawler, refusal, where)
+        return False
+
+    def _enough(self) -> bool:
+        """max_articles are queued: discovery stops reading sitemaps and feeds."""
+        if self.max_articles is None or self.articles_requested < self.max_articles:
+            return False
+        if not self.truncated:
+            logger.info("max_articles=%d reached: no more articles this run", self.max_articles)
+            self.crawler.stats.set_value("discovery/max_articles_reached", self.max_articles)
+        self.truncated = True
+        return True
 
     def parse_feed(self, response):
         """RSS 2.0 or Atom: every item whose link or guid is an article URL."""
@@ -292,15 +425,20 @@ class SiteSpider(scrapy.Spider):
             return
         stats.inc_value("discovery/feed")
         for entry in entries:
+            if self._enough():
+                break  # the rest of the feed is not read
             candidates = entry.xpath("guid/text() | link/text() | link[not(@rel) or @rel='alternate']/@href").getall()
-            url = next((c.strip() for c in candidates if self.profile.article_id(c.strip())), None)
-            if url is None:
+            articles = [c.strip() for c in candidates if self.profile.article_id(c.strip())]
+            if not articles:
                 stats.inc_value("discovery/not_an_article")
                 continue
-            article_id = self.profile.article_id(url)
-            if not self._on_site(url):
+            # The link on the site, if the item has one; else the item is refused (and said so).
+            url = next((c for c in articles if self._on_site(c)), None)
+            if url is None:
                 stats.inc_value("discovery/offsite")
+                self._allowed(articles[0], "feed")
                 continue
+            article_id = self.profile.article_id(url)
             published = parse_date(entry.xpath("pubDate/text() | published/text() | updated/text()").get(), tz="UTC")
             if self.since and published and published < self.since:
                 stats.inc_value("discovery/older_than_since")
@@ -334,25 +472,44 @@ class SiteSpider(scrapy.Spider):
                 yield request
 
     def parse_robots(self, response):
-        sitemaps = list(sitemap_urls_from_robots(response.body, base_url=response.url))
-        if not sitemaps:
-            logger.info("robots.txt names no sitemap; using the profile's: %s", ", ".join(self.profile.sitemap_paths))
-            sitemaps = [self.base_url + path for path in self.profile.sitemap_paths]
-        for url in sitemaps:
-            yield self._sitemap_request(url, None)
+        # `Sitemap:` lines are the site's word for where its sitemaps are,
+        # but only those on the site are fetched (another host's, file://...: refused).
+        named = on_site = 0
+        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+            if self._enough():
+                return
+            named += 1
+            request = self._sitemap_request(url, None, where="robots")
+            if request is not None:
+                on_site += 1
+                yield request
+        if not on_site:
+            logger.info("robots.txt names no sitemap%s; using the profile's: %s", " on the site" if named else "",
+                        ", ".join(self.profile.sitemap_paths))
+            yield from self._profile_sitemaps()
 
     def robots_failed(self, failure):
         logger.warning("robots.txt could not be read (%s); using the profile's sitemaps", failure.value)
-        for path in self.profile.sitemap_paths:
-            yield self._sitemap_request(self.base_url + path, None)
+        return self._lazily(self._profile_sitemaps())
 
-    def _sitemap_request(self, url: str, lastmod: str | None):
+    def _profile_sitemaps(self):
+        for path in self.profile.sitemap_paths:
+            request = self._sitemap_request(self.base_url + path, None)
+            if request is not None:
+                yield request
+
+    def _sitemap_request(self, url: str, lastmod: str | None, *, where: str = "sitemap"):
+        """The request for a sitemap, or None when the fetch policy refuses its URL."""
+        if not self._allowed(url, where):
+            return None
         return scrapy.Request(
-            url, callback=self.parse_sitemap, errback=self.sitemap_failed, meta={"sitemap_lastmod": lastmod},
-            dont_filter=self.unshared,
+            url, callback=self.discover, errback=self.sitemap_failed,
+            meta={"sitemap_lastmod": lastmod, "discovery": "sitemap"}, dont_filter=self.unshared,
         )
 
     def sitemap_failed(self, failure):
+        if self.backlog is not None:
+            self.backlog.answered(failure.request)  # the next sitemap may go
         self.crawler.stats.inc_value("discovery/sitemap_failed")
         logger.error("sitemap %s could not be read: %s", failure.request.url, failure.value)
 
@@ -378,14 +535,25 @@ class SiteSpider(scrapy.Spider):
             logger.error("ignoring %s: not a sitemap", response.url)
             return
         self.crawler.stats.inc_value(f"discovery/{sitemap.type}")
+        problems: list[str] = []
+        entries = _sitemap_entries(sitemap, problems)
         if sitemap.type == "sitemapindex":
-            yield from self._child_sitemaps(sitemap)
+            yield from self._child_sitemaps(entries)
         else:
-            yield from self._sitemap_articles(sitemap, response.url, response.meta.get("sitemap_lastmod"))
+            yield from self._sitemap_articles(entries, response.url, response.meta.get("sitemap_lastmod"))
+        if problems:
+            # Scrapy's Sitemap parses with recover=True: a document that breaks
+            # part-way simply ends early. Its later entries were never seen.
+            self.crawler.stats.inc_value("discovery/sitemap_incomplete")
+            self.ledger.unreadable(response.url)
+            logger.error("sitemap %s could not be read in full (%s); it is read again next run",
+                         response.url, "; ".join(problems))
 
     def _child_sitemaps(self, sitemap):
         since = self.since.astimezone(timezone.utc).isoformat(timespec="seconds") if self.since else None
         for entry in sitemap:
+            if self._enough():
+                return  # no more sitemaps asked for: max_articles are queued
             loc, lastmod = entry.get("loc"), _utc_iso(entry.get("lastmod"))
             if not loc:
                 continue
@@ -395,31 +563,44 @@ class SiteSpider(scrapy.Spider):
             if lastmod and self.archive_state.sitemap_lastmod(self.profile.name, loc) == lastmod:
                 self.crawler.stats.inc_value("discovery/sitemap_unchanged")
                 continue
-            yield self._sitemap_request(loc, lastmod)
+            request = self._sitemap_request(loc, lastmod, where="sitemap_index")
+            if request is not None:
+                yield request
 
     def _sitemap_articles(self, sitemap, sitemap_url: str, sitemap_lastmod: str | None):
+        """The requests for a urlset's articles, made one entry at a time as
+        they are taken (newscrawl/backlog.py): nothing here holds the whole
+        list. The ledger records the sitemap done only if it was read to its end."""
         self.ledger.opened(sitemap_url, sitemap_lastmod)
         stats = self.crawler.stats
+        left_out = False
         for entry in sitemap:
+            if self._enough():
+                return  # not read to its end: it stays open, the next run reads it again
             loc = entry.get("loc") or ""
+            if not loc:
+                stats.inc_value("discovery/not_an_article")
+                continue
+            if not self._allowed(loc, "sitemap"):
+                stats.inc_value("discovery/offsite")
+                continue
             article_id = self.profile.article_id(loc)
             if article_id is None:
                 stats.inc_value("discovery/not_an_article")
-                continue
-            if not self._on_site(loc):
-                stats.inc_value("discovery/offsite")
                 continue
             lastmod = _utc_iso(entry.get("lastmod"))
             if not self._needs_fetch(article_id, lastmod, self.site_for(loc)):
                 stats.inc_value("discovery/up_to_date")
                 continue
-            self.ledger.expect(sitemap_url, article_id)  # settled when stored, gone or forbidden
             if self.since and not self._url_may_be_since(loc):
                 stats.inc_value("discovery/older_than_since")
+                left_out = True  # for a run without `since`: the sitemap stays open
                 continue
+            self.ledger.expect(sitemap_url, article_id)  # settled when stored, gone or forbidden
             request = self._article_request(loc, source="sitemap", sitemap_lastmod=lastmod)
             if request is not None:
                 yield request
+        self.ledger.read_to_end(sitemap_url, left_out=left_out)
 
     def _needs_fetch(self, article_id: str, lastmod: str | None, site: str) -> bool:
         """Whether an article listed in a sitemap or feed needs fetching on this run."""
@@ -440,9 +621,8 @@ class SiteSpider(scrapy.Spider):
         return bool(self.refresh_days and published and published >= cutoff)
 
     def _on_site(self, url: str) -> bool:
-        host = urlsplit(url).hostname or ""
-        domain = self.allowed_domains[0]
-        return host == domain or host.endswith("." + domain)
+        """Whether the fetch policy lets `url` be fetched (nothing logged or counted)."""
+        return self.fetch_policy.allows(url)
 
     def _url_may_be_since(self, url: str) -> bool:
         """Cheap check on the /YYYY/M/ in an article URL before fetching it."""
@@ -453,31 +633,36 @@ class SiteSpider(scrapy.Spider):
 
     def _article_request(self, url: str, *, source: str, sitemap_lastmod=None):
         """The request for an article, or None when this run already asked
-        for that article (its other URLs are kept as alternates)."""
+        for that article (its other URLs are kept as alternates), or when the
+        fetch policy refuses the URL."""
+        if not self._allowed(url, source):
+            self.crawler.stats.inc_value("discovery/offsite")
+            return None
         article_id = self.profile.article_id(url)
         if article_id is None:
             logger.warning("not an article URL for %s: %s", self.profile.name, url)
             self.crawler.stats.inc_value("discovery/not_an_article")
             return None
         url = self.profile.article_url(url)
-        if not self._on_site(url):
-            logger.warning("not fetched: %s is not on %s", url, self.allowed_domains[0])
-            self.crawler.stats.inc_value("discovery/offsite")
-            return None
         if self.claims.asked(article_id):
+            if article_id in self.gone_unanswered:
+                # Its first URL answered 404 before this one was read (sitemaps
+                # are read lazily): this URL is its alternate, tried now.
+                self.gone_unanswered.discard(article_id)
+                self.crawler.stats.inc_value("discovery/alternate_after_404")
+                self.ledger.requested(article_id)
+                return self._fetch_article(url, article_id, source, sitemap_lastmod)
             self.crawler.stats.inc_value("discovery/duplicate_url")
             self.claims.add_alternate(article_id, url)
             return None
-        if self.max_articles is not None and self.articles_requested >= self.max_articles:
-            if not self.truncated:
-                logger.info("max_articles=%d reached: no more articles this run", self.max_articles)
-            self.truncated = True
+        if self._enough():
             return None
         if not self.claims.claim(article_id, url):
             self.crawler.stats.inc_value("discovery/duplicate_url")  # another worker asked for it just now
             self.claims.add_alternate(article_id, url)
             return None
         self.articles_requested += 1
+        self.ledger.requested(article_id)
         return self._fetch_article(url, article_id, source, sitemap_lastmod)
 
     def _fetch_article(self, url, article_id, source, sitemap_lastmod):
@@ -519,7 +704,12 @@ class SiteSpider(scrapy.Spider):
             stats.inc_value("extract/not_html")
             logger.error("%s is not an HTML page (%s)", response.url, response.headers.get("Content-Type"))
             return
-        extracted = extract_article(response.text, response.url, self.profile, captured=_capture_day(response))
+        try:
+            extracted = extract_article(response.text, response.url, self.profile, captured=_capture_day(response))
+        except Exception as exc:  # noqa: BLE001 - a bug meets a page: count it, name it, carry on
+            # Not stored and not settled: its sitemap stays open, the next run tries again.
+            health.extraction_failed(stats, response.url, exc)
+            return
         stats.inc_value("extract/pages")  # the denominator of the run's field coverage
         thread = extracted.comments
         if self.profile.comments is not None and not thread.block_found:
@@ -533,8 +723,14 @@ class SiteSpider(scrapy.Spider):
         self._report_problems(response, extracted)
         url = self.profile.article_url(response.url)  # no tracking query, but an id parameter kept
         if extracted.canonical:
-            if self.profile.article_id(extracted.canonical) == article_id:
-                url = extracted.canonical
+            canonical = urljoin(response.url, extracted.canonical)
+            if not self._on_site(canonical):
+                # Never the stored URL: an article is archived under the site it was read from.
+                stats.inc_value("extract/canonical_offsite")
+                logger.warning("%s: canonical link %s is not on the site (%s); ignoring it", response.url,
+                               extracted.canonical, self.fetch_policy.describe())
+            elif self.profile.article_id(canonical) == article_id:
+                url = canonical
             else:
                 logger.warning("%s: canonical link %s names another article; ignoring it", response.url, extracted.canonical)
         item = ArticleItem(
@@ -601,9 +797,13 @@ class SiteSpider(scrapy.Spider):
         if not hasattr(response, "text"):
             yield from self._follow_comments(item, [], seen)
             return
-        sel = page_selector(response.text, response.url)
-        page = extract_comments(sel, self.profile, response.url)
-        signals = comment_signals(sel.root, page.elements, response.url)
+        try:
+            sel = page_selector(response.text, response.url)
+            page = extract_comments(sel, self.profile, response.url)
+            signals = comment_signals(sel.root, page.elements, response.url)
+        except Exception as exc:  # noqa: BLE001 - a bug meets a page: the article is kept, the run says so
+            yield self._thread_page_unreadable(item, response, exc)
+            return
         if item.comments_shown is None:
             item.comments_shown = signals.shown
         failed = None
@@ -631,7 +831,11 @@ class SiteSpider(scrapy.Spider):
         request = failure.request
         item: ArticleItem = request.cb_kwargs["item"]
         gone = failure.check(HttpError) and failure.value.response.status in (404, 410)
-        if gone:
+        if failure.check(RefusedRequest):
+            # The AMP copy redirects off the site: none to read here, as with a 404.
+            logger.warning("%s: AMP copy not read: %s", item.url, failure.value)
+            self.crawler.stats.inc_value("comments/amp_offsite")
+        elif gone:
             self.crawler.stats.inc_value("comments/amp_missing")  # no AMP copy: the article page said it all
         else:
             # Not known whether the AMP copy holds a thread: ask again next run.
@@ -667,6 +871,25 @@ class SiteSpider(scrapy.Spider):
             logger.warning("%s: the %s profile found no %s; taken from what the page states", url,
                            self.profile.name, ", ".join(rescued))
 
+    def _thread_page_unreadable(self, item: ArticleItem, response, exc: Exception) -> ArticleItem:
+        """A comments page (or AMP copy) whose extraction raised: the article
+        is stored with the comments read so far, its thread marked incomplete
+        (read again next run), and the error counted as an article page's is
+        (comments/errors/<Name>: the verdict names it, `scrapy crawl` exits 1)."""
+        name = type(exc).__name__
+        stats = self.crawler.stats
+        stats.inc_value(f"comments/errors/{name}")
+        if not stats.get_value("comments/error_sample"):
+            stats.set_value("comments/error_sample", response.url)
+        detail = str(exc).strip().splitlines()
+        self._note(item, "comments/page_unreadable", f"comments page {response.url}: extraction failed ({name})",
+                   complete=False)
+        logger.error("%s: extraction of comments page %s failed (%s%s); storing %d comments read so far, "
+                     "the thread is read again next run", item.url, response.url, name,
+                     f": {detail[0][:200]}" if detail else "", len(item.comments))
+        logger.debug("extraction of %s failed", response.url, exc_info=exc)
+        return item
+
     def _note(self, item: ArticleItem, stat: str, problem: str, *, complete: bool) -> None:
         """Record a problem with the thread; an incomplete thread is fetched again next run."""
         self.crawler.stats.inc_value(stat)
@@ -688,7 +911,15 @@ class SiteSpider(scrapy.Spider):
         queued = {canonicalize_url(url) for url in pending}
         for url in candidates:
             key = canonicalize_url(url)
-            if self.profile.article_id(url) != item.article_id:
+            refusal = self.fetch_policy.refusal(url)
+            if refusal is not None:
+                # Checked by host (and scheme), not by path alone: a path with
+                # the article's id may sit on any host, or behind file://.
+                fetch_policy.record(self.crawler, refusal, "comments", log=False)
+                logger.warning("%s: comments link %s is not on the site (%s); thread read up to it", item.url, url,
+                               refusal.why)
+                self._note(item, "comments/offsite_link", f"comments link off the site: {url}", complete=True)
+            elif self.profile.article_id(url) != item.article_id:
                 # Structural, not transient: refetching would meet the same link.
                 logger.warning("%s: comments link %s leads elsewhere; thread read up to it", item.url, url)
                 self._note(item, "comments/foreign_link", f"comments link leads elsewhere: {url}", complete=True)
@@ -737,7 +968,11 @@ class SiteSpider(scrapy.Spider):
             self._note(item, "comments/page_not_html", f"comments page is not HTML: {response.url}", complete=False)
             yield item
             return
-        page = extract_comments(page_selector(response.text, response.url), self.profile, response.url)
+        try:
+            page = extract_comments(page_selector(response.text, response.url), self.profile, response.url)
+        except Exception as exc:  # noqa: BLE001 - a bug meets a page: the article is kept, the run says so
+            yield self._thread_page_unreadable(item, response, exc)
+            return
         if page.method == "detector" and self.profile.comments is not None:
             self.crawler.stats.inc_value("comments/pages_by_detector")
         if not page.comments and not page.block_found and self.profile.comments is not None:
@@ -752,6 +987,13 @@ class SiteSpider(scrapy.Spider):
     def comments_failed(self, failure):
         request = failure.request
         item: ArticleItem = request.cb_kwargs["item"]
+        if failure.check(RefusedRequest):
+            # A comments page that redirects off the site: structural, a
+            # refetch would meet the same redirect. Kept as read so far.
+            self._note(item, "comments/offsite_link", f"comments page not fetched: {failure.value}", complete=True)
+            logger.warning("%s: %s; thread read up to it", item.url, failure.value)
+            yield item
+            return
         self._note(item, "comments/page_failed", f"comments page failed: {request.url}: {failure.value}", complete=False)
         logger.error(
             "%s article %s: comments page %s failed (%s); storing %d comments read so far, "
@@ -764,7 +1006,23 @@ class SiteSpider(scrapy.Spider):
         request = failure.request
         article_id = request.meta["article_id"]
         stats = self.crawler.stats
-        if failure.check(HttpError):
+        moved = failure.value if failure.check(OffsiteRedirect) else None
+        if moved is None and failure.check(HttpError):
+            # A redirect Scrapy would not follow (to file:// or another scheme)
+            # arrives as an HTTP error: off the site all the same.
+            moved = self._unfollowed_redirect(failure.value.response, request)
+        if moved is not None:
+            # Moved off the site: not followed, nothing stored from the other
+            # host (an archived copy stays as it was). Recorded as gone, like a
+            # 404, until its sitemap entry changes; the target is kept in the
+            # log line and the run's stats (crawl_runs.stats: fetch_policy/moved_offsite).
+            stats.inc_value("articles/moved_offsite")
+            fetch_policy.record_move(self.crawler, moved.source, moved.url)
+            logger.warning("article %s moved to %s, off the site (%s): not followed, not stored", moved.source,
+                           moved.url, moved.why)
+            self.ledger.settle(article_id)
+            self.archive_state.mark_gone(self.site_for(moved.source), article_id, request.meta.get("sitemap_lastmod"))
+        elif failure.check(HttpError):
             status = failure.value.response.status
             stats.inc_value(f"articles/failed/http_{status}")
             url = self.claims.next_alternate(article_id) if status in (404, 410) else None
@@ -774,6 +1032,7 @@ class SiteSpider(scrapy.Spider):
                 return
             logger.error("article %s: HTTP %d", request.url, status)
             if status in (404, 410):
+                self.gone_unanswered.add(article_id)  # another URL of it may still come
                 self.ledger.settle(article_id)  # gone: nothing to retry
                 self.archive_state.mark_gone(self.site_for(request.url), article_id, request.meta.get("sitemap_lastmod"))
         elif failure.check(CrawlStopped, BlockedPage):
@@ -781,10 +1040,23 @@ class SiteSpider(scrapy.Spider):
         elif failure.check(IgnoreRequest):
             stats.inc_value("articles/ignored")
             logger.info("article %s not fetched: %s", request.url, failure.value)
-            self.ledger.settle(article_id)  # forbidden by robots.txt
+            self.ledger.settle(article_id)  # forbidden by robots.txt (or by the fetch policy)
         else:
             stats.inc_value("articles/failed/network")
             logger.error("article %s failed: %s", request.url, failure.value)
+
+    def _unfollowed_redirect(self, response, request) -> OffsiteRedirect | None:
+        """The refusal for a 3xx whose Location the fetch policy refuses, or None."""
+        location = response.headers.get("Location") if 300 <= response.status < 400 else None
+        if not location:
+            return None
+        target = urljoin(request.url, location.decode("latin-1"))
+        refusal = self.fetch_policy.refusal(target)
+        if refusal is None:
+            return None
+        moved = OffsiteRedirect(target, refusal.why, source=(request.meta.get("redirect_urls") or [request.url])[0])
+        fetch_policy.record(self.crawler, moved, "redirect", log=False)  # article_failed logs the move
+        return moved
 
     # --- sitemap completion -------------------------------------------------
 
@@ -802,8 +1074,13 @@ class SiteSpider(scrapy.Spider):
         """Record each monthly sitemap read in full, so the next run can skip
         it while its <lastmod> stays the same."""
         done = self.ledger.done()
-        for url, lastmod in done:
-            self.archive_state.mark_sitemap_done(self.profile.name, url, lastmod)
+        try:
+            for url, lastmod in done:
+                self.archive_state.mark_sitemap_done(self.profile.name, url, lastmod)
+        except sqlite3.Error as exc:
+            # The archive refused a write (a full disk stopped the run): those
+            # sitemaps are read again next run, which costs requests, not articles.
+            logger.error("sitemaps read in full could not be marked so (%s: %s)", type(exc).__name__, exc)
         self.crawler.stats.set_value("discovery/sitemaps_completed", len(done))
         if self.archive_state is not None:
             self.archive_state.close()
@@ -847,3 +1124,31 @@ def _append_page(item: ArticleItem, comments: list[dict], stats) -> None:
 def _header(response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+# libxml2 errors that spoil one entry's text (an unescaped "&" in a URL), not
+# the document: the entries after them are still read.
+_TEXT_ERRORS = frozenset(("ERR_ENTITYREF_SEMICOL_MISSING", "ERR_UNDECLARED_ENTITY", "WAR_UNDECLARED_ENTITY",
+                          "ERR_INVALID_HEX_CHARREF", "ERR_INVALID_DEC_CHARREF", "ERR_INVALID_CHARREF"))
+
+
+def _sitemap_entries(sitemap: Sitemap, problems: list[str]):
+    """The entries of a Scrapy Sitemap; what kept it from being read in full
+    is appended to `problems` once they are all read.
+
+    Scrapy parses with recover=True, resolve_entities=False and no huge_tree:
+    truncated or broken XML, a text node over 10 MB or nesting over 256 end
+    the document early without an exception (only the parser's error log
+    says so), and an entity-expansion bomb reads as empty entries."""
+    try:
+        yield from sitemap
+    except Exception as exc:  # noqa: BLE001 - lxml may still raise mid-document
+        problems.append(f"{type(exc).__name__}: {exc}")
+    root = sitemap.xmliter.root
+    dtd = root.getroottree().docinfo.internalDTD if root is not None else None
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        problems.append("it declares XML entities, which are not expanded (an entity-expansion bomb?)")
+    broken = [e for e in sitemap.xmliter.error_log
+              if e.type_name not in _TEXT_ERRORS and not e.message.startswith(("xmlParseEntityRef", "xmlParseCharRef"))]
+    if broken:
+        problems.append(f"line {broken[0].line}: {broken[0].message.strip()}")

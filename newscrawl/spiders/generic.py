@@ -9,10 +9,16 @@ their host (example.org) with an id made from the URL. No sitemap
 discovery and no refresh of older articles: a generic crawl fetches what
 it is given, politely, as every spider does (robots.txt, one request at a
 time per host, >= 1 s apart).
+
+It fetches only from the hosts of the URLs and feeds it was given (each
+with its www./bare twin, and FETCH_EXTRA_HOSTS): a feed item, a redirect, a
+canonical or a comments link on another host is refused and logged
+(newscrawl/fetch_policy.py).
 """
 
 from urllib.parse import urlsplit
 
+from newscrawl.fetch_policy import FetchPolicy
 from newscrawl.sites.generic import PROFILE
 from newscrawl.spiders.base import SiteSpider, SpiderArgumentError
 
@@ -21,9 +27,9 @@ class GenericSpider(SiteSpider):
     name = "generic"
     profile = PROFILE
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.allowed_domains = []  # any host the arguments name
+    def site_policy(self) -> FetchPolicy:
+        # Bound to what it was given, not to any host a page names.
+        return FetchPolicy.for_urls([self.base_url, *self.urls, *self.feeds])
 
     @classmethod
     def default_base_url(cls, urls, feed):
@@ -38,6 +44,3 @@ class GenericSpider(SiteSpider):
 
     def archived_sites(self) -> list[str]:
         return []  # nothing to refresh: a generic crawl fetches what it is given
-
-    def _on_site(self, url: str) -> bool:
-        return urlsplit(url).scheme in ("http", "https")
