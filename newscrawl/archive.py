@@ -12,6 +12,10 @@ Rules the functions keep, whoever calls them (crawl pipeline, import, CLI):
   ``comment_versions``; comments that vanish from the site stay archived.
 - An article and its comments are written in one transaction; the file is in
   WAL mode so readers (Datasette, the CLI) never block the crawler.
+- A file is an archive because it says so (PRAGMA application_id, see
+  APPLICATION_ID), not because it opens: open_archive refuses any other
+  file before touching it, opens read-only without migrating
+  (`readonly=True`), and migrates only when opening to write.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import json
 import os
 import socket
 import sqlite3
+import urllib.parse
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -191,38 +196,175 @@ def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def open_archive(path: str | os.PathLike, *, create: bool = True) -> sqlite_utils.Database:
-    """Open (and, with `create`, make) the archive at `path`, schema in place."""
+# The marker of a newscrawl archive: PRAGMA application_id, four bytes at
+# offset 68 of the file header ("NCRW"), set when an archive is made and
+# added by the first writing open of an archive made before it existed.
+# `file news.db` and `sqlite3 news.db 'PRAGMA application_id'` show it.
+APPLICATION_ID = 0x4E435257  # "NCRW"; PRAGMA application_id is a signed 32-bit integer
+# What an archive made before the marker holds (every schema from 1 on): with a
+# user_version newscrawl knows, these tables and columns make a file ours.
+_LEGACY_SIGNATURE = {
+    "articles": {"site", "article_id", "title", "body", "content_hash", "first_seen", "last_changed"},
+    "comments": {"site", "article_id", "comment_key", "fingerprint", "position"},
+}
+
+
+def open_archive(path: str | os.PathLike, *, create: bool = True, readonly: bool = False) -> sqlite_utils.Database:
+    """Open the archive at `path`.
+
+    For writing (the default): with `create`, a missing or empty file becomes
+    a new archive; an archive of an older schema is migrated and an archive
+    made before the marker gets it; the file is switched to WAL mode.
+
+    With `readonly`: nothing is written, ever. The connection is SQLite's
+    read-only mode (`mode=ro`), nothing is migrated, the journal mode is left
+    alone; an archive of an older schema is refused with the writing command
+    that upgrades it. (In WAL mode SQLite may leave empty -wal/-shm files
+    beside an archive after a read-only connection; never beside a file
+    that is not an archive.)
+
+    Either way a file that is not a newscrawl archive (another application's
+    SQLite database, a non-empty file that is not SQLite) is refused with an
+    ArchiveError before anything touches it: it stays byte for byte as it was.
+    """
     path = Path(path)
-    if not create and not path.exists():
-        raise ArchiveError(f"no archive at {path}")
-    if create:
+    if readonly:
+        create = False
+    kind, version = check_archive(path, create=create)
+    if kind == "empty":
         path.parent.mkdir(parents=True, exist_ok=True)
+    if readonly:
+        if version < SCHEMA_VERSION:
+            raise ArchiveError(f"{path} is an archive of schema {version} (this newscrawl reads {SCHEMA_VERSION}): "
+                               f"run a writing command once to upgrade it, e.g. newscrawl reindex --db {path}")
+        try:
+            db = sqlite_utils.Database(sqlite3.connect(_uri(path, "ro"), uri=True, timeout=60))
+            db.execute("PRAGMA busy_timeout = 60000")
+            db.execute("PRAGMA query_only = ON")
+            return db
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(f"{path} is not a usable SQLite archive: {exc}") from None
     try:
         conn = sqlite3.connect(str(path), timeout=60)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA busy_timeout = 60000")
+        marked = db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        # As it is now (another writer may have made or upgraded it since it was inspected).
         version = db.execute("PRAGMA user_version").fetchone()[0]
+        if kind == "empty" and marked:
+            kind = "archive"
         if version > SCHEMA_VERSION:
-            raise ArchiveError(
-                f"{path} was written by a newer newscrawl (schema {version} > {SCHEMA_VERSION})"
-            )
-        if version == 0 and db["articles"].exists():
-            raise ArchiveError(f"{path} has an articles table that newscrawl did not make; use another file")
-        if version < SCHEMA_VERSION or not db["articles"].exists():
+            raise ArchiveError(f"{path} was written by a newer newscrawl (schema {version} > {SCHEMA_VERSION})")
+        if version < SCHEMA_VERSION or not marked:
             db.enable_wal()
             with db.atomic():
-                if db["articles"].exists():
+                if kind != "empty":
                     for step in range(version, SCHEMA_VERSION):
                         _MIGRATIONS[step](db)
                 _create_schema(db)
-                if version == 0:
+                if kind == "empty":
                     mark_current(db)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("PRAGMA synchronous = NORMAL")  # safe in WAL: no corruption on crash
         return db
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path} is not a usable SQLite archive: {exc}") from None
+
+
+def check_archive(path: str | os.PathLike, *, create: bool = False) -> tuple[str, int]:
+    """What open_archive checks before it opens: ("archive", schema), or
+    ("empty", 0) for a missing or empty file when `create` allows making an
+    archive there; ArchiveError otherwise. Reads at most the file itself;
+    a writing command calls it before it takes the lock beside the file."""
+    path = Path(path)
+    if not path.exists():
+        if not create:
+            raise ArchiveError(f"no archive at {path}")
+        return "empty", 0
+    if path.is_dir():
+        raise ArchiveError(f"{path} is a folder, not an archive file")
+    kind, version = inspect_file(path)
+    if kind == "empty" and not create:
+        raise ArchiveError(f"{path} is an empty file, not a newscrawl archive (a crawl or `newscrawl import` makes one)")
+    if version > SCHEMA_VERSION:
+        raise ArchiveError(f"{path} was written by a newer newscrawl (schema {version} > {SCHEMA_VERSION})")
+    return kind, version
+
+
+def _uri(path: Path, mode: str, **options) -> str:
+    query = "&".join(f"{k}={v}" for k, v in {"mode": mode, **options}.items())
+    return f"file:{urllib.parse.quote(str(path.resolve()))}?{query}"
+
+
+def inspect_file(path: str | os.PathLike) -> tuple[str, int]:
+    """What the file at `path` is, without changing a byte of it or making a
+    file beside it: ("archive", schema) for a newscrawl archive (marked, or
+    made before the marker: our tables and a user_version we know),
+    ("empty", 0) for an empty file or a SQLite database with nothing in it.
+    Anything else raises ArchiveError saying what the file is."""
+    path = Path(path)
+    if path.stat().st_size == 0:
+        return "empty", 0
+    # Only SQLite opens the file, never open()/close() here: closing any
+    # descriptor of a database file drops every POSIX lock this process holds
+    # on it (SQLite's own connections included, which then look gone to a
+    # writer in another process, which may then delete the WAL under them).
+    # SQLite's VFS defers such a close while its locks are held.
+    #
+    # Without a -wal file the main file is the whole database: read it as an
+    # immutable file (no locks, no -shm made). With one, another connection
+    # may be writing: an ordinary read-only connection sees its work.
+    wal = Path(f"{path}-wal").exists()
+    try:
+        conn = sqlite3.connect(_uri(path, "ro") if wal else _uri(path, "ro", immutable=1), uri=True, timeout=60)
+    except sqlite3.Error as exc:
+        raise ArchiveError(f"{path} is not a usable SQLite archive: {exc}") from None
+    try:
+        conn.execute("PRAGMA busy_timeout = 60000")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if app_id == APPLICATION_ID:
+            return "archive", version
+        names = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        tables = {name: {c for (c,) in conn.execute("SELECT name FROM pragma_table_info(?)", [name])}
+                  for name in names if name in _LEGACY_SIGNATURE}
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"{path} is not a usable SQLite archive: {exc}") from None
+    finally:
+        conn.close()
+    if app_id == 0 and version == 0 and not names:
+        return "empty", 0
+    legacy = 1 <= version <= SCHEMA_VERSION and all(
+        columns <= tables.get(table, set()) for table, columns in _LEGACY_SIGNATURE.items())
+    if app_id == 0 and legacy:
+        return "archive", version
+    what = f"application_id {app_id:#x}" if app_id else (
+        "an articles table" if "articles" in tables else f"{len(names)} table{'s' if len(names) != 1 else ''}")
+    raise ArchiveError(f"{path} is a SQLite database newscrawl did not make ({what}, no newscrawl marker); "
+                       "it is left as it is: point the command at an archive")
+
+
+def check_integrity(db, path: str | os.PathLike) -> None:
+    """Raise ArchiveError if SQLite finds the file damaged (PRAGMA quick_check:
+    every page and index entry read, in time proportional to the file).
+    `db` None: on a read-only connection of its own."""
+    conn = None
+    try:
+        if db is None:
+            conn = sqlite3.connect(_uri(Path(path), "ro"), uri=True, timeout=60)
+            conn.execute("PRAGMA busy_timeout = 60000")
+        problems = [row[0] for row in (conn or db).execute("PRAGMA quick_check(5)").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    finally:
+        if conn is not None:
+            conn.close()
+    if problems != ["ok"]:
+        # A problem may be several lines ("*** in database main ***" first): name the first real one.
+        first = next((line for p in problems for line in p.splitlines() if not line.startswith("***")), problems[0])
+        raise ArchiveError(f"{path} is damaged ({first}); restore it from a backup, "
+                           f"or save what is readable with: sqlite3 {path} .recover")
 
 
 def _statements(script: str):
@@ -629,16 +771,18 @@ def iter_articles(db, *, site: str | None = None, article_id: str | None = None,
         yield _with_comments(db, row)
 
 
-def archive_stats(db) -> dict:
-    """Counts per site: articles, comments, first and last publication, runs."""
+def archive_stats(db, site: str | None = None) -> dict:
+    """Counts per site (or of one site): articles, comments, first and last
+    publication, earlier versions kept; the last run."""
     sites = {}
+    where = " WHERE site = :site" if site else ""
     for row in db.query(
         "SELECT site, count(*) AS articles, sum(comment_count) AS comments, "
         "min(published) AS first_published, max(published) AS last_published, "
-        "max(last_seen) AS last_seen FROM articles GROUP BY site ORDER BY site"
+        f"max(last_seen) AS last_seen FROM articles{where} GROUP BY site ORDER BY site", {"site": site}
     ):
         sites[row["site"]] = row
-    versions = db.execute("SELECT count(*) FROM article_versions").fetchone()[0]
+    versions = db.execute(f"SELECT count(*) FROM article_versions{where}", {"site": site}).fetchone()[0]
     runs = list(db.query("SELECT id, spider, started, finished, status FROM crawl_runs ORDER BY id DESC LIMIT 1"))
     return {"sites": sites, "article_versions": versions, "last_run": runs[0] if runs else None}
 

@@ -3,10 +3,24 @@
 A thin layer over newscrawl.archive and newscrawl.seedformat; every error is
 one line on stderr and a non-zero exit status, never a traceback
 (set NEWSCRAWL_DEBUG=1 to see one).
+
+What it prints for a person goes through `say`: the archive keeps text as
+published, and a title holding ESC ] 0 ; ... BEL (retitles the window),
+ESC [ 2 J (clears the screen), a C1 CSI (U+009B) or a bidi override
+(U+202E) reaches the terminal as visible escapes (\\x1b, \\x9b, \\u202e),
+not as controls. `--json` output is exact text (json_line): JSON escapes C0
+controls itself, and DEL, C1 and bidi controls are written as \\u escapes,
+which a JSON reader turns back into the very characters archived.
+
+Which files it works on: `newscrawl.archive.open_archive` recognises an
+archive by its marker (PRAGMA application_id) and refuses any other file
+before touching it. Commands that only read open it read-only and never
+migrate; commands that write (import, reindex, reextract, drain) migrate.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import os
@@ -22,12 +36,67 @@ from newscrawl.dates import parse_date, to_iso
 from newscrawl.lock import ArchiveLocked, archive_lock
 from newscrawl.seedformat import SeedFormatError, dump_article, parse_dump
 from newscrawl.sites import PROFILES
+from newscrawl.text import TerminalSafeFormatter, terminal_safe, terminal_safe_json, terminal_safe_logging
 
 DEFAULT_DB = "archive/news.db"
+# Larger than any real dump (an article with thousands of comments is a few
+# MB); a file above it is refused before it is read.
+MAX_IMPORT_MB = 10
+JSON_HELP = ("Exact text as archived, for programs: control characters are JSON escapes, which a JSON "
+             "reader turns back into the characters published (jq -r prints them raw).")
 
 
-def _open(db_path: str, create: bool = False):
+def _read(db_path: str):
+    """The archive, read-only: refused unless it is one; never migrated."""
+    return archive.open_archive(db_path, readonly=True)
+
+
+def _write(db_path: str, create: bool = False):
+    """The archive, for writing: migrated, marked; with `create` a missing file becomes one."""
     return archive.open_archive(db_path, create=create)
+
+
+def _refuse_foreign(db_path: str, create: bool = False) -> None:
+    """Refuse a file that is not an archive (or a missing one, unless the
+    command makes it) before a writing command takes the lock beside it:
+    the lock file would be the first thing it changed."""
+    archive.check_archive(db_path, create=create)
+
+
+def say(message: str = "", err: bool = False) -> None:
+    """Print a line for a person: controls in it are shown escaped."""
+    click.echo(terminal_safe(str(message)), err=err)
+
+
+def show(value) -> str:
+    """A value from the archive inside a line of output: controls and line breaks escaped."""
+    return terminal_safe("" if value is None else str(value), newlines=False)
+
+
+def json_line(data, **options) -> str:
+    """`data` as JSON: exact, and still harmless if printed to a terminal."""
+    return terminal_safe_json(json.dumps(data, ensure_ascii=False, **options))
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def sites_held(db) -> list[str]:
+    return [row["site"] for row in db.query("SELECT DISTINCT site FROM articles ORDER BY site")]
+
+
+def site_warning(db, site: str | None) -> str | None:
+    """None if `site` is not given or the archive holds articles of it;
+    otherwise one line saying which sites it holds."""
+    if not site:
+        return None
+    held = sites_held(db)
+    if site in held:
+        return None
+    close = difflib.get_close_matches(site, held, n=1)
+    return (f"no articles of site {site!r} in the archive; it holds: {', '.join(held) or 'none'}"
+            + (f" (did you mean {close[0]}?)" if close else ""))
 
 
 def _since(value: str | None) -> str | None:
@@ -75,6 +144,13 @@ def cli():
 
     The crawler fills it: `scrapy crawl elaph` writes archive/news.db.
 
+    An archive is marked in its file (PRAGMA application_id 0x4E435257,
+    "NCRW"); every command refuses any other file, leaving it as it is.
+    stats, search, dump, runs and serve only read (and never upgrade an
+    older archive); import, reindex, reextract and drain write. Text from
+    the archive is printed with its control characters escaped; --json
+    gives it exact.
+
     \b
     Examples:
       newscrawl stats --db archive/news.db
@@ -98,7 +174,10 @@ def dump(db_path, out_dir, site, article_id, since):
     (title; AUTHOR -TEXT). UTF-8, no newline after the last line.
     """
     since_iso = _since(since)
-    db = _open(db_path)
+    db = _read(db_path)
+    unknown_site = site_warning(db, site)
+    if unknown_site:
+        raise click.ClickException(unknown_site)
     written = 0
     out = Path(out_dir)
     for article in archive.iter_articles(db, site=site, article_id=article_id, since=since_iso):
@@ -106,92 +185,123 @@ def dump(db_path, out_dir, site, article_id, since):
             check_name("site", article["site"])
             check_name("article id", article["article_id"])
         except click.ClickException as exc:
-            click.echo(f"warning: skipped: {exc.format_message()}", err=True)
+            say(f"warning: skipped: {exc.format_message()}", err=True)
             continue
         result = dump_article(article)
         path = out / article["site"] / f"{article['article_id']}.txt"
         write_atomically(path, result.text)
         for warning in result.warnings:
-            click.echo(f"warning: {article['site']}/{article['article_id']}: {warning}", err=True)
+            say(f"warning: {article['site']}/{article['article_id']}: {show(warning)}", err=True)
         written += 1
     if written == 0:
         what = f"article {site or '*'}/{article_id}" if article_id else "articles"
         raise click.ClickException(f"no {what} in {db_path} match" + (f" since {since}" if since else ""))
-    click.echo(f"wrote {written} dump{'s' if written != 1 else ''} to {out}")
+    say(f"wrote {written} dump{'s' if written != 1 else ''} to {out}")
 
 
 @cli.command(name="import")
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file (made if missing).")
 @click.option("--site", required=True, help="Site the files belong to (e.g. elaph).")
 @click.option("--id", "article_id", help="Article id, for a single file whose name is not <id>.txt.")
+@click.option("--max-size", "max_mb", default=MAX_IMPORT_MB, show_default=True, type=click.FloatRange(min=0.001),
+              help="Largest file to read, in MB; a larger one is refused, not read.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def import_(db_path, site, article_id, files):
+def import_(db_path, site, article_id, max_mb, files):
     """Read seed-format dumps back into the archive.
 
     The article id is the file name without .txt (or --id). An article that
     is already archived is merged: changed text is updated (the previous
     version kept), comments not yet archived are added, nothing doubles.
+
+    Files are read and stored one at a time (memory holds one file, however
+    many are given); a file larger than --max-size is refused with a line
+    naming it, and the others are still imported. The archive is made if
+    the file is missing or empty; any other file that is not an archive is
+    refused and left as it is.
     """
     if article_id and len(files) > 1:
         raise click.UsageError("--id can name one file only")
     check_name("site", site)
+    _refuse_foreign(db_path, create=True)
     with archive_lock(db_path, "import"):
-        failed = _import_files(db_path, site, article_id, files)
+        failed = _import_files(db_path, site, article_id, files, int(max_mb * 1_000_000))
     if failed:
         raise click.ClickException(f"{failed} of {len(files)} files could not be imported")
 
 
-def _import_files(db_path, site, article_id, files) -> int:
-    db = _open(db_path, create=True)
+def read_dump_file(path: Path, limit: int) -> str:
+    """The text of one dump file, at most `limit` bytes (checked before and while reading)."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > limit:
+            raise SeedFormatError(f"{size:,} bytes, larger than the --max-size limit of {limit:,} bytes; not read")
+        data = f.read(limit + 1)  # a file that grows, or a device with no size, stops here
+    if len(data) > limit:
+        raise SeedFormatError(f"larger than the --max-size limit of {limit:,} bytes; not read")
+    return data.decode("utf-8")
+
+
+def _import_files(db_path, site, article_id, files, limit: int) -> int:
+    db = _write(db_path, create=True)
     failed = 0
     for name in files:
         path = Path(name)
         try:
-            text = path.read_bytes().decode("utf-8")
-            parsed = parse_dump(text)
+            parsed = parse_dump(read_dump_file(path, limit))
         except FileNotFoundError:
-            click.echo(f"error: {name}: no such file", err=True)
+            say(f"error: {name}: no such file", err=True)
             failed += 1
             continue
         except (OSError, UnicodeDecodeError, SeedFormatError) as exc:
             reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc
-            click.echo(f"error: {name}: {reason}", err=True)
+            say(f"error: {name}: {show(reason)}", err=True)
             failed += 1
             continue
         try:
             identity = article_id_for(site, article_id or path.stem, name)
         except click.ClickException as exc:
-            click.echo(f"error: {exc.format_message()}", err=True)
+            say(f"error: {exc.format_message()}", err=True)
             failed += 1
             continue
         result = archive.store_article(
             db, {**parsed, "site": site, "article_id": identity, "source": "import", "extraction": {"source": "import", "file": path.name}}
         )
-        click.echo(f"{name}: {site}/{identity} {result.status}, {result.comments_new} new comments ({result.comments_total} archived)")
+        del parsed  # one file in memory at a time
+        say(f"{name}: {site}/{identity} {result.status}, {result.comments_new} new comments ({result.comments_total} archived)")
     return failed
 
 
 @cli.command()
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def stats(db_path, as_json):
-    """How much the archive holds, per site, and how the last crawl ended."""
-    db = _open(db_path)
-    data = archive.archive_stats(db)
+@click.option("--site", help="Only this site (e.g. elaph).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table. " + JSON_HELP)
+def stats(db_path, site, as_json):
+    """How much the archive holds, per site, and how the last crawl ended.
+
+    The file is checked first (PRAGMA quick_check, which reads all of it):
+    a damaged archive is one line and exit status 1, not a count.
+    """
+    db = _read(db_path)
+    archive.check_integrity(db, db_path)
+    unknown_site = site_warning(db, site)
+    if unknown_site:
+        say(f"warning: {unknown_site}", err=True)
+    data = archive.archive_stats(db, site)
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json_line(data, indent=2))
         return
-    if not data["sites"]:
-        click.echo(f"{db_path}: empty archive")
-    for site, row in data["sites"].items():
-        click.echo(
-            f"{site}: {row['articles']} articles, {row['comments'] or 0} comments, "
-            f"published {row['first_published'] or '?'} .. {row['last_published'] or '?'}"
+    if not data["sites"] and not site:
+        say(f"{db_path}: empty archive")
+    for name, row in data["sites"].items():
+        say(
+            f"{show(name)}: {row['articles']} articles, {row['comments'] or 0} comments, "
+            f"published {show(row['first_published'] or '?')} .. {show(row['last_published'] or '?')}"
         )
-    click.echo(f"earlier versions kept: {data['article_versions']}")
+    say(f"earlier versions kept: {data['article_versions']}")
     run = data["last_run"]
     if run:
-        click.echo(f"last crawl: #{run['id']} {run['spider']} {run['status']}, started {run['started']}, ended {run['finished'] or '-'}")
+        say(f"last crawl: #{run['id']} {show(run['spider'])} {show(run['status'])}, started {show(run['started'])}, "
+            f"ended {show(run['finished'] or '-')}")
 
 
 @cli.command()
@@ -200,7 +310,7 @@ def stats(db_path, as_json):
 @click.option("--site", help="Only this site (e.g. elaph).")
 @click.option("--since", help="Only articles (or comments) from this date on (ISO, e.g. 2015-03-01).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="How many hits.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line. " + JSON_HELP)
 @click.argument("query", nargs=-1, required=True)
 def search(db_path, comments, site, since, limit, as_json, query):
     """Search articles (or comments) the way a reader means it.
@@ -220,6 +330,17 @@ def search(db_path, comments, site, since, limit, as_json, query):
       كتب*                      words starting with كتب
       داعش OR الدولة            either word
       العراق NOT إيران          the first without the second
+      title:العراق              only in titles (also title:"خندق واحد",
+                                title:(a OR b), {title body}:x, -body:x)
+      NEAR(العراق سوريا, 5)     both, at most 5 words apart (10 without ", 5")
+    Columns: articles have title, subtitle, body; comments (--comments)
+    title, author, text: --comments author:ابراهيم finds a commenter.
+    A column name that does not exist, or NEAR(...) with brackets or
+    operators inside, is an error that says what to write.
+
+    Text from the archive is printed with its control characters escaped
+    (\\x1b, \\u202e): a title cannot retitle the window or reverse a line.
+
     \b
     Examples:
       newscrawl search --db archive/news.db ابراهيم الجعفري
@@ -231,28 +352,35 @@ def search(db_path, comments, site, since, limit, as_json, query):
     from newscrawl.search.query import QueryError
 
     since_iso = _since(since)
-    db = _open(db_path)
+    db = _read(db_path)
     if not index_is_current(db):
-        click.echo("warning: the search index was built by another version of the normalizer; "
-                   f"run: newscrawl reindex --db {db_path}", err=True)
+        say("warning: the search index was built by another version of the normalizer; "
+            f"run: newscrawl reindex --db {db_path}", err=True)
+    unknown_site = site_warning(db, site)
+    if unknown_site:
+        say(f"warning: {unknown_site}", err=True)
     tty = sys.stdout.isatty() and not as_json
     markers = ("\x1b[1m", "\x1b[0m") if tty else ("[", "]")
     try:
+        # For a person the snippet's text is escaped before the markers go in
+        # (they may be the terminal's bold on/off); for --json it is exact.
         hits = run_search(db, " ".join(query), comments=comments, site=site, since=since_iso, limit=limit,
-                          markers=markers)
+                          markers=markers, escape=_same if as_json else terminal_safe)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         for hit in hits:
-            click.echo(json.dumps(hit.as_dict(), ensure_ascii=False))
+            click.echo(json_line(hit.as_dict()))
         return
     if not hits:
-        click.echo("no hits", err=True)
+        if not unknown_site:
+            say("no hits", err=True)
         return
     for n, hit in enumerate(hits, 1):
-        date = (hit.published or "")[:10] or "----------"
-        who = f" #{hit.comment_id} {hit.author or '(no name)'}:" if comments else ""
-        click.echo(f"{n:>3}. {hit.site}/{hit.article_id}  {date}  {hit.title}")
+        date = show((hit.published or "")[:10] or "----------")
+        who = f" #{show(hit.comment_id)} {show(hit.author or '(no name)')}:" if comments else ""
+        say(f"{n:>3}. {show(hit.site)}/{show(hit.article_id)}  {date}  {show(hit.title)}")
+        # Not through say(): the snippet is escaped already and holds the markers.
         click.echo(f"     {who} {hit.snippet}".rstrip() if who else f"     {hit.snippet}")
 
 
@@ -263,14 +391,20 @@ def reindex(db_path):
 
     Needed only after the normalizer changed (newscrawl search says so) or
     after the archive was edited by other tools; crawls and imports keep the
-    indexes up to date themselves.
+    indexes up to date themselves. It also upgrades an archive of an older
+    schema (which read-only commands refuse, saying so).
+
+    The file is checked first (PRAGMA quick_check): a damaged archive is
+    one line and exit status 1, and is not written to.
     """
     from newscrawl.search.index import reindex as rebuild
 
-    db = _open(db_path)
+    _refuse_foreign(db_path)
     with archive_lock(db_path, "reindex"):  # one long transaction: not beside a crawl
+        archive.check_integrity(None, db_path)  # before a migration could write to it
+        db = _write(db_path)
         counts = rebuild(db)
-    click.echo(f"indexed {counts['articles']} articles and {counts['comments']} comments in {counts['seconds']} s")
+    say(f"indexed {counts['articles']} articles and {counts['comments']} comments in {counts['seconds']} s")
 
 
 @cli.command()
@@ -290,14 +424,14 @@ def serve(db_path, host, port, open_browser):
     Example:
       newscrawl serve --db archive/news.db -o
     """
-    _open(db_path).close()  # one clear line if it is missing or not an archive
+    _read(db_path).close()  # one clear line if it is missing or not an archive
     args = [sys.executable, "-m", "datasette", "serve", db_path, "--host", host, "--port", str(port),
             "--setting", "default_page_size", "50", "--setting", "sql_time_limit_ms", "5000",
             # Article bodies are long: tables show their start, a row's page all of it.
             "--setting", "truncate_cells_html", "300"]
     if open_browser:
         args.append("--open")
-    click.echo(f"serving {db_path} at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
+    say(f"serving {db_path} at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     os.execv(sys.executable, args)  # Datasette takes over this process
 
 
@@ -326,6 +460,7 @@ def reextract(db_path, site, since, warc_dir):
     from newscrawl.reextract import Reextractor
 
     since_iso = _since(since)
+    _refuse_foreign(db_path)
     folder = Path(warc_dir) if warc_dir else Path(db_path).parent / "warc"
     if not folder.is_dir():
         raise click.ClickException(f"no WARC folder at {folder} (crawls write it unless WARC_ENABLED is off)")
@@ -340,22 +475,27 @@ def reextract(db_path, site, since, warc_dir):
     loader = get_spider_loader(get_project_settings())
     # What the spider notices about a page (a looping comments link, a
     # mislabelled charset) is shown as it would be in a crawl's log.
-    logging.basicConfig(level=logging.WARNING, format="  note: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(TerminalSafeFormatter(logging.Formatter("  note: %(message)s")))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     with archive_lock(db_path, "reextract"):
-        db = _open(db_path)
+        db = _write(db_path)
+        unknown_site = site_warning(db, site)
+        if unknown_site:  # the WARC files may still hold its pages: go on
+            say(f"warning: {unknown_site}", err=True)
         for name in names:
             report = Reextractor(loader.load(name), db_path, db, folder, since_iso).run()
             counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
-            click.echo(f"{name}: {report.pages} pages from {report.warc_files} WARC files: {counts}; "
-                       f"{report.comments_new} new comments")
+            say(f"{name}: {report.pages} pages from {report.warc_files} WARC files: {counts}; "
+                f"{report.comments_new} new comments")
             if report.changed_fields:
-                click.echo("  changed: " + ", ".join(f"{f} x{n}" for f, n in report.changed_fields.most_common()))
+                say("  changed: " + ", ".join(f"{f} x{n}" for f, n in report.changed_fields.most_common()))
             for reason, n in report.dropped.items():
-                click.echo(f"  dropped {n}: {reason}", err=True)
+                say(f"  dropped {n}: {show(reason)}", err=True)
             if report.incomplete:
-                click.echo(f"  {report.incomplete} threads incomplete (a comments page is not in the WARC files)", err=True)
+                say(f"  {report.incomplete} threads incomplete (a comments page is not in the WARC files)", err=True)
             for problem in report.unreadable:
-                click.echo(f"  warning: {problem}", err=True)
+                say(f"  warning: {show(problem)}", err=True)
 
 
 @cli.command()
@@ -391,13 +531,13 @@ def doctor(site, warc, url, page):
     except DoctorError as exc:
         raise click.ClickException(str(exc)) from None
     for line in diagnose(html, page_url, PROFILES[site]):
-        click.echo(line)
+        say(line)  # the page's text, class names and URLs: controls escaped
 
 
 @cli.command()
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000), help="How many runs.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object a line, with all stats.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line, with all stats. " + JSON_HELP)
 def runs(db_path, limit, as_json):
     """The history of crawl runs: how each ended, what it stored, how well it read the site.
 
@@ -405,19 +545,19 @@ def runs(db_path, limit, as_json):
     title (T), body (B), date (D) and comments block (C). A run that stopped
     for a template change or a block says so in its verdict.
     """
-    db = _open(db_path)
+    db = _read(db_path)
     rows = archive.list_runs(db, limit)
     if as_json:
         for row in rows:
             row = dict(row)
             for key in ("args", "stats", "coverage"):
                 row[key] = json.loads(row[key]) if row.get(key) else None
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(json_line(row))
         return
     if not rows:
-        click.echo(f"{db_path}: no crawl runs yet")
+        say(f"{db_path}: no crawl runs yet")
         return
-    click.echo(f"{'run':>4}  {'spider':<8} {'started':<20} {'min':>5}  {'status':<16} {'new':>5} {'upd':>4} "
+    say(f"{'run':>4}  {'spider':<8} {'started':<20} {'min':>5}  {'status':<16} {'new':>5} {'upd':>4} "
                f"{'comments':>8}  {'T':>4} {'B':>4} {'D':>4} {'C':>4}  verdict")
     for row in rows:
         stats = json.loads(row["stats"] or "{}")
@@ -428,11 +568,12 @@ def runs(db_path, limit, as_json):
             value = cov.get(name)
             return f"{value:.0%}" if isinstance(value, (int, float)) else "-"
 
-        click.echo(
-            f"{row['id']:>4}  {row['spider']:<8} {row['started'][:19]:<20} {minutes:>5}  {row['status']:<16} "
-            f"{stats.get('archive/articles_new', 0):>5} {stats.get('archive/articles_updated', 0):>4} "
-            f"{stats.get('archive/comments_new', 0):>8}  {pct('title'):>4} {pct('body'):>4} {pct('published'):>4} "
-            f"{pct('comments_block'):>4}  {row['verdict'] or ''}"
+        say(
+            f"{row['id']:>4}  {show(row['spider']):<8} {show(row['started'][:19]):<20} {minutes:>5}  "
+            f"{show(row['status']):<16} "
+            f"{show(stats.get('archive/articles_new', 0)):>5} {show(stats.get('archive/articles_updated', 0)):>4} "
+            f"{show(stats.get('archive/comments_new', 0)):>8}  {pct('title'):>4} {pct('body'):>4} {pct('published'):>4} "
+            f"{pct('comments_block'):>4}  {show(row['verdict'] or '')}"
         )
 
 
@@ -459,13 +600,14 @@ def drain(db_path, redis_url, idle):
 
     from newscrawl.drain import Drain, DrainBusy
 
+    _refuse_foreign(db_path, create=True)
     server = redis.Redis.from_url(redis_url)
     try:
         server.ping()
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
         raise click.ClickException(f"cannot reach Redis at {redis_url}: {exc}") from None
     with archive_lock(db_path, "drain"):
-        db = _open(db_path, create=True)
+        db = _write(db_path, create=True)
         worker = Drain(db, server)
         try:
             report = worker.run(idle=idle)
@@ -474,15 +616,16 @@ def drain(db_path, redis_url, idle):
         except KeyboardInterrupt:
             report = worker.report  # an item cut short stays in the processing list, stored on the next start
         counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
-        click.echo(f"drained {report.items} items: {counts}; {report.comments_new} new comments; "
-                   f"{report.runs} worker runs recorded" + (f"; {report.recovered} recovered" if report.recovered else "")
-                   + (f"; {report.failed} not storable, kept in newscrawl:items:failed" if report.failed else ""))
+        say(f"drained {report.items} items: {counts}; {report.comments_new} new comments; "
+            f"{report.runs} worker runs recorded" + (f"; {report.recovered} recovered" if report.recovered else "")
+            + (f"; {report.failed} not storable, kept in newscrawl:items:failed" if report.failed else ""))
         for reason, n in report.dropped.items():
-            click.echo(f"  dropped {n}: {reason}", err=True)
+            say(f"  dropped {n}: {show(reason)}", err=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning every error into one line."""
+    terminal_safe_logging()  # log lines (the drain's, reextract's notes) quote what pages say
     try:
         cli.main(args=argv, prog_name="newscrawl", standalone_mode=False)
         return 0
@@ -491,30 +634,39 @@ def main(argv: list[str] | None = None) -> int:
             click.echo(exc.format_message())
             return 0
         command = exc.ctx.command_path if exc.ctx else "newscrawl"
-        click.echo(f"Error: {exc.format_message()} (see {command} --help)", err=True)
+        _error(f"{exc.format_message()} (see {command} --help)")
         return 2
     except click.ClickException as exc:
-        click.echo(f"Error: {exc.format_message()}", err=True)
+        _error(exc.format_message())
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.Abort:
-        click.echo("Error: aborted", err=True)
+        _error("aborted")
         return 1
     except ArchiveLocked as exc:  # another writer (a crawl) holds the archive
-        click.echo(f"Error: {exc}; try again when it has finished", err=True)
+        _error(f"{exc}; try again when it has finished")
         return 4
     except (archive.ArchiveError, SeedFormatError, OSError, sqlite3.Error) as exc:
-        click.echo(f"Error: {exc}", err=True)
+        _error(str(exc))
         return 1
     except KeyboardInterrupt:
-        click.echo("Error: interrupted", err=True)
+        _error("interrupted")
         return 130
     except Exception as exc:  # the promise: never a traceback
         if os.environ.get("NEWSCRAWL_DEBUG"):
             raise
-        click.echo(f"Error: unexpected {type(exc).__name__}: {exc} (NEWSCRAWL_DEBUG=1 shows the traceback)", err=True)
+        _error(f"unexpected {type(exc).__name__}: {exc} (NEWSCRAWL_DEBUG=1 shows the traceback)")
         return 1
+
+
+def _error(message: str) -> None:
+    """The one line of an error: whatever it quotes (a file name, a site's
+    text) cannot add a line or reach the terminal as a control."""
+    message = show(message)
+    if len(message) > 400:  # an SQLite error may quote a whole damaged value
+        message = message[:400] + "…"
+    click.echo(f"Error: {message}", err=True)
 
 
 if __name__ == "__main__":

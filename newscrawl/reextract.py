@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 from warcio.archiveiterator import ArchiveIterator
 
 from newscrawl.archive import store_article
+from newscrawl.fetch_policy import FetchPolicy
 from newscrawl.items import ArticleItem
 from newscrawl.middlewares import CharsetMiddleware
 from pipelines.normalize import NormalizeWhitespacePipeline
@@ -122,6 +123,9 @@ class Reextractor:
             article_id = profile.article_id(url)
             if article_id and "cpage=" not in url and (article_id not in latest or stored[-1].date > latest[article_id][1].date):
                 latest[article_id] = (url, stored[-1])
+        # The crawl fetched these pages from base_url's host (a local copy, in
+        # tests): links on that host are the site's. Not every host of the WARC.
+        self.spider.fetch_policy = FetchPolicy.for_urls(url for url, _ in latest.values())
         for article_id, (url, page) in sorted(latest.items()):
             request = Request(url, meta={"article_id": article_id, "source": "warc", "page_kind": "article",
                                          "captured": page.date})

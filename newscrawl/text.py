@@ -9,6 +9,7 @@ one space and the field is stripped at both ends.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 
 # \s in Python's re is Unicode-aware: it covers NBSP, the Unicode spaces,
@@ -102,8 +103,71 @@ ARABIC_DIGITS = str.maketrans({**{chr(0x0660 + d): str(d) for d in range(10)},
 # embedding, override and isolate controls (U+202A-202E, U+2066-2069) that
 # reorder what follows them. Kept in the archive; shown escaped.
 _TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The same and the line break: for a field shown inside one line of output,
+# where a newline of its own would start a line that looks like ours.
+_TERMINAL_UNSAFE_IN_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal acts on: DEL,
+# the C1 controls (U+009B is CSI, like ESC [) and the bidi controls. JSON
+# escapes C0 itself.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def terminal_safe(text: str) -> str:
-    """`text` with every control a terminal would act on shown as an escape (\\x1b, \\u202e)."""
-    return _TERMINAL_UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+def _escape(match: re.Match) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+def terminal_safe(text: str, *, newlines: bool = True) -> str:
+    """`text` with every control a terminal would act on shown as an escape
+    (\\x1b, \\x9b, \\u202e); tabs and, unless `newlines` is false, line
+    breaks pass. Text without controls comes back unchanged, so applying it
+    twice is applying it once (a backslash is not escaped: the archive's own
+    text "\\x1b" and an escaped ESC look the same, and both are harmless)."""
+    return (_TERMINAL_UNSAFE if newlines else _TERMINAL_UNSAFE_IN_LINE).sub(_escape, text)
+
+
+def terminal_safe_json(dumped: str) -> str:
+    """JSON text (from json.dumps(..., ensure_ascii=False)) with DEL, C1 and
+    bidi controls written as \\u escapes. Lossless: a JSON reader gets back
+    exactly the archived text; only the bytes that reach a terminal change.
+    These characters can only occur inside JSON strings, where \\uXXXX is
+    the standard escape for any character."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+
+
+class TerminalSafeFormatter(logging.Formatter):
+    """Another formatter's log lines with their controls escaped: a crawl's
+    warnings quote pages (a canonical link, a comments link, a title), and
+    a log is read on a terminal (`tail -f`, `less -R`, cron's mail)."""
+
+    def __init__(self, inner: logging.Formatter | None = None):
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(self.inner.format(record))
+
+
+def terminal_safe_logging() -> None:
+    """Escape controls in every log record this process makes from now on,
+    whichever handler writes it: Scrapy replaces its root handler as each
+    crawler starts, so a formatter on it would not last. The message is
+    formatted once, when the record is made (only records of an enabled
+    level are made), and so is a traceback. Installing it twice is harmless."""
+    make_record = logging.getLogRecordFactory()
+    if getattr(make_record, "terminal_safe", False):
+        return
+
+    def terminal_safe_record(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        record.msg, record.args = terminal_safe(record.getMessage()), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = terminal_safe(_PLAIN.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = terminal_safe(record.stack_info)
+        return record
+
+    terminal_safe_record.terminal_safe = True
+    logging.setLogRecordFactory(terminal_safe_record)
+
+
+_PLAIN = logging.Formatter()

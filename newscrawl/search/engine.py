@@ -11,7 +11,14 @@ import sqlite3
 from dataclasses import asdict, dataclass
 
 from newscrawl.search.arabic import MARKS
-from newscrawl.search.query import Query, QueryError, matches, parse_query
+from newscrawl.search.query import (
+    ARTICLE_COLUMNS,
+    COMMENT_COLUMNS,
+    Query,
+    QueryError,
+    matches,
+    parse_query,
+)
 
 # A query matching more than this many rows is ranked among its most recently
 # archived CANDIDATES matches (FTS5 walks them in rowid order and stops): bm25
@@ -45,8 +52,17 @@ class Hit:
         return data
 
 
-def snippet(text: str, query: Query, markers=("[", "]"), before: int = 12, after: int = 24) -> str | None:
-    """The words around the first match in `text`, matches marked; None if none match."""
+def _same(text: str) -> str:
+    return text
+
+
+def snippet(text: str, query: Query, markers=("[", "]"), before: int = 12, after: int = 24,
+            escape=_same) -> str | None:
+    """The words around the first match in `text`, matches marked; None if none match.
+
+    `escape` is applied to the text, not to the markers: with
+    text.terminal_safe the markers may be terminal controls (bold on, off)
+    while every control of the archived text is shown escaped."""
     words = list(_WORD.finditer(text or ""))
     found = next((i for i, w in enumerate(words) if matches(w.group(), query)), None)
     if found is None:
@@ -58,21 +74,21 @@ def snippet(text: str, query: Query, markers=("[", "]"), before: int = 12, after
     for i in range(first, last):
         w = words[i]
         if i in hits:
-            out.append(text[cursor : w.start()] + markers[0] + w.group() + markers[1])
+            out.append(escape(text[cursor : w.start()]) + markers[0] + escape(w.group()) + markers[1])
             cursor = w.end()
-    out.append(text[cursor:end])
+    out.append(escape(text[cursor:end]))
     piece = " ".join("".join(out).split())
     return ("… " if first > 0 else "") + piece + (" …" if last < len(words) else "")
 
 
-def _best_snippet(fields: list[str], query: Query, markers) -> str:
+def _best_snippet(fields: list[str], query: Query, markers, escape=_same) -> str:
     for text in fields:
-        found = snippet(text, query, markers)
+        found = snippet(text, query, markers, escape=escape)
         if found:
             return found
     # Matched through a form the highlighter does not see (rare): show the start.
     text = next((t for t in fields if t), "")
-    return " ".join(text.split()[:30])
+    return escape(" ".join(text.split()[:30]))
 
 
 def candidate_sql(table: str, weights, joins: str, where: list[str]) -> str:
@@ -86,14 +102,15 @@ def candidate_sql(table: str, weights, joins: str, where: list[str]) -> str:
 
 
 def search(db, text: str, *, comments: bool = False, site: str | None = None, since: str | None = None,
-           limit: int = 20, markers=("[", "]"), candidates: int = CANDIDATES) -> list[Hit]:
+           limit: int = 20, markers=("[", "]"), candidates: int = CANDIDATES, escape=_same) -> list[Hit]:
     """Hits for `text` (the query language of newscrawl.search.query), best first.
 
     Ranked by bm25 among the `candidates` most recently archived matches that
     pass the filters (all of them when there are fewer). Raises QueryError
-    for a query with nothing to search for.
+    for a query with nothing to search for. `escape` applies to the text of
+    the snippets (not their markers); the other fields are as archived.
     """
-    query = parse_query(text)
+    query = parse_query(text, columns=COMMENT_COLUMNS if comments else ARTICLE_COLUMNS)
     limit = max(1, min(int(limit), 1000))
     params = {"match": query.match, "limit": limit, "candidates": max(limit, int(candidates)),
               "site": site, "since": since}
@@ -125,6 +142,8 @@ def search(db, text: str, *, comments: bool = False, site: str | None = None, si
         names = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
     except sqlite3.OperationalError as exc:  # should not happen: every term is quoted
+        if "fts5" not in str(exc) and "syntax" not in str(exc):
+            raise  # the archive's trouble (a damaged file), not the query's
         raise QueryError(f"cannot search for that query ({exc})") from None
     hits = []
     for values in rows:
@@ -133,13 +152,13 @@ def search(db, text: str, *, comments: bool = False, site: str | None = None, si
             hits.append(Hit(
                 site=row["site"], article_id=row["article_id"], title=row["article_title"],
                 published=row["published"], url=row["url"], score=round(row["score"], 3),
-                snippet=_best_snippet([row["text"], row["title"], row["author"]], query, markers),
+                snippet=_best_snippet([row["text"], row["title"], row["author"]], query, markers, escape),
                 comment_id=row["comment_id"] or row["comment_key"], author=row["author"],
             ))
         else:
             hits.append(Hit(
                 site=row["site"], article_id=row["article_id"], title=row["title"], published=row["published"],
                 url=row["url"], score=round(row["score"], 3),
-                snippet=_best_snippet([row["body"], row["subtitle"], row["title"]], query, markers),
+                snippet=_best_snippet([row["body"], row["subtitle"], row["title"]], query, markers, escape),
             ))
     return hits

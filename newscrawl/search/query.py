@@ -6,26 +6,55 @@
     داعش OR الدولة          either
     العراق NOT إيران        the first without the second
     (العراق OR سوريا) الجعفري
+    title:العراق            only in one column (FTS5's column filter; also
+                            title:"خندق واحد", title:(a OR b), {title body}:x,
+                            and -title:x for every column but that one)
+    NEAR(العراق سوريا, 5)   both, at most 5 words apart (FTS5's NEAR; without
+                            ", N" at most 10)
+
+Columns: articles have title, subtitle, body; comments title, author, text.
 
 Every word goes through the same normalizer and light stemmer as the
 indexed text, and reaches FTS5 quoted, so no input can be an FTS syntax
 error: an unbalanced quote closes at the end, unmatched brackets and
 dangling operators are dropped, and a query with no word left gets a
-QueryError that says so.
+QueryError that says so. What would otherwise change a query's meaning
+silently (a column name that does not exist, a column filter with nothing
+after it, brackets or operators inside NEAR(...), a NEAR distance that is
+not a number) is a QueryError too, one line that says what to write.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import product
 
-from newscrawl.search.arabic import index_terms, prefix_stems, query_stems, tokens, word_terms
+from newscrawl.search.arabic import (
+    index_terms,
+    prefix_stems,
+    query_stems,
+    tokens,
+    word_terms,
+)
+from newscrawl.text import ARABIC_DIGITS
 
 OPERATORS = ("AND", "OR", "NOT")
+ARTICLE_COLUMNS = ("title", "subtitle", "body")  # articles_search
+COMMENT_COLUMNS = ("title", "author", "text")  # comments_search
 # FTS5's parser has a fixed stack: keep queries well inside it.
 MAX_DEPTH = 8
 MAX_WORDS = 64
-_LEXER = re.compile(r'"(?P<phrase>[^"]*)(?:"|$)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)')
+# NEAR takes phrases only (no OR): a word with two stems (وزير) is two NEAR
+# groups, ORed. This many groups at most.
+MAX_NEAR_GROUPS = 32
+_LEXER = re.compile(
+    r'"(?P<phrase>[^"]*)(?:"|$)'
+    r'|NEAR\s*\((?P<near>(?:"[^"]*(?:"|$)|[^)"])*)\)?'
+    r'|(?P<column>-?\s*(?:[A-Za-z]+|\{[^{}:]*\}))\s*:'
+    r'|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)'
+)
+_NEAR_DISTANCE = re.compile(r",\s*(?P<n>[^\s,\"]*)\s*$")
 
 
 class QueryError(ValueError):
@@ -74,8 +103,81 @@ def _operand(kind: str, value: str, query: Query) -> str | None:
     return f'"{" ".join(terms)}"'
 
 
-def parse_query(text: str) -> Query:
-    """Turn typed text into an FTS5 MATCH expression over the normalized index."""
+def _column_spec(raw: str, columns: tuple[str, ...], typed: str) -> str:
+    """`title`, `{title body}` or `-title` as FTS5 writes them, every name checked."""
+    negated = raw.startswith("-")
+    names = raw.lstrip("-").strip().strip("{}").lower().split()
+    if not names:
+        raise QueryError(f"{raw.strip()}: names no column; columns: {', '.join(columns)}")
+    for name in names:
+        if name not in columns:
+            raise QueryError(f"{name!r} is not a column to search in (columns: {', '.join(columns)}); "
+                             f"put it in quotes to search for it as text: \"{typed}\"")
+    spec = names[0] if len(names) == 1 else "{" + " ".join(names) + "}"
+    return f"- {spec}" if negated else spec
+
+
+def _near_phrases(value: str, query: Query) -> list[str]:
+    """The FTS5 phrases one word or phrase inside NEAR(...) may be (a word
+    whose leading و may be a root letter is two); [] if nothing is left of it."""
+    if value.endswith("*"):
+        *leading, last = tokens(value.rstrip("*")) or [""]
+        terms = index_terms(" ".join(leading))
+        stems = prefix_stems(last)
+        query.terms.update(terms)
+        query.prefixes.update(stems)
+        return [f'"{" ".join([*terms, stem])}"*' for stem in stems]
+    words = tokens(value)
+    if len(words) == 1:
+        stems = query_stems(words[0])
+        query.terms.update(stems)
+        return [f'"{stem}"' for stem in stems]
+    terms = index_terms(value)
+    query.terms.update(terms)
+    return [f'"{" ".join(terms)}"'] if terms else []
+
+
+def _near(body: str, query: Query) -> str | None:
+    """NEAR(a b "c d", N): FTS5's NEAR over the normalized words."""
+    example = "NEAR(العراق سوريا, 5)"
+    distance = None
+    found = _NEAR_DISTANCE.search(body)
+    if found:
+        number = found.group("n").translate(ARABIC_DIGITS)
+        if not number.isascii() or not number.isdigit():
+            raise QueryError(f"NEAR(...) ends with ', N', N a number of words: write e.g. {example}")
+        distance, body = int(number), body[: found.start()]
+    groups: list[list[str]] = []
+    for m in _LEXER.finditer(body):
+        if m.group("phrase") is not None:
+            value = m.group("phrase")
+        elif m.group("word") is not None and m.group("word") not in OPERATORS:
+            value = m.group("word").strip(",")
+        else:
+            raise QueryError("NEAR(...) takes words and phrases only, no brackets, operators or column "
+                             f"filters (a filter goes before it: title:NEAR(...)): write e.g. {example}")
+        phrases = _near_phrases(value, query)
+        if phrases:
+            groups.append(phrases)
+    if not groups:
+        return None
+    combinations = 1
+    for phrases in groups:
+        combinations *= len(phrases)
+    if combinations > MAX_NEAR_GROUPS:
+        raise QueryError(f"NEAR(...) with these words is too many spellings to try ({combinations}); use fewer words")
+    suffix = f", {distance}" if distance is not None else ""
+    nears = [f"NEAR({' '.join(choice)}{suffix})" for choice in product(*groups)]
+    return nears[0] if len(nears) == 1 else "(" + " OR ".join(nears) + ")"
+
+
+def parse_query(text: str, columns: tuple[str, ...] | None = None) -> Query:
+    """Turn typed text into an FTS5 MATCH expression over the normalized index.
+
+    `columns` are the names a column filter may use (ARTICLE_COLUMNS or
+    COMMENT_COLUMNS; by default either)."""
+    if columns is None:
+        columns = tuple(dict.fromkeys(ARTICLE_COLUMNS + COMMENT_COLUMNS))
     if text is None or not text.strip():
         raise QueryError("the query is empty: type a word to search for")
     depth = deepest = 0
@@ -85,24 +187,38 @@ def parse_query(text: str) -> Query:
     if deepest > MAX_DEPTH or len(text.split()) > MAX_WORDS:
         raise QueryError(f"the query is too complex: at most {MAX_DEPTH} levels of brackets and {MAX_WORDS} words")
     query = Query(text=text, match="")
-    items: list[str] = []  # operands, operators and brackets, in order
+    items: list[str] = []  # operands, operators and brackets ("(" or "title : ("), in order
+    column = None  # a column filter waiting for what it applies to
     for m in _LEXER.finditer(text):
+        if m.group("column") is not None:
+            if column is not None:
+                raise QueryError(f"one column filter at a time: {m.group('column').strip()}: follows another")
+            column = _column_spec(m.group("column"), columns, text[m.start():].split()[0].strip('"'))
+            continue
+        word = m.group("word")
+        if column is not None and (m.group("close") or word in OPERATORS):
+            raise QueryError(f"{column.replace('- ', '-')}: needs a word, a \"phrase\", NEAR(...) or (brackets) after it")
         if m.group("open"):
-            items.append("(")
-        elif m.group("close"):
+            items.append("(" if column is None else f"{column} : (")
+            column = None
+            continue
+        if m.group("close"):
             items.append(")")
+            continue
+        if m.group("near") is not None:
+            operand = _near(m.group("near"), query)
         elif m.group("phrase") is not None:
             operand = _operand("phrase", m.group("phrase"), query)
-            if operand:
-                items.append(operand)
+        elif word in OPERATORS:
+            items.append(word)
+            continue
         else:
-            word = m.group("word")
-            if word in OPERATORS:
-                items.append(word)
-            else:
-                operand = _operand("word", word, query)
-                if operand:
-                    items.append(operand)
+            operand = _operand("word", word, query)
+        if operand:
+            items.append(operand if column is None else f"{column} : ({operand})")
+        column = None
+    if column is not None:
+        raise QueryError(f"{column.replace('- ', '-')}: needs a word, a \"phrase\", NEAR(...) or (brackets) after it")
     query.match = _assemble(_balance(items))
     if not query.match:
         shown = text if len(text) <= 60 else text[:57] + "..."
@@ -115,7 +231,7 @@ def _balance(items: list[str]) -> list[str]:
     keep = [True] * len(items)
     stack = []
     for i, item in enumerate(items):
-        if item == "(":
+        if _is_open(item):
             stack.append(i)
         elif item == ")":
             if stack:
@@ -127,8 +243,13 @@ def _balance(items: list[str]) -> list[str]:
     return [item for item, k in zip(items, keep) if k]
 
 
+def _is_open(item: str) -> bool:
+    """An opening bracket: "(" or, with a column filter, "title : (" (an operand ends with '"', '*' or ')')."""
+    return item.endswith("(")
+
+
 def _is_operand(item: str) -> bool:
-    return item not in OPERATORS and item not in ("(", ")")
+    return item not in OPERATORS and item != ")" and not _is_open(item)
 
 
 def _assemble(items: list[str]) -> str:
@@ -147,15 +268,15 @@ def _assemble(items: list[str]) -> str:
         if item == ")":
             while out and out[-1] in OPERATORS:
                 out.pop()  # "(a OR)" -> "(a)"
-            if out and out[-1] == "(":
+            if out and _is_open(out[-1]):
                 out.pop()  # "()" -> nothing
                 continue
             out.append(item)
             continue
-        if out and (_is_operand(out[-1]) or out[-1] == ")") and (item == "(" or _is_operand(item)):
+        if out and (_is_operand(out[-1]) or out[-1] == ")") and (_is_open(item) or _is_operand(item)):
             out.append("AND")
         out.append(item)
-    while out and (out[-1] in OPERATORS or out[-1] == "("):
+    while out and (out[-1] in OPERATORS or _is_open(out[-1])):
         out.pop()
     # Dropping a trailing "(" can leave a ")" without its partner: pair again.
     return " ".join(_balance(out))
