@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
 
 from newscrawl import health
+from newscrawl.health import STORE_FAILED, run_status
 from newscrawl.state import state_for
 
 logger = logging.getLogger(__name__)
-
-# Finish reasons that mean the run did what it was asked to do.
-GOOD_REASONS = ("finished",)
-# Finish reasons that are their own status (and exit code of `scrapy crawl`).
-OWN_STATUS = ("blocked", "template_changed")
-GOOD_PREFIXES = ("closespider_",)
-
-
-def run_status(reason: str) -> str:
-    if reason in GOOD_REASONS or reason.startswith(GOOD_PREFIXES):
-        return "finished"
-    if reason in OWN_STATUS:
-        return reason
-    return "failed"
 
 
 class RunRecorder:
@@ -55,6 +43,11 @@ class RunRecorder:
         state = state_for(self.crawler.settings)
         try:
             self.run = state.start_run(spider.name, args)
+        except sqlite3.Error as exc:
+            # A read-only or full archive: nothing this run reads could be stored.
+            logger.error("the archive refuses writes (%s: %s); not crawling", type(exc).__name__, exc)
+            self.crawler.stats.set_value("archive/store_failed", f"{type(exc).__name__}: {exc}")
+            raise CloseSpider(STORE_FAILED) from None  # Scrapy closes the spider before it starts
         finally:
             state.close()
         if isinstance(self.run, int):
@@ -65,7 +58,7 @@ class RunRecorder:
         if self.run is None:
             return
         stats = self.crawler.stats.get_stats()
-        status = run_status(reason)
+        status = run_status(reason, stats)
         settings = self.crawler.settings
         state = state_for(settings)
         try:
@@ -73,11 +66,22 @@ class RunRecorder:
                                     settings.getint("HEALTH_BASELINE_RUNS", 5))
             found = health.coverage(stats)
             said = health.verdict(reason, stats, usual, settings.getfloat("HEALTH_MAX_DROP", 0.5))
-            state.finish_run(self.run, status=status, reason=reason, stats=stats, coverage=found, verdict=said)
+            try:
+                state.finish_run(self.run, status=status, reason=reason, stats=stats, coverage=found, verdict=said)
+            except sqlite3.Error as exc:
+                # The disk that stopped the items may refuse this row too: the
+                # run stays "running" until the next run marks it killed.
+                logger.error("crawl run %s: its end could not be recorded in the archive (%s: %s)",
+                             self.run, type(exc).__name__, exc)
         finally:
             state.close()
         stats["newscrawl/verdict"] = said
-        logger.info(
+        stats["newscrawl/status"] = status
+        # The line that says how the run went: an error when it did not
+        # finish, so that it stands out in a log of warnings about single pages.
+        level = logging.ERROR if status != "finished" else logging.WARNING if said != "ok" else logging.INFO
+        logger.log(
+            level,
             "crawl run %s %s (%s), verdict: %s; %s new, %s updated, %s unchanged articles; %s new comments",
             self.run if isinstance(self.run, int) else "(worker)", status, reason, said,
             stats.get("archive/articles_new", 0), stats.get("archive/articles_updated", 0),

@@ -89,6 +89,10 @@ def text_lines(element, excluded=frozenset()) -> list[str]:
 
     `excluded` is a set of lxml elements to skip entirely (their tail text,
     which belongs to the parent, is kept).
+
+    Walked with an explicit stack, not recursion: a page may nest elements
+    thousands deep (broken or hostile markup), far past Python's recursion
+    limit, and lxml parses such pages (huge_tree) without complaint.
     """
     lines: list[str] = []
     current: list[str] = []
@@ -98,32 +102,42 @@ def text_lines(element, excluded=frozenset()) -> list[str]:
             lines.append("".join(current))
             current.clear()
 
-    def walk(el):
-        tag = el.tag if isinstance(el.tag, str) else None
-        if tag is None or el in excluded or tag in INVISIBLE_TAGS:
+    # The stack holds, in reverse page order, elements still to read, the
+    # tails that follow them (str) and _BLOCK_END where a block closes.
+    stack: list = [element]
+    while stack:
+        item = stack.pop()
+        if item is _BLOCK_END:
+            flush()
+            continue
+        if isinstance(item, str):
+            current.append(item)
+            continue
+        tag = item.tag if isinstance(item.tag, str) else None
+        if tag is None or item in excluded or tag in INVISIBLE_TAGS:
             # Comments, processing instructions, excluded or invisible blocks.
             if tag in BLOCK_TAGS:
                 flush()
-            return
+            continue
         tag = tag.lower()
         if tag == "br":
             flush()
-            return
+            continue
         block = tag in BLOCK_TAGS
         if block:
             flush()
-        if el.text:
-            current.append(el.text)
-        for child in el:
-            walk(child)
+            stack.append(_BLOCK_END)
+        if item.text:
+            current.append(item.text)
+        for child in reversed(item):
             if child.tail:
-                current.append(child.tail)
-        if block:
-            flush()
-
-    walk(element)
+                stack.append(child.tail)
+            stack.append(child)
     flush()
     return clean_lines(lines)
+
+
+_BLOCK_END = object()  # text_lines' marker: the block element being read ends here
 
 
 def element_text(element) -> str:
@@ -188,12 +202,68 @@ def page_selector(html: str, url: str) -> Selector:
     cost a lookup per element touched, and nothing here uses their methods."""
     body = html.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
     root = etree.fromstring(body, parser=_PARSER, base_url=url)
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" and "depth" in e.message for e in _PARSER.error_log):
+        # libxml2 stops reading at 2048 open elements (256 without huge_tree)
+        # and drops the rest of the page without an error. Browsers flatten
+        # such trees instead; read the page again with the deepest tags
+        # dropped, so their text lands in the element above them.
+        logger.warning("%s: elements nested deeper than %d; the deepest tags are ignored, their text kept",
+                       url, MAX_DEPTH)
+        root = etree.fromstring(cap_depth(body, MAX_DEPTH), parser=_PARSER, base_url=url)
     if root is None:
         root = etree.fromstring(b"<html/>", parser=_PARSER)
     return Selector(root=root, type="html")
 
 
 _PARSER = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+# Depth kept when a page nests deeper than the parser reads: well below
+# libxml2's 2048, since cap_depth counts elements HTML closes implicitly (<p>, <li>) as open.
+MAX_DEPTH = 1000
+_TAG = re.compile(rb"""<!--.*?(?:-->|\Z)|<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:"[^"]*"|'[^']*'|[^'">])*?(/?)>""", re.DOTALL)
+_VOID_TAGS = frozenset(b"area base basefont br col embed frame hr img input isindex keygen link meta param source "
+                       b"track wbr".split())
+_RAW_TEXT_TAGS = frozenset(b"script style textarea title xmp iframe noembed noframes noscript".split())
+
+
+def cap_depth(body: bytes, limit: int) -> bytes:
+    """`body` without the start tags that open more than `limit` elements
+    deep, nor their end tags. A tokenizer, not a parser: implicitly closed
+    elements count as open, so it may drop more tags than needed; text is never dropped."""
+    out: list[bytes] = []
+    stack: list[tuple[bytes, bool]] = []  # open elements: (name, kept)
+    open_names: dict[bytes, int] = {}
+    kept = copied = pos = 0
+    while (match := _TAG.search(body, pos)) is not None:
+        pos = match.end()
+        closing, name, self_closing = match.groups()
+        if name is None:
+            continue  # an HTML comment
+        name = name.lower()
+        drop = False
+        if closing:
+            if not open_names.get(name):
+                continue  # a stray end tag: the parser ignores it
+            while True:  # closes it and whatever is still open inside it
+                top, top_kept = stack.pop()
+                open_names[top] -= 1
+                kept -= top_kept
+                if top == name:
+                    drop = not top_kept
+                    break
+        elif name in _RAW_TEXT_TAGS:
+            end = re.compile(rb"</" + re.escape(name) + rb"\s*>", re.IGNORECASE).search(body, pos)
+            pos = end.end() if end else len(body)  # its text may hold anything that looks like a tag
+            continue
+        elif not self_closing and name not in _VOID_TAGS:
+            drop = kept >= limit
+            stack.append((name, not drop))
+            open_names[name] = open_names.get(name, 0) + 1
+            kept += not drop
+        if drop:
+            out.append(body[copied:match.start()])
+            copied = match.end()
+    out.append(body[copied:])
+    return b"".join(out)
 
 
 def _values(node, css: str):

@@ -1,5 +1,12 @@
 """Is the crawl still reading the site right? Coverage, verdicts, progress.
 
+A run's status comes from how it ended (its finish reason) and what its stats
+show: a run that ran to its end but stored nothing because storing failed,
+met extraction errors, or could read nothing of the site (robots.txt,
+sitemaps, feeds or every article page failing) is "failed", never "finished"
+(run_status, failures). A run that fetched nothing because nothing changed
+is fine: discovery read the sitemaps and found nothing to fetch.
+
 Coverage: the share of article pages on which the profile found the title,
 the body, the date and the comments block, and how often Trafilatura had to
 supply the body. A template change shows as a sharp fall against recent
@@ -68,21 +75,155 @@ def fallen(current: dict, usual: dict | None, max_drop: float) -> list[str]:
     return problems
 
 
-def verdict(reason: str, stats: dict, usual: dict | None, max_drop: float) -> str:
-    from newscrawl.extensions import run_status  # the extension imports this module
+# Finish reasons that mean the run did what it was asked to do.
+GOOD_REASONS = ("finished",)
+GOOD_PREFIXES = ("closespider_",)
+# Finish reasons that are their own status (and exit code of `scrapy crawl`).
+OWN_STATUS = ("blocked", "template_changed")
+# The finish reason of a run stopped because the archive refused a write (pipelines/store.py).
+STORE_FAILED = "store_failed"
 
-    status = run_status(reason)
+
+def run_status(reason: str, stats: dict | None = None) -> str:
+    """finished, blocked, template_changed or failed: from the finish reason
+    and, when given, the run's stats (see failures())."""
+    if stats and stats.get("archive/store_failed"):
+        return "failed"  # whatever else happened: the archive did not take what was read
+    if reason in OWN_STATUS:
+        return reason
+    if reason in GOOD_REASONS or reason.startswith(GOOD_PREFIXES):
+        return "failed" if stats and failures(stats) else "finished"
+    return "failed"
+
+
+def failures(stats: dict, *, unreadable: bool = True) -> list[str]:
+    """Why a run failed whatever its finish reason says: storing failed,
+    extraction raised, or (with `unreadable`) nothing could be read of the
+    site. Empty: none of these."""
+    problems = []
+    store = stats.get("archive/store_failed")
+    if store:
+        stored = sum(stats.get(f"archive/articles_{s}", 0) for s in ("new", "updated", "unchanged", "kept"))
+        problems.append(f"storing failed ({store}); {stored} articles stored before it are kept, "
+                        f"{stats.get('archive/not_stored', 0)} read and not stored are fetched again next run")
+    errors = _counts(stats, "extract/errors/")
+    if errors:
+        total = sum(errors.values())
+        problems.append(f"extraction raised on {total} article page{'s' if total != 1 else ''} ({_named(errors)}; "
+                        f"first {stats.get('extract/error_sample')}); not stored, fetched again next run")
+    errors = _counts(stats, "comments/errors/")
+    if errors:
+        total = sum(errors.values())
+        problems.append(f"extraction raised on {total} comments page{'s' if total != 1 else ''} ({_named(errors)}; "
+                        f"first {stats.get('comments/error_sample')}); their articles are stored with the comments "
+                        "read so far, the threads read again next run")
+    raised = {name: n for name, n in _counts(stats, "spider_exceptions/").items() if name != "count"}
+    if raised:
+        problems.append(f"the spider raised on {sum(raised.values())} pages ({_named(raised)})")
+    nothing = nothing_read(stats) if unreadable else None
+    if nothing:
+        problems.append(nothing)
+    return problems
+
+
+def article_pages(stats: dict) -> int:
+    """Article pages the site answered with something to read (or a 304)."""
+    return sum(stats.get(key, 0) for key in ("extract/pages", "extract/errors", "extract/not_html", "articles/not_modified"))
+
+
+def nothing_read(stats: dict) -> str | None:
+    """Why no article page was fetched, when that was a failure: robots.txt,
+    the sitemaps and feeds failed with none read, or every article asked for
+    failed. None when nothing failed, however little was fetched: an
+    unchanged site (every sitemap's <lastmod> as last time) is a healthy run."""
+    if article_pages(stats):
+        return None
+    failed_sources = _discovery_failures(stats)
+    read_sources = stats.get("discovery/urlset", 0) + stats.get("discovery/feed", 0)
+    failed_articles = {name: n for name, n in _counts(stats, "articles/failed/").items()
+                       if name not in ("http_404", "http_410")}  # gone: an answer, not a failure
+    if failed_articles:
+        total = sum(failed_articles.values())
+        return (f"no article page could be fetched: {total} failed "
+                f"({_named({k.replace('_', ' ').replace('http', 'HTTP'): v for k, v in failed_articles.items()})}"
+                f"{_causes(stats)})")
+    if failed_sources and not read_sources:
+        robots = any(k.startswith("robotstxt/exception_count/") for k in stats) or any(
+            k.startswith("robotstxt/response_status_count/5") for k in stats)
+        said = (["robots.txt failed"] if robots else []) + [f"{n} {what}" for what, n in failed_sources.items()]
+        return f"nothing could be read from the site: {', '.join(said)}{_causes(stats, ' (', ')')}; no article page was fetched"
+    return None
+
+
+def _discovery_failures(stats: dict) -> dict[str, int]:
+    """Sitemaps and feeds that failed, by how (a feed that fails to download counts as a sitemap)."""
+    found = {
+        "sitemap or feed downloads failed": stats.get("discovery/sitemap_failed", 0),
+        "sitemap responses not sitemaps": stats.get("discovery/sitemap_invalid", 0),
+        "sitemaps read only in part": stats.get("discovery/sitemap_incomplete", 0),
+        "feeds unreadable": stats.get("discovery/feed_invalid", 0),
+    }
+    return {what: n for what, n in found.items() if n}
+
+
+def _causes(stats: dict, before: str = "; ", after: str = "") -> str:
+    """What the downloader met: exception types and HTTP error statuses, most frequent first."""
+    causes = {key.rsplit(".", 1)[-1]: n for key, n in _counts(stats, "downloader/exception_type_count/").items()
+              if not key.endswith("IgnoreRequest")}  # robots.txt forbidding a page is no error
+    causes.update({f"HTTP {code}": n for code, n in _counts(stats, "downloader/response_status_count/").items()
+                   if code.isdigit() and int(code) >= 500})
+    return f"{before}{_named(causes)}{after}" if causes else ""
+
+
+def _counts(stats: dict, prefix: str) -> dict[str, int]:
+    return {key[len(prefix):]: value for key, value in stats.items()
+            if key.startswith(prefix) and isinstance(value, int) and not isinstance(value, bool)}
+
+
+def _named(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def extraction_failed(stats, url: str, exc: BaseException) -> None:
+    """Count and log, once, an article page whose extraction raised (the
+    spider goes on; the verdict names it and `scrapy crawl` exits 1)."""
+    name = type(exc).__name__
+    stats.inc_value("extract/errors")
+    stats.inc_value(f"extract/errors/{name}")
+    if not stats.get_value("extract/error_sample"):
+        stats.set_value("extract/error_sample", url)
+    detail = str(exc).strip().splitlines()
+    logger.error("%s: extraction failed (%s%s); not stored, fetched again next run", url, name,
+                 f": {detail[0][:200]}" if detail else "")
+    # The traceback for whoever fixes it: a RecursionError's would be a thousand lines at INFO.
+    logger.debug("extraction of %s failed", url, exc_info=exc)
+
+
+def verdict(reason: str, stats: dict, usual: dict | None, max_drop: float) -> str:
+    status = run_status(reason, stats)
+    # A block or a template change says itself why little was read.
+    problems = failures(stats, unreadable=status not in OWN_STATUS)
     if status == "template_changed":
-        return "template changed: " + "; ".join(fallen(coverage(stats), usual, max_drop))
+        return "; ".join(["template changed: " + "; ".join(fallen(coverage(stats), usual, max_drop)), *problems])
     if status == "blocked":
-        return "blocked by the site"
+        return "; ".join(["blocked by the site", *problems])
     if status != "finished":
-        return f"failed ({reason})"
+        head = "failed" if problems and (reason in GOOD_REASONS or reason.startswith(GOOD_PREFIXES)
+                                         or reason == STORE_FAILED) else f"failed ({reason})"
+        return head + (": " + "; ".join(problems) if problems else "")
     warnings = fallen(coverage(stats), usual, max_drop / 2)
     unread = stats.get("extract/missing/comments", 0)
     if unread and not any(w.startswith("comments ") for w in warnings):
         # Never a healthy run: a thread the page shows and the profile did not read.
         warnings.append(f"comments not read by the profile on {unread} of {stats.get('extract/pages', 0)} pages")
+    incomplete = _discovery_failures(stats)
+    if incomplete:
+        # Not marked read: the next run reads them again.
+        warnings.append("discovery incomplete: " + ", ".join(f"{n} {what}" for what, n in incomplete.items()))
+    failed_articles = sum(n for name, n in _counts(stats, "articles/failed/").items() if name not in ("http_404", "http_410"))
+    if failed_articles:
+        warnings.append(f"{failed_articles} article page{'s' if failed_articles != 1 else ''} could not be fetched "
+                        f"(fetched again next run)")
     return "ok" if not warnings else "ok, but " + "; ".join(warnings)
 
 

@@ -5,14 +5,17 @@ import logging
 import multiprocessing
 import os
 import signal
+import sqlite3
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
 
 from newscrawl.archive import open_archive, store_article
+from newscrawl.health import STORE_FAILED
 from newscrawl.middlewares import close_crawl
 
 logger = logging.getLogger(__name__)
@@ -54,7 +57,13 @@ class StorePipeline:
     while the crawl goes on (a thread would share the crawl's GIL). An item
     counts as scraped only once its transaction is committed, so a killed
     crawl loses nothing it reported stored. STORE_IN_PROCESS = False keeps
-    the writing in the crawl's own process (one core; simpler to debug)."""
+    the writing in the crawl's own process (one core; simpler to debug).
+
+    The first item the archive refuses (disk full, read-only file, I/O
+    error, a corrupt page: any sqlite3 error) stops the crawl with finish
+    reason "store_failed": every later item would fail the same way. What
+    was committed stays; items still in flight are dropped quietly and
+    fetched again next run (their sitemaps are not marked read)."""
 
     def __init__(self, db_path, stats, in_process: bool = True):
         self.db_path = db_path
@@ -63,6 +72,7 @@ class StorePipeline:
         self.writer = None
         self.db = None
         self.crawler = None
+        self.failed: str | None = None  # the first error the archive gave, once storing failed
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -97,18 +107,27 @@ class StorePipeline:
         # Shallow: the fields hold plain dicts and lists already, and asdict()
         # would walk every comment asking whether it is an item.
         article = dict(ItemAdapter(item).items())
-        if self.writer is None:
-            result = store_article(self.db, article)
-        else:
-            try:
+        if self.failed:
+            self.stats.inc_value("archive/not_stored")
+            raise DropItem(f"not stored: {self.failed}", log_level="DEBUG")
+        try:
+            if self.writer is None:
+                result = store_article(self.db, article)
+            else:
                 result = await asyncio.get_running_loop().run_in_executor(self.writer, _store, article)
-            except BrokenProcessPool:
-                # Every later item would fail the same way: stop the run, cleanly.
-                # Nothing is lost: what was not stored is fetched again next run.
-                if not getattr(self.crawler, "newscrawl_stopping", None):
-                    logger.error("the archive writer process died; stopping the crawl")
-                    close_crawl(self.crawler, "archive_writer_died")
-                raise RuntimeError("the archive writer process died; this item was not stored") from None
+        except BrokenProcessPool:
+            # Every later item would fail the same way: stop the run, cleanly.
+            # Nothing is lost: what was not stored is fetched again next run.
+            if not getattr(self.crawler, "newscrawl_stopping", None):
+                logger.error("the archive writer process died; stopping the crawl")
+                close_crawl(self.crawler, "archive_writer_died")
+            raise RuntimeError("the archive writer process died; this item was not stored") from None
+        except sqlite3.Error as exc:  # in the writer process it is pickled across, class and message
+            self.stats.inc_value("archive/not_stored")
+            if self.failed is None:
+                self._storing_failed(article, exc)
+            # Quiet: the line above said it once; one traceback per item said nothing more.
+            raise DropItem(f"not stored: {self.failed}", log_level="DEBUG") from None
         self.stats.inc_value(f"archive/articles_{result.status}")
         self.stats.inc_value("archive/comments_new", result.comments_new)
         if result.comments_updated:
@@ -118,6 +137,21 @@ class StorePipeline:
             article["site"], article["article_id"], result.status, result.comments_new, result.comments_total,
         )
         return item
+
+    def _storing_failed(self, article: dict, exc: sqlite3.Error) -> None:
+        """Say once what the archive refused, and stop the crawl."""
+        self.failed = f"{type(exc).__name__}: {exc}"
+        # Read by health.run_status: the run is "failed" even if it was
+        # stopping for another reason already (a block, a template change).
+        self.stats.set_value("archive/store_failed", self.failed)
+        stored = sum(self.stats.get_value(f"archive/articles_{s}", 0) for s in ("new", "updated", "unchanged", "kept"))
+        logger.error(
+            "storing %s/%s in %s failed (%s); stopping the crawl. The %d articles stored before it are kept; "
+            "what was not stored is fetched again next run",
+            article.get("site"), article.get("article_id"), self.db_path, self.failed, stored,
+        )
+        if not getattr(self.crawler, "newscrawl_stopping", None):
+            close_crawl(self.crawler, STORE_FAILED)
 
 
 def _noop():

@@ -119,10 +119,14 @@ def test_a_second_run_on_the_same_archive_is_refused_and_a_dead_one_does_not_blo
     model = generate_site(40)
     db = tmp_path / "news.db"
     with SampleSite(model) as site:
-        site.delay = 0.02
+        site.delay = 0.3  # the first run must still be running when the second starts
         first = subprocess.Popen(crawl_command(site.base_url, db), cwd=REPO, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.PIPE, text=True)
-        time.sleep(2.5)
+        # The lock is taken before the first request: wait for a request, not for a guessed time.
+        deadline = time.monotonic() + 60
+        while not site.hits() and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.05)
+        assert site.hits() and first.poll() is None
         started = time.monotonic()
         second = run_crawl(site.base_url, db)
         assert second.returncode == 4 and time.monotonic() - started < 15
