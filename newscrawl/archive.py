@@ -36,7 +36,7 @@ from newscrawl.search.index import index_article, index_comment, mark_current, r
 from newscrawl.seedformat import exported_author
 from newscrawl.text import clean_lines, one_line, short_hash
 
-SCHEMA_VERSION = 6  # PRAGMA user_version; _MIGRATIONS carries older archives forward
+SCHEMA_VERSION = 7  # PRAGMA user_version; _MIGRATIONS carries older archives forward
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -84,6 +84,7 @@ CREATE TABLE IF NOT EXISTS comments (
     id INTEGER PRIMARY KEY,
     site TEXT NOT NULL,
     article_id TEXT NOT NULL,
+    article_row INTEGER REFERENCES articles (id),  -- the article's row: a foreign key tools (Datasette) follow
     comment_key TEXT NOT NULL,       -- the site's id, or h:<hash of author, title, text>
     comment_id TEXT,                 -- the site's id when the page shows one
     position INTEGER NOT NULL,       -- thread order, as the pages show it
@@ -97,6 +98,7 @@ CREATE TABLE IF NOT EXISTS comments (
     fingerprint TEXT NOT NULL,       -- hash of author, title, text
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
+    gone_since TEXT,                 -- UTC: first complete read of its thread without it (moderated, deleted); NULL: shown when last read
     UNIQUE (site, article_id, comment_key)
 );
 CREATE INDEX IF NOT EXISTS comments_thread ON comments (site, article_id, position);
@@ -432,7 +434,20 @@ def _v5_to_v6(db) -> None:
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
-_MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}
+def _v6_to_v7(db) -> None:
+    """v7: comments that vanished from their thread (gone_since; older rows
+    keep NULL: shown when last read, as far as anyone knew) and a foreign
+    key from each comment to its article's row (article_row)."""
+    if "gone_since" not in db["comments"].columns_dict:
+        db.execute("ALTER TABLE comments ADD COLUMN gone_since TEXT")
+    if "article_row" not in db["comments"].columns_dict:
+        db.execute("ALTER TABLE comments ADD COLUMN article_row INTEGER REFERENCES articles (id)")
+    # Also for tables an earlier step rebuilt with the current schema (v1 -> v2).
+    db.execute("UPDATE comments SET article_row = (SELECT a.id FROM articles a "
+               "WHERE a.site = comments.site AND a.article_id = comments.article_id) WHERE article_row IS NULL")
+
+
+_MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7}
 
 
 # --- storing ---------------------------------------------------------------
@@ -457,6 +472,8 @@ class StoreResult:
     comments_new: int = 0
     comments_updated: int = 0
     comments_total: int = 0
+    comments_gone: int = 0  # archived comments this read of the thread no longer shows
+    comments_back: int = 0  # comments marked gone that it shows again
     changed_fields: list[str] = field(default_factory=list)
 
 
@@ -561,7 +578,12 @@ def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None =
                 + " WHERE site = :site AND article_id = :article_id",
                 {**bookkeeping, "url": row["url"], "section": row["section"], "site": site, "article_id": article_id},
             )
-        _merge_comments(db, site, article_id, article.get("comments") or [], now, result)
+        # Only a crawl's complete read of the thread can say a comment is no
+        # longer shown: a dump, or a thread with a page missing, may hold fewer.
+        whole_thread = (article.get("source") or "crawl") == "crawl" and bool(bookkeeping["comments_complete"])
+        _merge_comments(db, site, article_id, article.get("comments") or [], now, result, whole_thread=whole_thread,
+                        read_at=article.get("fetched_at") or now,
+                        article_row=row_id if existing is None else existing["id"])
         # The count the page prints: a crawl reports it (None: the page prints
         # none); an import does not know it and keeps what was known.
         shown = article["comments_shown"] if "comments_shown" in article else (existing or {}).get("comments_shown")
@@ -592,9 +614,12 @@ def _keep_article_version(db, existing: dict, now: str) -> None:
     )
 
 
-def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: str, result: StoreResult) -> None:
+def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: str, result: StoreResult, *,
+                    whole_thread: bool = False, read_at: str | None = None, article_row: int | None = None) -> None:
     """Add the comments not yet stored; update (keeping the old text) the
-    ones the site edited; never delete."""
+    ones the site edited; never delete. With `whole_thread` (a crawl read
+    every page of it), archived comments it no longer shows get gone_since
+    (`read_at`, when the page was fetched), and those shown again lose it."""
     stored = list(
         db.query(
             "SELECT * FROM comments WHERE site = ? AND article_id = ? ORDER BY position",
@@ -646,6 +671,7 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
                 {
                     "site": site,
                     "article_id": article_id,
+                    "article_row": article_row,
                     "comment_key": key,
                     "comment_id": site_id,
                     "position": next_position,
@@ -666,6 +692,9 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
         matched.add(found["comment_key"])
         keys_in_order.append(found["comment_key"])
         updates = {"last_seen": now}
+        if found["gone_since"] is not None:
+            updates["gone_since"] = None  # back (moderation lifted, a page that failed to show it)
+            result.comments_back += 1
         if depth is not None and (found["depth"], found["parent_key"]) != (depth, parent_key):
             # The thread's structure as last read (first read from a dump, which has none).
             updates.update(parent_key=parent_key, depth=depth)
@@ -694,10 +723,22 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
             + " WHERE site = :site AND article_id = :article_id AND comment_key = :comment_key",
             {**updates, "site": site, "article_id": article_id, "comment_key": found["comment_key"]},
         )
+    # An empty read marks nothing gone: a thread emptied at once is far more
+    # often a page the profile no longer reads than a site deleting every comment.
+    if whole_thread and comments:
+        _mark_gone(db, site, article_id, [c for c in stored if c["comment_key"] not in matched and c["gone_since"] is None],
+                   read_at or now, result)
     result.comments_total = len(keys)
 
 
-_COMMENT_COLUMNS = ("site", "article_id", "comment_key", "comment_id", "position", "title", "author", "text",
+def _mark_gone(db, site: str, article_id: str, missing: list[dict], when: str, result: StoreResult) -> None:
+    for comment in missing:
+        db.execute("UPDATE comments SET gone_since = ? WHERE site = ? AND article_id = ? AND comment_key = ?",
+                   [when, site, article_id, comment["comment_key"]])
+    result.comments_gone += len(missing)
+
+
+_COMMENT_COLUMNS = ("site", "article_id", "article_row", "comment_key", "comment_id", "position", "title", "author", "text",
                     "posted_at", "likes", "parent_key", "depth", "fingerprint", "first_seen", "last_seen")
 
 

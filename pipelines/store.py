@@ -132,6 +132,13 @@ class StorePipeline:
         self.stats.inc_value("archive/comments_new", result.comments_new)
         if result.comments_updated:
             self.stats.inc_value("archive/comments_updated", result.comments_updated)
+        if result.comments_gone:
+            # Moderation or deletion, as a researcher wants to know: kept, marked gone_since.
+            self.stats.inc_value("archive/comments_gone", result.comments_gone)
+            logger.info("%s/%s: %d archived comments no longer shown on the page; kept, marked gone",
+                        article["site"], article["article_id"], result.comments_gone)
+        if result.comments_back:
+            self.stats.inc_value("archive/comments_back", result.comments_back)
         logger.debug(
             "stored %s/%s: %s, %d new comments (%d in archive)",
             article["site"], article["article_id"], result.status, result.comments_new, result.comments_total,

@@ -297,16 +297,74 @@ def test_an_archive_of_schema_5_gains_the_thread_shape_without_loss(tmp_path):
     path = tmp_path / "v5.db"
     db = open_archive(path)
     store_article(db, article(comments=[{"comment_id": "1", "title": "", "author": "أ", "text": "أول"}]))
-    for table, column in (("comments", "parent_key"), ("comments", "depth"), ("articles", "comments_shown")):
+    for table, column in (("comments", "parent_key"), ("comments", "depth"), ("articles", "comments_shown"),
+                          ("comments", "gone_since"), ("comments", "article_row")):
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     db.execute("PRAGMA user_version = 5")
     db.conn.commit()
     db.close()
     db = open_archive(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == archive.SCHEMA_VERSION == 6
+    assert db.execute("PRAGMA user_version").fetchone()[0] == archive.SCHEMA_VERSION
     (comment,) = get_article(db, "elaph", "100")["comments"]
     assert comment["text"] == "أول" and comment["parent_key"] is None and comment["depth"] is None  # unknown, not top level
     reply = {"comment_id": "2", "title": "", "author": "ب", "text": "رد", "parent": 0, "depth": 1}
     store_article(db, article(comments=[{**comment, "comment_id": "1", "parent": None, "depth": 0}, reply]))
     shape = {c["comment_id"]: (c["parent_key"], c["depth"]) for c in get_article(db, "elaph", "100")["comments"]}
     assert shape == {"1": (None, 0), "2": ("1", 1)}
+
+
+# --- comments that vanish from their thread -----------------------------------
+
+
+def thread(*ids: str) -> list[dict]:
+    return [{"comment_id": i, "title": "", "author": f"قارئ {i}", "text": f"تعليق {i}"} for i in ids]
+
+
+def gone(db) -> dict[str, str | None]:
+    return {r["comment_id"]: r["gone_since"] for r in db.query("SELECT comment_id, gone_since FROM comments")}
+
+
+def test_a_comment_missing_from_a_complete_read_is_kept_and_marked_gone_then_back(db):
+    store_article(db, article(comments=thread("1", "2", "3")), now="2020-01-06T00:00:00+00:00")
+    result = store_article(db, article(comments=thread("1", "3"), fetched_at="2020-01-07T08:00:00+00:00"),
+                           now="2020-01-07T08:00:05+00:00")
+    assert result.comments_gone == 1 and result.comments_total == 3
+    assert gone(db) == {"1": None, "2": "2020-01-07T08:00:00+00:00", "3": None}  # when the page was fetched
+    assert [c["text"] for c in get_article(db, "elaph", "100")["comments"]] == ["تعليق 1", "تعليق 2", "تعليق 3"]
+    # Still missing next time: the first time it was missed stays.
+    assert store_article(db, article(comments=thread("1", "3")), now="2020-01-08T00:00:00+00:00").comments_gone == 0
+    assert gone(db)["2"] == "2020-01-07T08:00:00+00:00"
+    # Shown again: no longer gone.
+    back = store_article(db, article(comments=thread("1", "2", "3")), now="2020-01-09T00:00:00+00:00")
+    assert back.comments_back == 1 and gone(db) == {"1": None, "2": None, "3": None}
+
+
+@pytest.mark.parametrize("partial", [
+    {"comments_complete": False},  # a page of the thread failed
+    {"source": "import"},  # a dump may hold fewer comments than the page
+    {"comments": []},  # an empty read is a page not read, far more often than a thread deleted whole
+])
+def test_only_a_complete_nonempty_crawl_of_a_thread_marks_comments_gone(db, partial):
+    store_article(db, article(comments=thread("1", "2", "3")))
+    store_article(db, article(**{"comments": thread("1"), **partial}))
+    assert gone(db) == {"1": None, "2": None, "3": None}
+
+
+def test_an_archive_of_schema_6_gains_gone_since_without_loss(tmp_path):
+    path = tmp_path / "v6.db"
+    db = open_archive(path)
+    store_article(db, article(comments=thread("1", "2")))
+    db.execute("ALTER TABLE comments DROP COLUMN gone_since")
+    db.execute("ALTER TABLE comments DROP COLUMN article_row")
+    db.execute("PRAGMA user_version = 6")
+    db.conn.commit()
+    db.close()
+    db = open_archive(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == archive.SCHEMA_VERSION
+    assert gone(db) == {"1": None, "2": None}
+    # Each comment knows its article's row: a foreign key Datasette follows.
+    (article_row,) = db.execute("SELECT id FROM articles").fetchone()
+    assert [r[0] for r in db.execute("SELECT article_row FROM comments")] == [article_row, article_row]
+    assert db["comments"].foreign_keys[0].other_table == "articles"
+    store_article(db, article(comments=thread("2")))
+    assert gone(db)["1"] is not None

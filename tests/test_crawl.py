@@ -397,7 +397,7 @@ def test_contact_setting_goes_into_the_user_agent(site, model, tmp_path):
 
 
 def test_a_crawled_archive_is_searchable_as_a_reader_means(full):
-    result = run_cli("search", "--db", str(full["db"]), "--json", "ابراهيم الجعفري")
+    result = run_cli("search", "--db", str(full["db"]), "--articles", "--json", "ابراهيم الجعفري")
     assert result.returncode == 0, result.stderr
     hits = [json.loads(line) for line in result.stdout.splitlines()]
     assert str(REFERENCE_ID) in [h["article_id"] for h in hits]
@@ -406,3 +406,30 @@ def test_a_crawled_archive_is_searchable_as_a_reader_means(full):
     # The exact-form index that plain sqlite-utils uses is in step too.
     exact = sqlite_utils.Database(full["db"])["articles"].search("والعراق")
     assert str(REFERENCE_ID) in [r["article_id"] for r in exact]
+
+
+def test_comments_that_vanish_from_a_thread_are_kept_and_marked_gone(tmp_path):
+    """Moderation seen from outside: a comment the site no longer shows stays
+    in the archive with gone_since; one shown again loses it."""
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    # A two-page thread: removing a comment of page 1 moves the others up a page.
+    article = next(a for a in model.crawlable() if 20 < len(a.comments) <= 40 and not a.loop_comments)
+    with SampleSite(model) as site:
+        assert run_crawl(site.base_url, db).returncode == 0
+        removed = [article.comments.pop(3), article.comments.pop(-1)]
+        article.lastmod = datetime.now(timezone.utc)  # the sitemap says the page changed
+        result = run_crawl(site.base_url, db, args={"refresh_days": 0})
+        assert result.returncode == 0, crawl_stats(result)
+        rows = query(db, "SELECT comment_id, gone_since FROM comments WHERE article_id = ?", [str(article.article_id)])
+        gone = {r["comment_id"] for r in rows if r["gone_since"]}
+        assert gone == {str(c.comment_id) for c in removed}
+        assert len(rows) == len(article.comments) + 2  # kept, not deleted
+        assert last_run(db)["stats"]["archive/comments_gone"] == 2
+        assert query(db, "SELECT count(*) AS n FROM comments WHERE gone_since IS NOT NULL")[0]["n"] == 2
+
+        article.comments.insert(3, removed[0])  # moderation lifted
+        article.lastmod = datetime.now(timezone.utc)
+        assert run_crawl(site.base_url, db, args={"refresh_days": 0}).returncode == 0
+        still = query(db, "SELECT comment_id FROM comments WHERE gone_since IS NOT NULL")
+        assert [r["comment_id"] for r in still] == [str(removed[1].comment_id)]

@@ -152,7 +152,8 @@ def test_an_archive_of_an_older_schema_is_not_migrated_by_a_read(tmp_path):
     path = tmp_path / "news.db"
     db = open_archive(path)
     store_article(db, article())
-    for table, column in (("comments", "parent_key"), ("comments", "depth"), ("articles", "comments_shown")):
+    for table, column in (("comments", "parent_key"), ("comments", "depth"), ("articles", "comments_shown"),
+                          ("comments", "gone_since"), ("comments", "article_row")):
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     db.execute("PRAGMA user_version = 5")
     db.conn.commit()
