@@ -99,12 +99,12 @@ def site_warning(db, site: str | None) -> str | None:
             + (f" (did you mean {close[0]}?)" if close else ""))
 
 
-def _since(value: str | None) -> str | None:
+def _since(value: str | None, option: str = "--since") -> str | None:
     if not value:
         return None
     parsed = parse_date(value, tz="UTC")
     if parsed is None:
-        raise click.BadParameter(f"{value!r} is not a date; use ISO form such as 2015-03-24", param_hint="--since")
+        raise click.BadParameter(f"{value!r} is not a date; use ISO form such as 2015-03-24", param_hint=option)
     return to_iso(parsed)
 
 
@@ -139,6 +139,7 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newscrawl", message="%(prog)s %(version)s")
 def cli():
     """Search, export and import the newscrawl archive (one SQLite file).
 
@@ -197,6 +198,55 @@ def dump(db_path, out_dir, site, article_id, since):
         what = f"article {site or '*'}/{article_id}" if article_id else "articles"
         raise click.ClickException(f"no {what} in {db_path} match" + (f" since {since}" if since else ""))
     say(f"wrote {written} dump{'s' if written != 1 else ''} to {out}")
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True,
+              help="JSON Lines, CSV or Parquet.")
+@click.option("--out", required=True, type=click.Path(), help="The file (nested) or folder (--comments flat).")
+@click.option("--site", help="Only this site (e.g. elaph).")
+@click.option("--since", help="Only articles published on or after this date (ISO, e.g. 2015-03-01).")
+@click.option("--until", help="Only articles published before this date.")
+@click.option("--comments", "layout", type=click.Choice(["nested", "flat"]), default=None,
+              help="nested: comments inside each article (default for jsonl, parquet); "
+              "flat: articles and comments as two files in the folder --out (always for csv).")
+def export(db_path, fmt, out, site, since, until, layout):
+    """Export articles and their comments, every column, streaming.
+
+    \b
+    JSON Lines: one article a line, its comments (thread order) under
+    "comments"; Parquet the same as a list of structs, or, with --comments
+    flat, articles.parquet and comments.parquet; CSV always two files.
+    Text exactly as archived; dates ISO 8601 with their offset. Memory
+    stays flat however large the archive; the file appears only when it is
+    complete (written as NAME.partial, then renamed).
+
+    \b
+    Examples:
+      newscrawl export --db archive/news.db --out news.jsonl
+      newscrawl export --db archive/news.db --format parquet --out news.parquet --since 2015-01-01
+      newscrawl export --db archive/news.db --format csv --out news-csv/ --site elaph
+    """
+    from newscrawl.export import ExportError, Filters, count
+    from newscrawl.export import export as run_export
+
+    filters = Filters(site=site, since=_since(since), until=_since(until, "--until"))
+    db = _read(db_path)
+    unknown_site = site_warning(db, site)
+    if unknown_site:
+        raise click.ClickException(unknown_site)
+    layout = layout or ("flat" if fmt == "csv" else "nested")
+    total = count(db.conn, filters)
+    try:
+        if sys.stderr.isatty():
+            with click.progressbar(length=total, label="articles", file=sys.stderr) as bar:
+                done = run_export(db.conn, fmt, Path(out), filters, comments=layout, progress=bar.update)
+        else:
+            done = run_export(db.conn, fmt, Path(out), filters, comments=layout)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    say(f"exported {done['articles']} articles and {done['comments']} comments to {', '.join(done['files'])}")
 
 
 @cli.command(name="import")
@@ -306,20 +356,23 @@ def stats(db_path, site, as_json):
 
 @cli.command()
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
-@click.option("--comments", is_flag=True, help="Search reader comments instead of articles.")
+@click.option("--articles", "only_articles", is_flag=True, help="Only articles (default: articles and comments).")
+@click.option("--comments", "only_comments", is_flag=True, help="Only reader comments.")
 @click.option("--site", help="Only this site (e.g. elaph).")
 @click.option("--since", help="Only articles (or comments) from this date on (ISO, e.g. 2015-03-01).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="How many hits.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line. " + JSON_HELP)
 @click.argument("query", nargs=-1, required=True)
-def search(db_path, comments, site, since, limit, as_json, query):
-    """Search articles (or comments) the way a reader means it.
+def search(db_path, only_articles, only_comments, site, since, limit, as_json, query):
+    """Search articles and reader comments the way a reader means it.
 
     Hamza forms, harakat, tatweel, ة/ه, ى/ي and the prefixes ال وال بال كال
     فال لل (and و on longer words) do not matter: ابراهيم finds إبراهيم,
     العراق finds والعراق, كتب finds كَتَبَ.
-    Hits are ranked (bm25) and shown with the matching words marked in the
-    text as published. A query matching more than 2,000 rows is ranked among
+    Articles and comments are searched together and ranked together (bm25),
+    each hit labelled "article" or "comment" and shown with the matching
+    words marked in the text as published; --articles or --comments narrows
+    the search to one. A query matching more than 2,000 rows is ranked among
     its 2,000 most recently archived matches (the cost of ranking grows with
     every row ranked); --site and --since apply before that cut.
 
@@ -333,8 +386,9 @@ def search(db_path, comments, site, since, limit, as_json, query):
       title:العراق              only in titles (also title:"خندق واحد",
                                 title:(a OR b), {title body}:x, -body:x)
       NEAR(العراق سوريا, 5)     both, at most 5 words apart (10 without ", 5")
-    Columns: articles have title, subtitle, body; comments (--comments)
-    title, author, text: --comments author:ابراهيم finds a commenter.
+    Columns: articles have title, subtitle, body; comments title, author,
+    text. A column only one of them has searches that one: author:ابراهيم
+    finds a commenter, body:العراق article text.
     A column name that does not exist, or NEAR(...) with brackets or
     operators inside, is an error that says what to write.
 
@@ -345,9 +399,10 @@ def search(db_path, comments, site, since, limit, as_json, query):
     Examples:
       newscrawl search --db archive/news.db ابراهيم الجعفري
       newscrawl search --db archive/news.db --comments --since 2015-01-01 '"خندق واحد"'
+      newscrawl search --db archive/news.db author:ابراهيم
       newscrawl search --db archive/news.db --json مستشفي | jq .title
     """
-    from newscrawl.search.engine import search as run_search
+    from newscrawl.search.engine import search_archive
     from newscrawl.search.index import index_is_current
     from newscrawl.search.query import QueryError
 
@@ -364,8 +419,9 @@ def search(db_path, comments, site, since, limit, as_json, query):
     try:
         # For a person the snippet's text is escaped before the markers go in
         # (they may be the terminal's bold on/off); for --json it is exact.
-        hits = run_search(db, " ".join(query), comments=comments, site=site, since=since_iso, limit=limit,
-                          markers=markers, escape=_same if as_json else terminal_safe)
+        hits = search_archive(db, " ".join(query), articles=only_articles or not only_comments,
+                              comments=only_comments or not only_articles, site=site, since=since_iso, limit=limit,
+                              markers=markers, escape=_same if as_json else terminal_safe)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -378,8 +434,9 @@ def search(db_path, comments, site, since, limit, as_json, query):
         return
     for n, hit in enumerate(hits, 1):
         date = show((hit.published or "")[:10] or "----------")
-        who = f" #{show(hit.comment_id)} {show(hit.author or '(no name)')}:" if comments else ""
-        say(f"{n:>3}. {show(hit.site)}/{show(hit.article_id)}  {date}  {show(hit.title)}")
+        comment = hit.kind == "comment"
+        who = f" #{show(hit.comment_id)} {show(hit.author or '(no name)')}:" if comment else ""
+        say(f"{n:>3}. {hit.kind:<7} {show(hit.site)}/{show(hit.article_id)}  {date}  {show(hit.title)}")
         # Not through say(): the snippet is escaped already and holds the markers.
         click.echo(f"     {who} {hit.snippet}".rstrip() if who else f"     {hit.snippet}")
 

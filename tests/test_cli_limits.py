@@ -100,8 +100,9 @@ def test_near_means_fts5s_near(db_path):
 
 
 @pytest.mark.parametrize("query, message", [
-    ("titel:العراق", "'titel' is not a column to search in (columns: title, subtitle, body)"),
-    ("author:العراق", "'author' is not a column"),  # a comment column, not an article's
+    ("titel:العراق", "'titel' is not a column to search in (columns: title, subtitle, body, author, text)"),
+    ("--articles author:العراق", "'author' is not a column to search in (columns: title, subtitle, body)"),
+    ("--comments body:العراق", "'body' is not a column to search in (columns: title, author, text)"),
     ("title:", "title: needs a word"),
     ("title: OR x", "title: needs a word"),
     ("title:body:x", "one column filter at a time"),
@@ -111,7 +112,8 @@ def test_near_means_fts5s_near(db_path):
     ("https://elaph.com", 'put it in quotes to search for it as text: "https://elaph.com"'),
 ])
 def test_what_fts5_would_read_otherwise_is_one_clear_line(db_path, query, message):
-    result = run_cli("search", "--db", str(db_path), query)
+    flags = [query.split(" ", 1)[0]] if query.startswith("--") else []
+    result = run_cli("search", "--db", str(db_path), *flags, query.split(" ", 1)[-1] if flags else query)
     assert result.returncode == 1 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 

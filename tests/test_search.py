@@ -147,11 +147,26 @@ def test_no_query_is_an_sql_error(text):
 
 def test_cli_search(db, tmp_path):
     path = db.conn.execute("PRAGMA database_list").fetchone()[2]
-    result = run_cli("search", "--db", path, "--json", "ابراهيم")
+    result = run_cli("search", "--db", path, "--articles", "--json", "ابراهيم")
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [h["article_id"] for h in lines] == ["1"]
-    assert {"article_id", "site", "title", "published", "snippet"} <= set(lines[0])
+    assert {"article_id", "site", "title", "published", "snippet"} <= set(lines[0]) and lines[0]["kind"] == "article"
+    # By default articles and comments together, each hit labelled, ranked as one list.
+    both = [json.loads(line) for line in run_cli("search", "--db", path, "--json", "ابراهيم").stdout.splitlines()]
+    assert {h["kind"] for h in both} == {"article", "comment"}
+    assert [h["score"] for h in both] == sorted(h["score"] for h in both)
+    assert [h for h in both if h["kind"] == "article"] == lines
+    comments_only = [json.loads(line) for line in
+                     run_cli("search", "--db", path, "--comments", "--json", "ابراهيم").stdout.splitlines()]
+    assert [h for h in both if h["kind"] == "comment"] == comments_only[:len(both) - len(lines)]
+    human = run_cli("search", "--db", path, "ابراهيم").stdout
+    assert "article elaph/1" in human and "comment elaph/" in human
+    # A column one kind has searches that kind; a column neither has is one line naming them all.
+    authors = [json.loads(line) for line in run_cli("search", "--db", path, "--json", "author:ابراهيم").stdout.splitlines()]
+    assert authors and {h["kind"] for h in authors} == {"comment"}
+    bad = run_cli("search", "--db", path, "titel:ابراهيم")
+    assert bad.returncode == 1 and "author" in bad.stderr and "body" in bad.stderr, bad.stderr
     result = run_cli("search", "--db", path, "--comments", "--json", "مدرسه")
     assert json.loads(result.stdout.splitlines()[0])["comment_id"] == "c2"
     human = run_cli("search", "--db", path, "خندق واحد")

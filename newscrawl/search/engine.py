@@ -44,11 +44,13 @@ class Hit:
     score: float
     comment_id: str | None = None  # comment hits: the site's id, or the archive's key
     author: str | None = None
+    kind: str = "article"  # article | comment
+    comment_key: str | None = None  # comment hits: the archive's key (its anchor on the thread page)
 
     def as_dict(self) -> dict:
         data = asdict(self)
-        if self.comment_id is None:
-            del data["comment_id"], data["author"]
+        if self.kind != "comment":
+            del data["comment_id"], data["author"], data["comment_key"]
         return data
 
 
@@ -153,7 +155,8 @@ def search(db, text: str, *, comments: bool = False, site: str | None = None, si
                 site=row["site"], article_id=row["article_id"], title=row["article_title"],
                 published=row["published"], url=row["url"], score=round(row["score"], 3),
                 snippet=_best_snippet([row["text"], row["title"], row["author"]], query, markers, escape),
-                comment_id=row["comment_id"] or row["comment_key"], author=row["author"],
+                comment_id=row["comment_id"] or row["comment_key"], author=row["author"], kind="comment",
+                comment_key=row["comment_key"],
             ))
         else:
             hits.append(Hit(
@@ -162,3 +165,28 @@ def search(db, text: str, *, comments: bool = False, site: str | None = None, si
                 snippet=_best_snippet([row["body"], row["subtitle"], row["title"]], query, markers, escape),
             ))
     return hits
+
+
+def search_archive(db, text: str, *, articles: bool = True, comments: bool = True, limit: int = 20,
+                   **options) -> list[Hit]:
+    """Hits among articles and comments together (each Hit says its `kind`),
+    best first: each kind ranked by bm25 as `search` ranks it, the two lists
+    merged by score. A column only one kind has narrows the search to it
+    (author: finds commenters, body: article text); a column neither has is
+    a QueryError naming every column. Options as for `search`."""
+    kinds = [kind for kind, wanted in (("articles", articles), ("comments", comments)) if wanted]
+    if not kinds:
+        raise ValueError("search articles, comments or both")
+    columns = {"articles": ARTICLE_COLUMNS, "comments": COMMENT_COLUMNS}
+    union = tuple(dict.fromkeys(c for kind in kinds for c in columns[kind]))
+    parse_query(text, columns=union)  # the query's own mistakes, said once with every column named
+    hits: list[Hit] = []
+    for kind in kinds:
+        if len(kinds) > 1:
+            try:
+                parse_query(text, columns=columns[kind])
+            except QueryError:
+                continue  # a column of the other kind only
+        hits += search(db, text, comments=kind == "comments", limit=limit, **options)
+    hits.sort(key=lambda hit: hit.score)  # bm25: lower is better
+    return hits[:max(1, min(int(limit), 1000))]

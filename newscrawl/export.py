@@ -1,0 +1,235 @@
+"""Take the data away: the archive as JSON Lines, CSV or Parquet.
+
+Streaming, so memory does not grow with the archive: articles are read in
+(site, article_id) order and their comments by a second cursor in the same
+order (both follow an index), merged as they go; rows are written as they
+come (Parquet a batch of BATCH articles at a time).
+
+Every column the archive has is exported, as stored: text exactly as
+published, dates as ISO 8601 with their offset (``published`` and
+``posted_at`` in the site's local time, the crawl's own ``first_seen``,
+``last_seen``, ``last_changed`` and ``gone_since`` in UTC). ``tags`` and
+``extraction`` are JSON in the archive; JSON Lines and Parquet carry them
+as a list and a JSON string (CSV as JSON text).
+
+Layouts (`comments`):
+
+- ``nested``: one record per article with its comments in thread order
+  under ``comments`` (JSON Lines, Parquet: list of structs).
+- ``flat``: two files in the folder PATH, ``articles.<ext>`` and
+  ``comments.<ext>``, joined on (site, article_id). CSV is always flat.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+FORMATS = ("jsonl", "csv", "parquet")
+BATCH = 1000  # articles per Parquet row group
+
+# The archive's columns, in its order, without the search index's row ids'
+# twins: every column of articles and comments is exported.
+INTEGER_ARTICLE = {"id", "comment_count", "comments_shown", "comments_complete", "comment_pages"}
+INTEGER_COMMENT = {"id", "article_row", "position", "depth", "likes"}
+
+
+class ExportError(Exception):
+    """A request the export cannot do (one line for the CLI)."""
+
+
+@dataclass
+class Filters:
+    site: str | None = None
+    since: str | None = None  # ISO date or time: published on or after
+    until: str | None = None  # published before
+
+    def where(self, alias: str = "a") -> tuple[str, list]:
+        clauses, params = [], []
+        if self.site:
+            clauses.append(f"{alias}.site = ?")
+            params.append(self.site)
+        if self.since:
+            clauses.append(f"datetime({alias}.published) >= datetime(?)")
+            params.append(self.since)
+        if self.until:
+            clauses.append(f"datetime({alias}.published) < datetime(?)")
+            params.append(self.until)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f"SELECT * FROM pragma_table_info('{table}')")]
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: list) -> Iterator[dict]:
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    while True:
+        chunk = cursor.fetchmany(500)
+        if not chunk:
+            return
+        for values in chunk:
+            yield dict(zip(names, values))
+
+
+def count(conn: sqlite3.Connection, filters: Filters) -> int:
+    where, params = filters.where()
+    return conn.execute(f"SELECT count(*) FROM articles a{where}", params).fetchone()[0]
+
+
+def iter_articles(conn: sqlite3.Connection, filters: Filters, *, nested: bool = True,
+                  article_id: str | None = None) -> Iterator[dict]:
+    """Articles as stored (tags as a list), each with its comments in thread
+    order under "comments" when `nested`. Two cursors, merged: bounded memory."""
+    where, params = filters.where()
+    if article_id is not None:
+        where, params = (where + " AND" if where else " WHERE") + " a.article_id = ?", [*params, article_id]
+    articles = _rows(conn, f"SELECT * FROM articles a{where} ORDER BY a.site, a.article_id", params)
+    comments = _rows(conn, f"SELECT c.* FROM comments c JOIN articles a ON a.site = c.site AND a.article_id = "
+                           f"c.article_id{where} ORDER BY c.site, c.article_id, c.position", params) if nested else None
+    pending = next(comments, None) if comments is not None else None
+    for article in articles:
+        article["tags"] = json.loads(article["tags"]) if article.get("tags") else []
+        if nested:
+            key = (article["site"], article["article_id"])
+            thread = []
+            # Both cursors run in (site, article_id) order: comments before this
+            # article's belong to none exported (cannot happen with the join).
+            while pending is not None and (pending["site"], pending["article_id"]) <= key:
+                if (pending["site"], pending["article_id"]) == key:
+                    thread.append(pending)
+                pending = next(comments, None)
+            article["comments"] = thread
+        yield article
+
+
+def iter_comments(conn: sqlite3.Connection, filters: Filters) -> Iterator[dict]:
+    where, params = filters.where()
+    return _rows(conn, f"SELECT c.* FROM comments c JOIN articles a ON a.site = c.site AND a.article_id = "
+                       f"c.article_id{where} ORDER BY c.site, c.article_id, c.position", params)
+
+
+Progress = Callable[[int], None]
+
+
+def export(conn: sqlite3.Connection, fmt: str, out: Path, filters: Filters, *, comments: str = "nested",
+           progress: Progress | None = None) -> dict:
+    """Write the archive (or the filtered part of it) to `out`; what was written."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if comments not in ("nested", "flat"):
+        raise ExportError("--comments is nested or flat")
+    if fmt == "csv" and comments == "nested":
+        raise ExportError("CSV cannot nest comments in articles: use --comments flat (two files in a folder)")
+    tick = progress or (lambda n: None)
+    if comments == "flat":
+        out.mkdir(parents=True, exist_ok=True)
+        ext = fmt
+        written_articles = _write(fmt, out / f"articles.{ext}", iter_articles(conn, filters, nested=False),
+                                  columns(conn, "articles"), tick)
+        written_comments = _write(fmt, out / f"comments.{ext}", iter_comments(conn, filters),
+                                  columns(conn, "comments"), lambda n: None, comments=True)
+        return {"articles": written_articles, "comments": written_comments,
+                "files": [str(out / f"articles.{ext}"), str(out / f"comments.{ext}")]}
+    if out.is_dir():
+        raise ExportError(f"{out} is a folder; nested output is one file (or use --comments flat for a folder)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    counts = {"comments": 0}
+
+    def counted(rows):
+        for row in rows:
+            counts["comments"] += len(row["comments"])
+            yield row
+
+    written = _write(fmt, out, counted(iter_articles(conn, filters)), columns(conn, "articles"), tick,
+                     comment_columns=columns(conn, "comments"))
+    return {"articles": written, "comments": counts["comments"], "files": [str(out)]}
+
+
+def _write(fmt: str, path: Path, rows: Iterator[dict], names: list[str], tick: Progress, *,
+           comments: bool = False, comment_columns: list[str] | None = None) -> int:
+    """Write `rows` to `path` through a temporary file renamed at the end:
+    an export cut short leaves no half file under the name asked for."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        if fmt == "jsonl":
+            n = _write_jsonl(partial, rows, tick)
+        elif fmt == "csv":
+            n = _write_csv(partial, rows, names, tick)
+        else:
+            n = _write_parquet(partial, rows, names, tick, comments=comments, comment_columns=comment_columns)
+        os.replace(partial, path)
+        return n
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _write_jsonl(path: Path, rows: Iterator[dict], tick: Progress) -> int:
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False))
+            fh.write("\n")
+            n += 1
+            tick(1)
+    return n
+
+
+def _write_csv(path: Path, rows: Iterator[dict], names: list[str], tick: Progress) -> int:
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=names, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            if isinstance(row.get("tags"), list):
+                row = {**row, "tags": json.dumps(row["tags"], ensure_ascii=False) if row["tags"] else ""}
+            writer.writerow(row)
+            n += 1
+            tick(1)
+    return n
+
+
+def _arrow_schema(names: list[str], integers: set[str], comment_columns: list[str] | None = None):
+    import pyarrow as pa
+
+    fields = []
+    for name in names:
+        if name == "tags":
+            fields.append(pa.field(name, pa.list_(pa.string())))
+        else:
+            fields.append(pa.field(name, pa.int64() if name in integers else pa.string()))
+    if comment_columns is not None:
+        comment = pa.struct([pa.field(c, pa.int64() if c in INTEGER_COMMENT else pa.string()) for c in comment_columns])
+        fields.append(pa.field("comments", pa.list_(comment)))
+    return pa.schema(fields)
+
+
+def _write_parquet(path: Path, rows: Iterator[dict], names: list[str], tick: Progress, *, comments: bool,
+                   comment_columns: list[str] | None) -> int:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:  # pragma: no cover - pinned in requirements.txt
+        raise ExportError("Parquet needs pyarrow: .venv/bin/pip install pyarrow") from None
+    schema = _arrow_schema(names, INTEGER_COMMENT if comments else INTEGER_ARTICLE, comment_columns)
+    n = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        batch: list[dict] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                tick(len(batch))
+                n += len(batch)
+                batch = []
+        if batch or not n:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            tick(len(batch))
+            n += len(batch)
+    return n

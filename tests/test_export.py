@@ -1,0 +1,155 @@
+"""`newscrawl export`: the archive as JSON Lines, CSV and Parquet, read back equal.
+
+The archive is written by store_article as crawls write it: nested
+replies, a comment that vanished and one edited, hostile text (controls,
+bidi, quotes, commas, newlines), Arabic everywhere. Every export is read
+back (json, csv, pyarrow) and compared with the archive's own rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+
+import pyarrow.parquet as pq
+import pytest
+
+from newscrawl.archive import open_archive, store_article
+from tests.conftest import run_cli
+
+HOSTILE = 'عنوان "مقتبس", فاصلة\x1b[2J \u202eمعكوس'
+
+
+def articles():
+    for n in range(1, 8):
+        yield {
+            "site": "elaph" if n % 3 else "hespress", "article_id": str(100 + n), "title": f"{HOSTILE} {n}",
+            "subtitle": "", "body": [f"سطر أول {n}", "سطر ثان"], "published": f"2015-03-{n:02d}T10:00:00+03:00",
+            "author": "إيلاف", "section": "News", "url": f"https://elaph.com/Web/News/2015/3/{100 + n}.html",
+            "tags": ["العراق", "سوريا"] if n % 2 else [],
+            "comments": [
+                {"comment_id": f"{n}1", "title": "رأي", "author": "سالم", "text": f"تعليق {n}\nسطر", "parent": None,
+                 "depth": 0, "posted_at": "2015-03-24T12:00:00+03:00", "likes": n},
+                {"comment_id": f"{n}2", "title": "", "author": HOSTILE, "text": "رد", "parent": 0, "depth": 1},
+                {"comment_id": f"{n}3", "title": "", "author": "ليلى", "text": "يختفي لاحقا", "parent": None, "depth": 0},
+            ] if n != 4 else [],
+        }
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("export") / "news.db"
+    db = open_archive(path)
+    for article in articles():
+        store_article(db, article, now="2015-03-25T00:00:00+00:00")
+    # A second read of article 101: one comment gone, one reply edited.
+    first = next(articles())
+    thread = [first["comments"][0], {**first["comments"][1], "text": "رد معدل"}]
+    store_article(db, {**first, "comments": thread}, now="2015-03-26T00:00:00+00:00")
+    db.close()
+    return path
+
+
+def archive_rows(path, sql, params=()):
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def expected(path, where="", params=()):
+    arts = archive_rows(path, f"SELECT * FROM articles {where} ORDER BY site, article_id", params)
+    for a in arts:
+        a["tags"] = json.loads(a["tags"]) if a["tags"] else []
+        a["comments"] = archive_rows(path, "SELECT * FROM comments WHERE site = ? AND article_id = ? ORDER BY position",
+                                     [a["site"], a["article_id"]])
+    return arts
+
+
+def export(path, *args):
+    result = run_cli("export", "--db", str(path), *args)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_jsonl_holds_every_article_with_its_thread_exactly(db_path, tmp_path):
+    out = tmp_path / "news.jsonl"
+    result = export(db_path, "--out", str(out))
+    lines = out.read_text(encoding="utf-8").splitlines()
+    got = [json.loads(line) for line in lines]
+    assert got == expected(db_path)
+    assert "exported 7 articles and 18 comments" in result.stdout
+    first = got[0]
+    assert first["title"].startswith(HOSTILE)  # exact, controls included
+    assert [c["gone_since"] is not None for c in first["comments"]] == [False, False, True]
+    assert first["comments"][1]["parent_key"] == first["comments"][0]["comment_key"]
+    assert first["published"] == "2015-03-01T10:00:00+03:00"  # with its offset
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_parquet_nested_and_flat_read_back_equal_to_the_archive(db_path, tmp_path):
+    nested = tmp_path / "news.parquet"
+    export(db_path, "--format", "parquet", "--out", str(nested))
+    assert pq.read_table(nested).to_pylist() == expected(db_path)
+    flat = tmp_path / "flat"
+    export(db_path, "--format", "parquet", "--comments", "flat", "--out", str(flat))
+    arts = expected(db_path)
+    assert pq.read_table(flat / "articles.parquet").to_pylist() == [
+        {k: v for k, v in a.items() if k != "comments"} for a in arts]
+    assert pq.read_table(flat / "comments.parquet").to_pylist() == [c for a in arts for c in a["comments"]]
+
+
+def test_csv_is_two_files_that_read_back(db_path, tmp_path):
+    out = tmp_path / "csv"
+    export(db_path, "--format", "csv", "--out", str(out))
+    with open(out / "comments.csv", encoding="utf-8", newline="") as fh:
+        comments = list(csv.DictReader(fh))
+    with open(out / "articles.csv", encoding="utf-8", newline="") as fh:
+        arts = list(csv.DictReader(fh))
+    want = expected(db_path)
+    assert [a["title"] for a in arts] == [a["title"] for a in want]
+    assert [json.loads(a["tags"]) if a["tags"] else [] for a in arts] == [a["tags"] for a in want]
+    assert [c["text"] for c in comments] == [c["text"] for a in want for c in a["comments"]]  # newlines kept
+
+
+def test_filters_and_refusals(db_path, tmp_path):
+    out = tmp_path / "part.jsonl"
+    export(db_path, "--out", str(out), "--site", "elaph", "--since", "2015-03-02", "--until", "2015-03-06")
+    got = [json.loads(line)["article_id"] for line in out.read_text().splitlines()]
+    assert got == ["102", "104", "105"]
+    for args, message in [
+        (["--format", "csv", "--comments", "nested", "--out", str(tmp_path / "x.csv")], "CSV cannot nest"),
+        (["--out", str(tmp_path / "y.jsonl"), "--site", "elafh"], "no articles of site 'elafh'"),
+        (["--out", str(tmp_path / "z.jsonl"), "--until", "someday"], "--until"),
+        (["--out", str(tmp_path)], "is a folder"),
+    ]:
+        result = run_cli("export", "--db", str(db_path), *args)
+        assert result.returncode != 0 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_python_api_reads_what_export_writes(db_path, tmp_path):
+    from newscrawl import Archive
+    from newscrawl.archive import ArchiveError
+
+    with Archive.open(db_path) as news:
+        assert list(news.articles()) == expected(db_path)
+        assert [a["article_id"] for a in news.articles(site="hespress")] == ["103", "106"]
+        assert sum(1 for _ in news.comments(since="2015-03-05")) == 3 * 3  # of 105, 106 and 107
+        hits = news.search("سالم")
+        assert hits and {h["kind"] for h in hits} == {"comment"}
+        thread = news.thread("elaph", "101")
+        assert [(c["comment_id"], c["depth"]) for c in thread["comments"]] == [("11", 0), ("12", 1), ("13", 0)]
+        assert news.thread("elaph", "999") is None
+    for missing in (tmp_path / "none.db", tmp_path):
+        with pytest.raises(ArchiveError):
+            Archive.open(missing)
+    assert not (tmp_path / "none.db").exists()  # never made by a read
+
+
+def test_version():
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.startswith("newscrawl ")
