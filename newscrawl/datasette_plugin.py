@@ -10,6 +10,10 @@ that is a newscrawl archive it:
   إبراهيم, with phrases, prefixes and AND/OR/NOT as in `newscrawl search`;
 - registers SQL functions: arabic_normalize(text), arabic_index(text),
   arabic_query(q) (an FTS5 expression), arabic_snippet(text, q);
+- adds pages (newscrawl/datasette_pages.py): an article with its whole
+  thread, ``/-/thread/<database>/<site>/<article_id>``, linked from every
+  article id in every table and query; one search over articles and
+  comments, ``/-/search/<database>``, linked from the database page;
 - adds canned queries: search_articles, search_comments, article_with_comments;
 - facets on site, section and publication date;
 - shows Arabic right to left (each cell takes the direction of its text).
@@ -25,6 +29,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from newscrawl.datasette_pages import search_page, thread_page, thread_path
 from newscrawl.search.arabic import index_text, normalize
 from newscrawl.search.engine import ARTICLE_WEIGHTS, CANDIDATES, COMMENT_WEIGHTS, candidate_sql, snippet
 from newscrawl.search.query import QueryError, parse_query
@@ -102,6 +107,19 @@ ARCHIVE_METADATA = {
             "facets": ["site", "section", {"date": "published"}],
             "sort_desc": "published",
             "label_column": "title",
+            "columns": {
+                "article_id": "The site's id of the article; opens the article with its whole thread.",
+                "body": "Body lines as published, joined with line breaks.",
+                "published": "ISO 8601 in the site's time zone (with its offset).",
+                "comment_count": "Comments archived (including those gone from the page since).",
+                "comments_shown": "The count the page prints about its thread (empty: it prints none).",
+                "comments_complete": "1 when every page of the thread was read; 0: read again next crawl.",
+                "extraction": "JSON: how each field was found (profile, fallbacks, Trafilatura) and what was missing.",
+                "content_hash": "Hash of title, subtitle, body, author and date: a change keeps the old text in "
+                "article_versions.",
+                "first_seen": "UTC: first archived.", "last_seen": "UTC: last fetched.",
+                "last_changed": "UTC: last time its text changed.",
+            },
             "description_html": "Articles as published. The search box is Arabic-aware: "
             "<bdi>ابراهيم</bdi> finds <bdi>إبراهيم</bdi>, <bdi>العراق</bdi> finds <bdi>والعراق</bdi>; "
             '"a phrase", prefix*, AND / OR / NOT.',
@@ -110,8 +128,30 @@ ARCHIVE_METADATA = {
             "fts_table": "comments_search",
             "fts_pk": "id",
             "facets": ["site", {"date": "posted_at"}],
-            "sort": "position",
-            "description": "Reader comments, one row each. The search box is Arabic-aware.",
+            # By article, then in page order: rows are added in page order,
+            # and Datasette breaks ties by the row id.
+            "sort": "article_row",
+            "description_html": "Reader comments, one row each, by article and in page order. "
+            "<code>article_row</code> links to the article, the article id to the whole thread. "
+            "The search box is Arabic-aware.",
+            "columns": {
+                "article_row": "The article's row in articles (a foreign key).",
+                "comment_key": "The site's comment id, or h:<hash of author, title, text> when the page shows none.",
+                "comment_id": "The site's comment id, when the page shows one.",
+                "position": "Order in the thread as the pages show it (0 first).",
+                "parent_key": "comment_key of the comment this one replies to; empty at top level or unknown.",
+                "depth": "0 top level, 1 a reply, 2 a reply to a reply; empty when the page does not say.",
+                "posted_at": "When it was posted, ISO 8601 in the site's time zone.",
+                "likes": "Net likes where the site shows them; the latest seen.",
+                "gone_since": "UTC: the first complete read of the thread that no longer showed it "
+                "(moderated or deleted); empty while it is shown.",
+                "fingerprint": "Hash of author, title and text: an edit changes it (earlier text in comment_versions).",
+                "first_seen": "UTC: first archived.", "last_seen": "UTC: last seen on the page.",
+            },
+        },
+        "crawl_runs": {
+            "sort_desc": "id",
+            "description": "One row per crawl, newest first: status, verdict (ok, or what went wrong) and coverage.",
         },
         "articles_search": {"hidden": True},
         "comments_search": {"hidden": True},
@@ -126,8 +166,12 @@ mark { background: #ffe38a; padding: 0 .1em; }
 """
 
 
-def _archives(datasette) -> set[str]:
+def archives(datasette) -> set[str]:
+    """Names of the databases of this Datasette that are newscrawl archives."""
     return _ARCHIVES.get(datasette, set())
+
+
+_archives = archives
 
 
 @hookimpl
@@ -144,9 +188,32 @@ def startup(datasette):
     return find_archives
 
 
+def _database_metadata(name: str) -> dict:
+    return {
+        **ARCHIVE_METADATA,
+        "description_html": f'<a href="/-/search/{escape(name)}"><strong>Search articles and comments</strong></a>: '
+        "Arabic-aware, ranked together, each hit linked to its article's page with the whole comment thread. "
+        "Every article id in the tables below opens that page too.",
+    }
+
+
+INSTANCE_METADATA = {
+    "title": "newscrawl archive",
+    "description": "Arabic news articles and their reader comments, archived as published by newscrawl.",
+    "source": "newscrawl",
+    "source_url": "https://github.com/newscrawl/newscrawl",
+    "license": "Code: MIT. The articles and comments belong to their publishers and authors: "
+    "see each site's terms before republishing them.",
+}
+
+
 @hookimpl
 def get_metadata(datasette, key, database, table):
-    return {"databases": {name: ARCHIVE_METADATA for name in _archives(datasette)}}
+    names = _archives(datasette)
+    if not names:
+        return {}
+    # The instance's own metadata.json (--metadata) wins over these defaults.
+    return {**INSTANCE_METADATA, "databases": {name: _database_metadata(name) for name in names}}
 
 
 @hookimpl
@@ -172,11 +239,19 @@ def prepare_connection(conn):
 
 
 @hookimpl
-def render_cell(value, column):
+def render_cell(row, value, column, table, database, datasette):
     # Snippets carry 【match】 marks: show them highlighted, everything else escaped.
     if column == "snippet" and isinstance(value, str) and MARK_OPEN in value:
         html = str(escape(value)).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
         return Markup(html)
+    # Every article id (the articles and comments tables, search results,
+    # canned queries) opens the article with its thread.
+    if column == "article_id" and value is not None and database in archives(datasette):
+        keys = row.keys() if hasattr(row, "keys") else ()
+        if "site" in keys and row["site"]:
+            comment_key = row["comment_key"] if table == "comments" and "comment_key" in keys else None
+            href = thread_path(database, row["site"], str(value), comment_key)
+            return Markup(f'<a href="{escape(href)}" title="the article with its comments">{escape(value)}</a>')
     return None
 
 
@@ -191,4 +266,15 @@ async def _css(request):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/newscrawl\.css$", _css)]
+    return [
+        (r"^/-/newscrawl\.css$", _css),
+        (r"^/-/thread/(?P<database>[^/]+)/(?P<site>[^/]+)/(?P<article_id>[^/]+)$", thread_page),
+        (r"^/-/search/(?P<database>[^/]+)$", search_page),
+    ]
+
+
+@hookimpl
+def database_actions(datasette, actor, database):
+    if database in archives(datasette):
+        return [{"href": f"/-/search/{database}", "label": "Search articles and comments"}]
+    return None

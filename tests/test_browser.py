@@ -46,6 +46,7 @@ def served(tmp_path_factory):
             "comments": [{"comment_id": str(c.comment_id) if c.comment_id else None, "title": c.title,
                           "author": c.author, "text": c.text} for c in article.comments],
         })
+    store_discussion(db)
     db.close()
     port = _free_port()
     server = subprocess.Popen(
@@ -65,6 +66,33 @@ def served(tmp_path_factory):
     yield base, db_path.stem
     server.terminate()
     server.wait(timeout=10)
+
+
+# An article whose thread has replies two deep, a comment the site later
+# removed and one it edited: stored as two crawls of the page would store them.
+LONG_COMMENT = " ".join(["هذا تعليق طويل جدا عن الانتخابات في العراق ونتائجها على المنطقة كلها"] * 30) + " نهاية التعليق"
+DISCUSSION = [
+    {"comment_id": "1", "title": "رأي", "author": "سالم", "text": "الانتخابات القادمة مهمة", "parent": None, "depth": 0,
+     "posted_at": "2015-03-24T12:00:00+03:00", "likes": 4},
+    {"comment_id": "2", "title": "", "author": "ليلى", "text": "أوافقك الرأي تماما", "parent": 0, "depth": 1,
+     "posted_at": "2015-03-24T12:30:00+03:00"},
+    {"comment_id": "3", "title": "", "author": "سالم", "text": "شكرا يا ليلى", "parent": 1, "depth": 2,
+     "posted_at": "2015-03-24T13:00:00+03:00"},
+    {"comment_id": "4", "title": "تحليل", "author": "كريم", "text": LONG_COMMENT, "parent": None, "depth": 0,
+     "posted_at": "2015-03-24T14:00:00+03:00"},
+    {"comment_id": "5", "title": "", "author": "مجهول", "text": "تعليق حذفه الموقع لاحقا", "parent": None, "depth": 0},
+]
+DISCUSSION_BODY = ["فقرة أولى عن الانتخابات في العراق.", "فقرة ثانية فيها تفاصيل كثيرة.", "الفقرة الأخيرة من المقال كاملة."]
+
+
+def store_discussion(db):
+    article = {"site": "elaph", "article_id": "777", "title": "نقاش حول الانتخابات العراقية", "subtitle": "عنوان فرعي",
+               "body": DISCUSSION_BODY, "published": "2015-03-24T10:00:00+03:00", "section": "News",
+               "url": "https://elaph.com/Web/News/2015/3/777.html", "comments": DISCUSSION}
+    store_article(db, article, now="2015-03-25T00:00:00+00:00")
+    edited = [{**c, "text": "أوافقك الرأي تماما، مع تحفظ"} if c["comment_id"] == "2" else c for c in DISCUSSION[:4]]
+    store_article(db, {**article, "comments": edited, "fetched_at": "2015-03-26T09:00:00+00:00"},
+                  now="2015-03-26T09:00:00+00:00")
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +147,56 @@ def test_facets_and_article_with_comments(served, browser):
     page.goto(f"{base}/{name}/article_with_comments?site=elaph&article_id=994567")
     body = page.inner_text("table.rows-and-columns")
     assert "خندق واحد للعمالة" in body and "article" in body
+
+
+def test_a_search_hit_opens_the_whole_thread_with_replies_under_their_parents(served, browser):
+    base, name = served
+    page = browser.new_page(viewport={"width": 1200, "height": 1400})
+    page.goto(f"{base}/{name}")
+    page.locator("a:visible", has_text="Search articles and comments").first.click()  # linked from the database page
+    page.fill('input[name="q"]', "الانتخابات")
+    page.press('input[name="q"]', "Enter")
+    page.wait_for_load_state("networkidle")
+    kinds = page.locator(".hit .kind").all_inner_texts()
+    assert "article" in kinds and "comment" in kinds  # one search, both kinds
+    page.screenshot(path=str(OUTPUT / "search-page.png"), full_page=True)
+    page.locator(".hit", has_text="نقاش حول الانتخابات العراقية").locator("a.hit-link").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "/-/thread/" in page.url
+    text = page.inner_text(".newscrawl-thread")
+    assert all(line in text for line in DISCUSSION_BODY)  # the whole body, untruncated
+    assert LONG_COMMENT in text  # the longest comment, whole
+    # Replies indented under their parents, in the site's local time.
+    boxes = {c["comment_id"]: page.locator(f"#c-{c['comment_id']}").bounding_box() for c in DISCUSSION}
+    right = {k: b["x"] + b["width"] for k, b in boxes.items()}  # right to left: indented from the right
+    assert right["1"] > right["2"] > right["3"] and right["4"] == right["1"]
+    assert boxes["1"]["y"] < boxes["2"]["y"] < boxes["3"]["y"] < boxes["4"]["y"]
+    assert "2015-03-24 12:00 (UTC+03:00)" in text
+    # Moderation made visible: the removed comment is kept and marked; the edit one click away.
+    gone = page.locator("#c-5")
+    assert "تعليق حذفه الموقع لاحقا" in gone.inner_text() and "no longer shown since" in gone.inner_text()
+    page.locator("#c-2 summary").click()
+    assert page.locator("#c-2 details .version").inner_text().count("أوافقك الرأي تماما") == 1
+    assert page.evaluate("getComputedStyle(document.querySelector('.newscrawl-thread')).direction") == "rtl"
+    page.screenshot(path=str(OUTPUT / "thread-page.png"), full_page=True)
+
+
+def test_every_article_id_links_to_its_thread(served, browser):
+    base, name = served
+    page = browser.new_page()
+    page.goto(f"{base}/{name}/comments?article_id=777")
+    link = page.locator("td.col-article_id a").first
+    assert "/-/thread/" in link.get_attribute("href")
+    link.click()
+    page.wait_for_load_state("networkidle")
+    assert "نقاش حول الانتخابات العراقية" in page.inner_text("h1")
+    page.goto(f"{base}/{name}/search_comments?q=" + urllib.request.quote("ليلى"))
+    assert page.locator("td.col-article_id a[href*='/-/thread/']").count() >= 1
+    # Who made the archive and under which terms, on every page.
+    page.goto(base)
+    assert "newscrawl archive" in page.inner_text("h1")
+    assert "belong to their publishers" in page.inner_text("footer")
+    page.goto(f"{base}/{name}/comments")
+    assert "gone_since" in page.inner_text("body")
+    # A hostile id cannot break out of the link.
+    assert page.goto(f"{base}/-/thread/{name}/elaph/%3Cscript%3E").status == 404
