@@ -5,6 +5,10 @@
   author, date and time as the site gave them, likes, comments no longer
   shown on the page (gone_since) and edited ones (earlier versions one
   click away), the site's URL; right to left throughout.
+- ``/-/overview/<database>?site=...``: the archive at a glance, per site
+  or whole: articles and comments per month, per section and site, thread
+  lengths, replies, commenters, vanished comments, crawl health over time
+  (newscrawl/overview.py: each chart one SQL query, also a canned query).
 - ``/-/search/<database>?q=...``: one search over articles and comments,
   ranked together with newscrawl.search.engine.search_archive (the code
   path of `newscrawl search`), snippets highlighted, paged, each hit
@@ -22,6 +26,7 @@ from urllib.parse import quote, urlencode
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from newscrawl.overview import CHARTS, COVERAGE_FIELDS, RUNS_SQL, svg_chart
 from newscrawl.search.engine import search_archive
 from newscrawl.search.query import QueryError
 from newscrawl.thread import in_thread_order
@@ -225,3 +230,72 @@ async def search_page(datasette, request):
 
 def _comment_key(hit) -> str:
     return hit.comment_key or hit.comment_id
+
+
+OVERVIEW_TEMPLATE = """{% extends "base.html" %}
+{% block title %}Overview of {{ database }}{% endblock %}
+{% block extra_head %}<style>
+.newscrawl-overview svg.chart rect { fill: #2b6b9a; }
+.newscrawl-overview svg.chart text { font-size: 12px; fill: #333; }
+.newscrawl-overview .chart-box { margin: 1.5em 0; overflow-x: auto; }
+.newscrawl-overview .meta { color: #555; font-size: .9em; }
+.newscrawl-overview td.ok { background: #e7f5e7; } .newscrawl-overview td.bad { background: #fbeeee; }
+</style>{% endblock %}
+{% block content %}
+<div class="newscrawl-overview">
+<h1>Overview{% if site %}: {{ site }}{% endif %}</h1>
+<p>{{ totals.articles }} articles, {{ totals.comments }} comments{% if totals.gone %}, {{ totals.gone }} no longer shown{% endif %}.
+Sites: <a href="?site=">all</a>{% for name in sites %} · <a href="?site={{ name|urlencode }}">{{ name }}</a>{% endfor %}
+· <a href="/-/search/{{ database|urlencode }}">search</a></p>
+{% for chart in charts %}
+<div class="chart-box" id="{{ chart.name }}"><h2>{{ chart.title }}</h2>
+{% if chart.description %}<p class="meta">{{ chart.description }}</p>{% endif %}
+{{ chart.svg }}
+<p class="meta"><a href="{{ chart.query_url }}">the numbers (SQL, CSV, JSON)</a></p></div>
+{% endfor %}
+<div class="chart-box" id="crawl_health"><h2>Crawl health</h2>
+<p class="meta">The last 30 runs: share of article pages where each field was found. <a href="{{ runs_url }}">the numbers</a></p>
+<table class="rows-and-columns"><thead><tr><th>run</th><th>spider</th><th>started</th><th>status</th>
+{% for f in fields %}<th>{{ f }}</th>{% endfor %}<th>verdict</th></tr></thead><tbody>
+{% for run in runs %}<tr><td>{{ run.id }}</td><td>{{ run.spider }}</td><td>{{ run.started }}</td>
+<td class="{{ 'ok' if run.status == 'finished' else 'bad' }}">{{ run.status }}</td>
+{% for f in fields %}<td>{{ run.coverage.get(f) if run.coverage.get(f) is not none else "" }}</td>{% endfor %}
+<td class="{{ 'ok' if run.verdict == 'ok' else 'bad' }}">{{ run.verdict or "" }}</td></tr>{% endfor %}
+</tbody></table></div>
+</div>
+{% endblock %}
+"""
+
+
+async def overview_page(datasette, request):
+    import json
+
+    database = request.url_vars["database"]
+    db = await _archive(datasette, request, database)
+    site = request.args.get("site") or ""
+    params = {"site": site}
+    sites = [r[0] for r in (await db.execute("SELECT DISTINCT site FROM articles ORDER BY site")).rows]
+    charts = []
+    for chart in CHARTS:
+        rows = [(r[0], r[1]) for r in (await db.execute(chart.sql, params)).rows]
+        charts.append({"name": chart.name, "title": chart.title, "description": chart.description,
+                       "svg": svg_chart(chart, rows),
+                       "query_url": f"/{quote(database)}/overview_{chart.name}?{urlencode(params)}"})
+    runs = []
+    for row in (await db.execute(RUNS_SQL, params)).rows:
+        run = dict(row)
+        try:
+            run["coverage"] = json.loads(run["coverage"] or "{}") or {}
+        except ValueError:
+            run["coverage"] = {}
+        runs.append(run)
+    where = "" if not site else " WHERE site = :site"
+    totals = dict((await db.execute(
+        f"SELECT (SELECT count(*) FROM articles{where}) AS articles, (SELECT count(*) FROM comments{where}) AS comments, "
+        f"(SELECT count(*) FROM comments WHERE gone_since IS NOT NULL{' AND site = :site' if site else ''}) AS gone",
+        params)).rows[0])
+    context = {"database": database, "site": site, "sites": sites, "charts": charts, "runs": runs,
+               "fields": COVERAGE_FIELDS, "totals": totals,
+               "runs_url": f"/{quote(database)}/overview_crawl_health?{urlencode(params)}"}
+    template = datasette.jinja_env.from_string(OVERVIEW_TEMPLATE)
+    return Response.html(await datasette.render_template(template, context, request=request))

@@ -29,7 +29,8 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from newscrawl.datasette_pages import search_page, thread_page, thread_path
+from newscrawl import overview
+from newscrawl.datasette_pages import overview_page, search_page, thread_page, thread_path
 from newscrawl.search.arabic import index_text, normalize
 from newscrawl.search.engine import ARTICLE_WEIGHTS, CANDIDATES, COMMENT_WEIGHTS, candidate_sql, snippet
 from newscrawl.search.query import QueryError, parse_query
@@ -193,7 +194,9 @@ def _database_metadata(name: str) -> dict:
         **ARCHIVE_METADATA,
         "description_html": f'<a href="/-/search/{escape(name)}"><strong>Search articles and comments</strong></a>: '
         "Arabic-aware, ranked together, each hit linked to its article's page with the whole comment thread. "
-        "Every article id in the tables below opens that page too.",
+        "Every article id in the tables below opens that page too. "
+        f'<a href="/-/overview/{escape(name)}"><strong>Overview</strong></a>: articles and comments per month, '
+        "section and site, thread lengths, commenters, vanished comments, crawl health.",
     }
 
 
@@ -219,7 +222,7 @@ def get_metadata(datasette, key, database, table):
 @hookimpl
 def canned_queries(datasette, database, actor):
     if database in _archives(datasette):
-        return CANNED_QUERIES
+        return {**CANNED_QUERIES, **overview.canned_queries()}
     return None
 
 
@@ -270,11 +273,13 @@ def register_routes():
         (r"^/-/newscrawl\.css$", _css),
         (r"^/-/thread/(?P<database>[^/]+)/(?P<site>[^/]+)/(?P<article_id>[^/]+)$", thread_page),
         (r"^/-/search/(?P<database>[^/]+)$", search_page),
+        (r"^/-/overview/(?P<database>[^/]+)$", overview_page),
     ]
 
 
 @hookimpl
 def database_actions(datasette, actor, database):
     if database in archives(datasette):
-        return [{"href": f"/-/search/{database}", "label": "Search articles and comments"}]
+        return [{"href": f"/-/search/{database}", "label": "Search articles and comments"},
+                {"href": f"/-/overview/{database}", "label": "Overview: the archive at a glance"}]
     return None

@@ -24,6 +24,7 @@ from tests.conftest import REPO
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = REPO / "tests" / "output"  # screenshots land here (git-ignored)
 pytestmark = pytest.mark.browser
+SERVED: dict[str, Path] = {}  # database name -> its file
 
 
 def _free_port() -> int:
@@ -63,6 +64,7 @@ def served(tmp_path_factory):
     else:
         server.kill()
         pytest.fail(f"datasette did not start: {server.stdout.read()}")
+    SERVED[db_path.stem] = db_path
     yield base, db_path.stem
     server.terminate()
     server.wait(timeout=10)
@@ -200,3 +202,45 @@ def test_every_article_id_links_to_its_thread(served, browser):
     assert "gone_since" in page.inner_text("body")
     # A hostile id cannot break out of the link.
     assert page.goto(f"{base}/-/thread/{name}/elaph/%3Cscript%3E").status == 404
+
+
+def test_the_overview_shows_what_the_sql_counts(served, browser):
+    import sqlite3
+
+    base, name = served
+    db_path = SERVED[name]
+    page = browser.new_page(viewport={"width": 1200, "height": 1400})
+    page.goto(f"{base}/{name}")
+    page.locator("a:visible", has_text="Overview").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "/-/overview/" in page.url
+
+    def drawn(chart: str) -> dict[str, int]:
+        bars = page.locator(f"svg[data-chart='{chart}'] g.bar")
+        return {bars.nth(i).get_attribute("data-label"): int(bars.nth(i).get_attribute("data-value"))
+                for i in range(bars.count())}
+
+    conn = sqlite3.connect(db_path)
+    try:
+        months = dict(conn.execute("SELECT substr(published, 1, 7), count(*) FROM articles GROUP BY 1").fetchall())
+        per_site = dict(conn.execute("SELECT site, count(*) FROM comments GROUP BY site").fetchall())
+        authors = conn.execute("SELECT author, count(*) FROM comments WHERE author != '' GROUP BY author "
+                               "ORDER BY 2 DESC, author LIMIT 1").fetchone()
+        longest = conn.execute("SELECT title, comment_count FROM articles ORDER BY comment_count DESC, "
+                               "published DESC LIMIT 1").fetchone()
+        gone = conn.execute("SELECT count(*) FROM comments WHERE gone_since IS NOT NULL").fetchone()[0]
+    finally:
+        conn.close()
+    assert drawn("articles_per_month") == months
+    assert drawn("comments_per_site") == per_site
+    assert list(drawn("most_active_commenters").items())[0] == tuple(authors)
+    assert list(drawn("longest_threads").items())[0] == tuple(longest)
+    assert sum(drawn("vanished_comments").values()) == gone == 1
+    assert drawn("threads_with_replies")["with replies"] == 1  # the discussion
+    page.screenshot(path=str(OUTPUT / "overview-page.png"), full_page=True)
+    page.locator("#longest_threads").screenshot(path=str(OUTPUT / "overview-longest-threads.png"))
+    # Each chart's numbers are a canned query too.
+    page.locator("#comments_per_site a", has_text="the numbers").click()
+    page.wait_for_load_state("networkidle")
+    assert "overview_comments_per_site" in page.url
+    assert page.locator("table.rows-and-columns tbody tr").count() == len(per_site)

@@ -178,7 +178,10 @@ def test_more_workers_do_not_hit_a_site_harder(redis_url, tmp_path):
         times = sorted(h.time for h in site.hits())  # robots.txt of each worker included
     assert len([t for t in times]) >= 8
     gaps = [b - a for a, b in zip(times, times[1:])]
-    assert min(gaps) >= 0.35, gaps  # three workers, one site: still 0.4 s apart
+    # Three workers, one site: still 0.4 s apart when sent (uncoordinated,
+    # they would arrive about 0.13 s apart). Arrival times jitter on a busy
+    # machine, so the check allows a quarter of the delay.
+    assert min(gaps) >= 0.3, gaps
 
 
 def test_a_second_distributed_run_fetches_only_what_changed(redis_url, tmp_path):
