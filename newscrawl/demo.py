@@ -80,7 +80,9 @@ def main() -> None:
     print(f"  cat {DUMPS.relative_to(REPO)}/elaph/994567.txt            # the reference article, as crawled")
     print(f"  .venv/bin/sqlite-utils tables {DB.relative_to(REPO)} --counts")
     print(f"  .venv/bin/newscrawl search --db {DB.relative_to(REPO)} ابراهيم   # Arabic-aware search (finds إبراهيم)")
-    print("  make serve                                    # browse and search it in Datasette: http://127.0.0.1:8001/demo")
+    print("  .venv/bin/newscrawl export --db archive/demo.db --out archive/demo.jsonl   # take it away (also csv, parquet)")
+    print("  make serve                                    # browse it in Datasette: http://127.0.0.1:8001/demo")
+    print("                                                # search: /-/search/demo  at a glance: /-/overview/demo")
     if same != len(expected) or written != len(expected):
         sys.exit("demo: some dumps differ from their pages; see above")
 
