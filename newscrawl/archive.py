@@ -64,6 +64,10 @@ CREATE TABLE IF NOT EXISTS articles (
     sitemap_lastmod TEXT,            -- <lastmod> of its sitemap entry when last fetched
     http_etag TEXT,
     http_last_modified TEXT,
+    -- The site's own month and year of publication (the date is stored with
+    -- its offset): facets by local time, not by UTC day. Computed, not stored.
+    published_month TEXT GENERATED ALWAYS AS (substr(published, 1, 7)) VIRTUAL,
+    published_year TEXT GENERATED ALWAYS AS (substr(published, 1, 4)) VIRTUAL,
     UNIQUE (site, article_id)
 );
 CREATE INDEX IF NOT EXISTS articles_published ON articles (site, published);
@@ -99,6 +103,7 @@ CREATE TABLE IF NOT EXISTS comments (
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
     gone_since TEXT,                 -- UTC: first complete read of its thread without it (moderated, deleted); NULL: shown when last read
+    posted_month TEXT GENERATED ALWAYS AS (substr(posted_at, 1, 7)) VIRTUAL,  -- in the site's time, as posted_at
     UNIQUE (site, article_id, comment_key)
 );
 CREATE INDEX IF NOT EXISTS comments_thread ON comments (site, article_id, position);
@@ -436,15 +441,28 @@ def _v5_to_v6(db) -> None:
 
 def _v6_to_v7(db) -> None:
     """v7: comments that vanished from their thread (gone_since; older rows
-    keep NULL: shown when last read, as far as anyone knew) and a foreign
-    key from each comment to its article's row (article_row)."""
+    keep NULL: shown when last read, as far as anyone knew), a foreign key
+    from each comment to its article's row (article_row), and the site's
+    own month and year of each date (computed columns, for facets)."""
     if "gone_since" not in db["comments"].columns_dict:
         db.execute("ALTER TABLE comments ADD COLUMN gone_since TEXT")
     if "article_row" not in db["comments"].columns_dict:
         db.execute("ALTER TABLE comments ADD COLUMN article_row INTEGER REFERENCES articles (id)")
+    # Months and years in the site's own time, for facets (computed columns).
+    for table, column, source, length in (("articles", "published_month", "published", 7),
+                                          ("articles", "published_year", "published", 4),
+                                          ("comments", "posted_month", "posted_at", 7)):
+        if column not in _all_columns(db, table):
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT "
+                       f"GENERATED ALWAYS AS (substr({source}, 1, {length})) VIRTUAL")
     # Also for tables an earlier step rebuilt with the current schema (v1 -> v2).
     db.execute("UPDATE comments SET article_row = (SELECT a.id FROM articles a "
                "WHERE a.site = comments.site AND a.article_id = comments.article_id) WHERE article_row IS NULL")
+
+
+def _all_columns(db, table: str) -> set[str]:
+    """Every column, computed ones too (PRAGMA table_info leaves those out)."""
+    return {row[1] for row in db.execute(f"SELECT * FROM pragma_table_xinfo('{table}')").fetchall()}
 
 
 _MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7}

@@ -23,6 +23,7 @@ Metadata and plugins, no fork: Datasette itself is unchanged.
 
 from __future__ import annotations
 
+import json
 import weakref
 
 from datasette import hookimpl
@@ -33,7 +34,7 @@ from newscrawl import overview
 from newscrawl.datasette_pages import overview_page, search_page, thread_page, thread_path
 from newscrawl.search.arabic import index_text, normalize
 from newscrawl.search.engine import ARTICLE_WEIGHTS, CANDIDATES, COMMENT_WEIGHTS, candidate_sql, snippet
-from newscrawl.search.query import QueryError, parse_query
+from newscrawl.search.query import ARTICLE_COLUMNS, COMMENT_COLUMNS, QueryError, parse_query
 
 MARK_OPEN, MARK_CLOSE = "\u3010", "\u3011"  # 【 】: marks matches in snippets, rare in Arabic news text
 NO_MATCH = '""'  # an FTS5 expression that matches nothing, for a query with nothing to search for
@@ -105,7 +106,8 @@ ARCHIVE_METADATA = {
         "articles": {
             "fts_table": "articles_search",
             "fts_pk": "id",
-            "facets": ["site", "section", {"date": "published"}],
+            # The site's own months and years: a date facet would bucket by UTC day.
+            "facets": ["site", "section", "published_year", "published_month"],
             "sort_desc": "published",
             "label_column": "title",
             "columns": {
@@ -113,6 +115,8 @@ ARCHIVE_METADATA = {
                 "body": "Body lines as published, joined with line breaks.",
                 "published": "ISO 8601 in the site's time zone (with its offset).",
                 "comment_count": "Comments archived (including those gone from the page since).",
+                "published_month": "YYYY-MM of publication in the site's own time (computed from published).",
+                "published_year": "Year of publication in the site's own time (computed from published).",
                 "comments_shown": "The count the page prints about its thread (empty: it prints none).",
                 "comments_complete": "1 when every page of the thread was read; 0: read again next crawl.",
                 "extraction": "JSON: how each field was found (profile, fallbacks, Trafilatura) and what was missing.",
@@ -128,7 +132,7 @@ ARCHIVE_METADATA = {
         "comments": {
             "fts_table": "comments_search",
             "fts_pk": "id",
-            "facets": ["site", {"date": "posted_at"}],
+            "facets": ["site", "posted_month"],
             # By article, then in page order: rows are added in page order,
             # and Datasette breaks ties by the row id.
             "sort": "article_row",
@@ -148,6 +152,7 @@ ARCHIVE_METADATA = {
                 "(moderated or deleted); empty while it is shown.",
                 "fingerprint": "Hash of author, title and text: an edit changes it (earlier text in comment_versions).",
                 "first_seen": "UTC: first archived.", "last_seen": "UTC: last seen on the page.",
+                "posted_month": "YYYY-MM it was posted, in the site's own time (computed from posted_at).",
             },
         },
         "crawl_runs": {
@@ -255,6 +260,37 @@ def render_cell(row, value, column, table, database, datasette):
             comment_key = row["comment_key"] if table == "comments" and "comment_key" in keys else None
             href = thread_path(database, row["site"], str(value), comment_key)
             return Markup(f'<a href="{escape(href)}" title="the article with its comments">{escape(value)}</a>')
+    return None
+
+
+@hookimpl
+def extra_body_script(template, database, table, columns, view_name, request, datasette):
+    """A query the search box cannot read gets the CLI's one-line
+    explanation above the results, instead of silently finding nothing."""
+    if request is None or database not in archives(datasette):
+        return None
+    # A canned query's page has no table in its context: its name is in the URL.
+    table = table or (request.url_vars or {}).get("table")
+    if table in ("articles", "comments"):
+        q = request.args.get("_search")
+        allowed = ARTICLE_COLUMNS if table == "articles" else COMMENT_COLUMNS
+    elif table in ("search_articles", "search_comments"):  # the canned searches
+        q = request.args.get("q")
+        allowed = ARTICLE_COLUMNS if table == "search_articles" else COMMENT_COLUMNS
+    else:
+        return None
+    if not q:
+        return None
+    try:
+        parse_query(q, columns=allowed)
+    except QueryError as exc:
+        # As JSON inside <script>: <, > and & written as escapes, so no query can close the script.
+        message = json.dumps(f"This search cannot be read: {exc}").replace("<", "\\u003c").replace(
+            ">", "\\u003e").replace("&", "\\u0026")
+        # textContent: the message quotes the query, which is the visitor's text, never HTML.
+        return ("(function(){var p=document.createElement('p');p.className='message-error newscrawl-query-error';"
+                f"p.textContent={message};var m=document.querySelector('.content')||document.body;"
+                "m.insertBefore(p,m.firstChild);})();")
     return None
 
 

@@ -64,7 +64,8 @@ class Filters:
 
 
 def columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    return [row[1] for row in conn.execute(f"SELECT * FROM pragma_table_info('{table}')")]
+    """Every column, as SELECT * gives them: the computed months too (hidden 2 and 3), not FTS's hidden ones."""
+    return [row[1] for row in conn.execute(f"SELECT * FROM pragma_table_xinfo('{table}')") if row[6] in (0, 2, 3)]
 
 
 def _rows(conn: sqlite3.Connection, sql: str, params: list) -> Iterator[dict]:

@@ -95,6 +95,9 @@ def store_discussion(db):
     edited = [{**c, "text": "أوافقك الرأي تماما، مع تحفظ"} if c["comment_id"] == "2" else c for c in DISCUSSION[:4]]
     store_article(db, {**article, "comments": edited, "fetched_at": "2015-03-26T09:00:00+00:00"},
                   now="2015-03-26T09:00:00+00:00")
+    # Published at 01:30 Baghdad time on 1 April: still 31 March in UTC.
+    store_article(db, {"site": "elaph", "article_id": "778", "title": "مقال أول الشهر", "subtitle": "",
+                       "body": ["نص قصير."], "published": "2015-04-01T01:30:00+03:00", "comments": []})
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +149,11 @@ def test_facets_and_article_with_comments(served, browser):
     page.goto(f"{base}/{name}/articles")
     assert page.locator(".facet-info[data-column='site']").count() == 1
     assert page.locator(".facet-info[data-column='section']").count() == 1
+    # Months in the site's own time: the article of 1 April 01:30 (+03:00) is April's, not 31 March's.
+    months = page.locator(".facet-info[data-column='published_month']").inner_text()
+    assert "2015-04" in months
+    page.goto(f"{base}/{name}/articles?published_month=2015-04")
+    assert "مقال أول الشهر" in page.inner_text("table.rows-and-columns")
     page.goto(f"{base}/{name}/article_with_comments?site=elaph&article_id=994567")
     body = page.inner_text("table.rows-and-columns")
     assert "خندق واحد للعمالة" in body and "article" in body
@@ -244,3 +252,18 @@ def test_the_overview_shows_what_the_sql_counts(served, browser):
     page.wait_for_load_state("networkidle")
     assert "overview_comments_per_site" in page.url
     assert page.locator("table.rows-and-columns tbody tr").count() == len(per_site)
+
+
+@pytest.mark.parametrize("where", ["articles?_search=", "search_articles?q="])
+def test_a_query_the_search_box_cannot_read_is_explained(served, browser, where):
+    base, name = served
+    page = browser.new_page()
+    hostile = "titel:\"</script><script>document.title='pwned'</script>\""
+    page.goto(f"{base}/{name}/{where}" + urllib.request.quote(hostile))
+    message = page.locator(".newscrawl-query-error")
+    assert message.count() == 1
+    text = message.inner_text()
+    assert "'titel' is not a column to search in (columns: title, subtitle, body)" in text
+    assert page.title() != "pwned" and "</script>" in text  # shown as text, never run
+    page.goto(f"{base}/{name}/{where}" + urllib.request.quote("العراق"))
+    assert page.locator(".newscrawl-query-error").count() == 0
