@@ -168,8 +168,24 @@ CSS = """/* newscrawl: Arabic reads right to left; each cell, heading and input 
 .rows-and-columns td, .rows-and-columns th, table.rows-and-columns td pre, .row-data td, h1, h2, h3, p,
 input[type="search"], input[type="text"], textarea { unicode-bidi: plaintext; text-align: start; }
 .rows-and-columns td { max-width: 40em; }
+.rows-and-columns td.col-title, .rows-and-columns td.col-text, .rows-and-columns td.col-snippet { min-width: 16em; }
+.rows-and-columns td.col-url { min-width: 12em; max-width: 18em; overflow-wrap: anywhere; }
 mark { background: #ffe38a; padding: 0 .1em; }
+/* Column descriptions: a compact two-column list that scrolls, not a page above the rows. */
+dl.column-descriptions { display: grid; grid-template-columns: max-content 1fr; gap: .1em 1em; font-size: .85em;
+  max-height: 9em; overflow-y: auto; border: 1px solid #ddd; padding: .4em .6em; }
+dl.column-descriptions dt { font-weight: bold; } dl.column-descriptions dd { margin: 0; color: #555; }
 """
+# Columns a reader does not need in the table views (the thread page shows
+# the body; hashes and HTTP validators are the crawler's bookkeeping):
+# hidden in the HTML only, one click shows them; JSON, CSV and SQL keep all.
+QUIET_COLUMNS = {
+    "articles": ("body", "content_hash", "extraction", "sitemap_lastmod", "http_etag", "http_last_modified"),
+    "comments": ("fingerprint", "comment_key"),
+}
+CSS += "".join(
+    f"body.newscrawl-quiet .rows-and-columns .col-{column} {{ display: none; }}\n"
+    for columns in QUIET_COLUMNS.values() for column in columns)
 
 
 def archives(datasette) -> set[str]:
@@ -271,6 +287,22 @@ def extra_body_script(template, database, table, columns, view_name, request, da
         return None
     # A canned query's page has no table in its context: its name is in the URL.
     table = table or (request.url_vars or {}).get("table")
+    scripts = [_quiet_columns(table)] if view_name == "table" and table in QUIET_COLUMNS else []
+    explained = _explain_query(table, request)
+    return "\n".join(s for s in (*scripts, explained) if s) or None
+
+
+def _quiet_columns(table: str) -> str:
+    """Hide the bookkeeping columns, with a link that shows them."""
+    names = json.dumps(", ".join(QUIET_COLUMNS[table]))
+    return ("(function(){var t=document.querySelector('table.rows-and-columns');if(!t)return;"
+            "document.body.classList.add('newscrawl-quiet');var a=document.createElement('a');a.href='#';"
+            "a.className='newscrawl-show-columns';a.textContent='show all columns ('+" + names + "+')';"
+            "a.onclick=function(e){e.preventDefault();document.body.classList.remove('newscrawl-quiet');a.remove();};"
+            "var p=document.createElement('p');p.appendChild(a);t.parentNode.insertBefore(p,t);})();")
+
+
+def _explain_query(table: str | None, request) -> str | None:
     if table in ("articles", "comments"):
         q = request.args.get("_search")
         allowed = ARTICLE_COLUMNS if table == "articles" else COMMENT_COLUMNS
