@@ -376,3 +376,30 @@ def test_query_stems_keep_a_waw_that_may_be_a_root_letter():
     assert query_stems("وزير") == ["زير", "وزير"]
     assert query_stems("والعراق") == ["عراق"]
     assert query_stems("كتب") == ["كتب"]
+
+
+def test_index_text_is_the_rules_as_written_on_every_kind_of_text():
+    """The fast normalizer (a replace per letter present, NFKC only when
+    needed) gives what the rules as first written give: NFKC, marks out,
+    one translate, lower case, light10 stems. The whole benchmark corpus is
+    checked by benchmarks/index_text_bench.py; here a model site and the
+    awkward cases."""
+    import unicodedata
+
+    from newscrawl.samplesite import generate_site
+    from newscrawl.search import arabic
+
+    fold = str.maketrans({"آ": "ا", "أ": "ا", "إ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ی": "ي", "ک": "ك",
+                          **{chr(0x0660 + d): str(d) for d in range(10)},
+                          **{chr(0x06F0 + d): str(d) for d in range(10)}})
+
+    def reference(text):
+        folded = arabic._MARKS.sub("", unicodedata.normalize("NFKC", text or "")).translate(fold).lower()
+        return " ".join(arabic.light_stem(t) for t in arabic._TOKEN.findall(folded))
+
+    awkward = ["ﻻ ﺍﻟﻌﺮﺍﻕ ﷲ", "٢٠١٥ ۱۳۹۴ 2015", "ABC Déjà ÉLAPH", "كَتَبَ الوزيرُ", "ـــالعراقـــ", "ی ک ى ة آ أ إ ٱ",
+               "\u200cمی\u200cخواهم", "x\u202ey\u2066z", "", " ", "ﺁﺃﺇ ﻯﺓ", "Ａｒａｂｉｃ １２３", "إِبْرَاهِيمُ الجَعْفَرِيُّ"]
+    texts = awkward + [t for a in generate_site(60).articles
+                       for t in (a.title, a.subtitle, "\n".join(a.body), *(c.text for c in a.comments))]
+    assert [arabic.index_text(t) for t in texts] == [reference(t) for t in texts]
+    assert arabic.index_text("ﻻ") == reference("ﻻ") == "لا"  # a presentation form: NFKC still applied
