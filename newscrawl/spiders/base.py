@@ -510,6 +510,12 @@ class SiteSpider(scrapy.Spider):
     def sitemap_failed(self, failure):
         if self.backlog is not None:
             self.backlog.answered(failure.request)  # the next sitemap may go
+        if failure.check(CrawlStopped):
+            # Not a failure of the site: the run is stopping (a block, a
+            # template change, a store failure) and said why already.
+            self.crawler.stats.inc_value("discovery/sitemap_cancelled")
+            logger.info("sitemap %s not read: %s", failure.request.url, failure.value)
+            return
         self.crawler.stats.inc_value("discovery/sitemap_failed")
         logger.error("sitemap %s could not be read: %s", failure.request.url, failure.value)
 
@@ -995,7 +1001,9 @@ class SiteSpider(scrapy.Spider):
             yield item
             return
         self._note(item, "comments/page_failed", f"comments page failed: {request.url}: {failure.value}", complete=False)
-        logger.error(
+        # A stopping run cancels pages it will not fetch: said once already, not an error of this page.
+        logger.log(
+            logging.INFO if failure.check(CrawlStopped) else logging.ERROR,
             "%s article %s: comments page %s failed (%s); storing %d comments read so far, "
             "the thread is fetched again next run",
             item.site, item.article_id, request.url, failure.value, len(item.comments),
