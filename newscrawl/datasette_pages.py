@@ -85,7 +85,7 @@ THREAD_TEMPLATE = """{% extends "base.html" %}
 {% if article.subtitle %}<p class="subtitle"><strong>{{ article.subtitle }}</strong></p>{% endif %}
 <p class="meta">
 <span class="ltr">{{ article.site }}</span> · <time class="ltr" datetime="{{ article.published or '' }}">{{ published }}</time>{% if article.author %} · {{ article.author }}{% endif %}{% if article.section %} · {{ article.section }}{% endif %}
-{% if article.url %} · <a class="ltr" href="{{ article.url }}" rel="noopener noreferrer nofollow">{{ article.url }}</a>{% endif %}
+{% if article.url %} · {% if web_url %}<a class="ltr" href="{{ web_url }}" rel="noopener noreferrer nofollow">{{ article.url }}</a>{% else %}<span class="ltr">{{ article.url }}</span>{% endif %}{% endif %}
 · <a href="{{ row_url }}">row</a>
 </p>
 <div class="body">{% for line in body %}<p>{{ line }}</p>{% endfor %}</div>
@@ -179,6 +179,8 @@ async def thread_page(datasette, request):
         "gone": sum(1 for c in comments if c.get("gone_since")), "versions": versions,
         "parents": {c["comment_key"]: c["author"] or "(no name)" for c in comments},
         "shown_date": shown_date, "row_url": datasette.urls.row(database, "articles", str(article["id"])),
+        # A link only to the web: a url another tool wrote (javascript:, data:) is shown, never followed.
+        "web_url": article["url"] if str(article["url"] or "").lower().startswith(("http://", "https://")) else None,
     }
     template = datasette.jinja_env.from_string(THREAD_TEMPLATE)
     return Response.html(await datasette.render_template(template, context, request=request))

@@ -98,6 +98,10 @@ def store_discussion(db):
     # Published at 01:30 Baghdad time on 1 April: still 31 March in UTC.
     store_article(db, {"site": "elaph", "article_id": "778", "title": "مقال أول الشهر", "subtitle": "",
                        "body": ["نص قصير."], "published": "2015-04-01T01:30:00+03:00", "comments": []})
+    # A url another tool wrote: shown, never a link.
+    store_article(db, {"site": "elaph", "article_id": "779", "title": "<script>document.title='x'</script>",
+                       "subtitle": "", "body": ["<img src=x onerror=alert(1)>"], "url": "javascript:alert(1)",
+                       "comments": [{"comment_id": "1", "title": "", "author": "<b>x</b>", "text": "\"><script>1</script>"}]})
 
 
 @pytest.fixture(scope="module")
@@ -214,6 +218,10 @@ def test_every_article_id_links_to_its_thread(served, browser):
     assert "belong to their publishers" in page.inner_text("footer")
     page.goto(f"{base}/{name}/comments")
     assert "gone_since" in page.inner_text("body")
+    page.goto(f"{base}/-/thread/{name}/elaph/779")
+    assert page.locator("a[href^='javascript']").count() == 0 and "javascript:alert(1)" in page.inner_text("body")
+    assert page.locator(".newscrawl-thread script, .newscrawl-thread img").count() == 0
+    assert "<script>document.title='x'</script>" in page.inner_text("h1") and page.title() != "x"
     # A hostile id cannot break out of the link.
     assert page.goto(f"{base}/-/thread/{name}/elaph/%3Cscript%3E").status == 404
 
@@ -236,7 +244,8 @@ def test_the_overview_shows_what_the_sql_counts(served, browser):
 
     conn = sqlite3.connect(db_path)
     try:
-        months = dict(conn.execute("SELECT substr(published, 1, 7), count(*) FROM articles GROUP BY 1").fetchall())
+        months = dict(conn.execute("SELECT substr(published, 1, 7), count(*) FROM articles WHERE published IS NOT NULL "
+                                   "GROUP BY 1").fetchall())
         per_site = dict(conn.execute("SELECT site, count(*) FROM comments GROUP BY site").fetchall())
         authors = conn.execute("SELECT author, count(*) FROM comments WHERE author != '' GROUP BY author "
                                "ORDER BY 2 DESC, author LIMIT 1").fetchone()
