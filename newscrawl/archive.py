@@ -107,6 +107,7 @@ CREATE TABLE IF NOT EXISTS comments (
     UNIQUE (site, article_id, comment_key)
 );
 CREATE INDEX IF NOT EXISTS comments_thread ON comments (site, article_id, position);
+CREATE INDEX IF NOT EXISTS comments_article_row ON comments (article_row);  -- joins and the overview's charts
 
 CREATE TABLE IF NOT EXISTS comment_versions (
     id INTEGER PRIMARY KEY,
@@ -598,7 +599,8 @@ def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None =
             )
         # Only a crawl's complete read of the thread can say a comment is no
         # longer shown: a dump, or a thread with a page missing, may hold fewer.
-        whole_thread = (article.get("source") or "crawl") == "crawl" and bool(bookkeeping["comments_complete"])
+        whole_thread = ((article.get("source") or "crawl") == "crawl" and bool(bookkeeping["comments_complete"])
+                        and article.get("thread_whole", True))
         _merge_comments(db, site, article_id, article.get("comments") or [], now, result, whole_thread=whole_thread,
                         read_at=article.get("fetched_at") or now,
                         article_row=row_id if existing is None else existing["id"])
@@ -744,8 +746,11 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
     # An empty read marks nothing gone: a thread emptied at once is far more
     # often a page the profile no longer reads than a site deleting every comment.
     if whole_thread and comments:
-        _mark_gone(db, site, article_id, [c for c in stored if c["comment_key"] not in matched and c["gone_since"] is None],
-                   read_at or now, result)
+        when = read_at or now
+        # Not a comment seen after this page was fetched (a re-extraction of
+        # an older capture): the page of that time could not show it.
+        _mark_gone(db, site, article_id, [c for c in stored if c["comment_key"] not in matched
+                                          and c["gone_since"] is None and c["last_seen"] <= when], when, result)
     result.comments_total = len(keys)
 
 

@@ -21,8 +21,9 @@ Datasette's own base template, so the header, crumbs and CSS are its own.
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
+from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
@@ -37,8 +38,19 @@ MAX_PAGES = 20  # search_archive ranks at most 1,000 hits
 
 
 def thread_path(database: str, site: str, article_id: str, comment_key: str | None = None) -> str:
-    path = f"/-/thread/{quote(database, safe='')}/{quote(site, safe='')}/{quote(str(article_id), safe='')}"
+    # Tilde-encoded, as Datasette names databases and rows: a / in an id, an
+    # Arabic site or file name cannot split or break the path.
+    path = f"/-/thread/{tilde_encode(database)}/{tilde_encode(site)}/{tilde_encode(str(article_id))}"
     return path + (f"#c-{quote(comment_key, safe='')}" if comment_key else "")
+
+
+def page_path(kind: str, database: str) -> str:
+    return f"/-/{kind}/{tilde_encode(database)}"
+
+
+def url_var(request, name: str) -> str:
+    """A path segment as written by thread_path (tilde-encoded) or typed (percent-encoded)."""
+    return tilde_decode(unquote(request.url_vars[name]))
 
 
 def shown_date(value: str | None) -> str:
@@ -153,15 +165,18 @@ async def _archive(datasette, request, database: str):
 
     if database not in archives(datasette):
         raise NotFound(f"no archive named {database}")
-    await datasette.ensure_permissions(request.actor, [("view-table", (database, "articles")),
-                                                       ("view-table", (database, "comments")),
-                                                       ("view-database", database), "view-instance"])
+    # Each table through its own chain: ensure_permissions stops at the first
+    # definite answer, so one list would let "articles allowed" open the
+    # comments (and their earlier versions) too.
+    for table in ("articles", "comments", "comment_versions"):
+        await datasette.ensure_permissions(request.actor, [("view-table", (database, table)),
+                                                           ("view-database", database), "view-instance"])
     return datasette.get_database(database)
 
 
 async def thread_page(datasette, request):
-    database = request.url_vars["database"]
-    site, article_id = request.url_vars["site"], request.url_vars["article_id"]
+    database = url_var(request, "database")
+    site, article_id = url_var(request, "site"), url_var(request, "article_id")
     db = await _archive(datasette, request, database)
     found = (await db.execute("SELECT * FROM articles WHERE site = ? AND article_id = ?", [site, article_id])).rows
     if not found:
@@ -190,7 +205,7 @@ KINDS = (("all", "articles and comments"), ("articles", "articles"), ("comments"
 
 
 async def search_page(datasette, request):
-    database = request.url_vars["database"]
+    database = url_var(request, "database")
     db = await _archive(datasette, request, database)
     q = (request.args.get("q") or "").strip()
     kind = request.args.get("kind") if request.args.get("kind") in dict(KINDS) else "all"
@@ -248,7 +263,7 @@ OVERVIEW_TEMPLATE = """{% extends "base.html" %}
 <h1>Overview{% if site %}: {{ site }}{% endif %}</h1>
 <p>{{ totals.articles }} articles, {{ totals.comments }} comments{% if totals.gone %}, {{ totals.gone }} no longer shown{% endif %}.
 Sites: <a href="?site=">all</a>{% for name in sites %} · <a href="?site={{ name|urlencode }}">{{ name }}</a>{% endfor %}
-· <a href="/-/search/{{ database|urlencode }}">search</a></p>
+· <a href="{{ search_url }}">search</a></p>
 {% for chart in charts %}
 <div class="chart-box" id="{{ chart.name }}"><h2>{{ chart.title }}</h2>
 {% if chart.description %}<p class="meta">{{ chart.description }}</p>{% endif %}
@@ -272,7 +287,7 @@ Sites: <a href="?site=">all</a>{% for name in sites %} · <a href="?site={{ name
 async def overview_page(datasette, request):
     import json
 
-    database = request.url_vars["database"]
+    database = url_var(request, "database")
     db = await _archive(datasette, request, database)
     site = request.args.get("site") or ""
     params = {"site": site}
@@ -282,7 +297,7 @@ async def overview_page(datasette, request):
         rows = [(r[0], r[1]) for r in (await db.execute(chart.sql, params)).rows]
         charts.append({"name": chart.name, "title": chart.title, "description": chart.description,
                        "svg": svg_chart(chart, rows),
-                       "query_url": f"/{quote(database)}/overview_{chart.name}?{urlencode(params)}"})
+                       "query_url": f"{datasette.urls.database(database)}/overview_{chart.name}?{urlencode(params)}"})
     runs = []
     for row in (await db.execute(RUNS_SQL, params)).rows:
         run = dict(row)
@@ -297,7 +312,8 @@ async def overview_page(datasette, request):
         f"(SELECT count(*) FROM comments WHERE gone_since IS NOT NULL{' AND site = :site' if site else ''}) AS gone",
         params)).rows[0])
     context = {"database": database, "site": site, "sites": sites, "charts": charts, "runs": runs,
+               "search_url": page_path("search", database),
                "fields": COVERAGE_FIELDS, "totals": totals,
-               "runs_url": f"/{quote(database)}/overview_crawl_health?{urlencode(params)}"}
+               "runs_url": f"{datasette.urls.database(database)}/overview_crawl_health?{urlencode(params)}"}
     template = datasette.jinja_env.from_string(OVERVIEW_TEMPLATE)
     return Response.html(await datasette.render_template(template, context, request=request))

@@ -31,7 +31,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from newscrawl import overview
-from newscrawl.datasette_pages import overview_page, search_page, thread_page, thread_path
+from newscrawl.datasette_pages import overview_page, page_path, search_page, thread_page, thread_path
 from newscrawl.search.arabic import index_text, normalize
 from newscrawl.search.engine import ARTICLE_WEIGHTS, CANDIDATES, COMMENT_WEIGHTS, candidate_sql, snippet
 from newscrawl.search.query import ARTICLE_COLUMNS, COMMENT_COLUMNS, QueryError, parse_query
@@ -213,10 +213,10 @@ def startup(datasette):
 def _database_metadata(name: str) -> dict:
     return {
         **ARCHIVE_METADATA,
-        "description_html": f'<a href="/-/search/{escape(name)}"><strong>Search articles and comments</strong></a>: '
+        "description_html": f'<a href="{escape(page_path("search", name))}"><strong>Search articles and comments</strong></a>: '
         "Arabic-aware, ranked together, each hit linked to its article's page with the whole comment thread. "
         "Every article id in the tables below opens that page too. "
-        f'<a href="/-/overview/{escape(name)}"><strong>Overview</strong></a>: articles and comments per month, '
+        f'<a href="{escape(page_path("overview", name))}"><strong>Overview</strong></a>: articles and comments per month, '
         "section and site, thread lengths, commenters, vanished comments, crawl health.",
     }
 
@@ -348,6 +348,6 @@ def register_routes():
 @hookimpl
 def database_actions(datasette, actor, database):
     if database in archives(datasette):
-        return [{"href": f"/-/search/{database}", "label": "Search articles and comments"},
-                {"href": f"/-/overview/{database}", "label": "Overview: the archive at a glance"}]
+        return [{"href": page_path("search", database), "label": "Search articles and comments"},
+                {"href": page_path("overview", database), "label": "Overview: the archive at a glance"}]
     return None

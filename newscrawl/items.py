@@ -25,6 +25,10 @@ class ArticleItem:
     # False when a page of the thread could not be fetched: what was read is
     # stored, and the article is fetched again on the next run.
     comments_complete: bool = True
+    # False when the thread was read only up to a cut that refetching would
+    # meet again (a page limit, a link off the site): complete for this run,
+    # but archived comments not seen are not marked gone (archive.gone_since).
+    thread_whole: bool = True
     # The count the page prints about its thread ("12 تعليقات", JSON-LD
     # commentCount), None when it prints none; compared with what was read.
     comments_shown: int | None = None

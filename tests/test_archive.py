@@ -297,6 +297,7 @@ def test_an_archive_of_schema_5_gains_the_thread_shape_without_loss(tmp_path):
     path = tmp_path / "v5.db"
     db = open_archive(path)
     store_article(db, article(comments=[{"comment_id": "1", "title": "", "author": "أ", "text": "أول"}]))
+    db.execute("DROP INDEX comments_article_row")  # as archives before schema 7 were
     for table, column in (("comments", "parent_key"), ("comments", "depth"), ("articles", "comments_shown"),
                           ("comments", "gone_since"), ("comments", "article_row")):
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
@@ -355,6 +356,7 @@ def test_an_archive_of_schema_6_gains_gone_since_without_loss(tmp_path):
     db = open_archive(path)
     store_article(db, article(comments=thread("1", "2")))
     db.execute("ALTER TABLE comments DROP COLUMN gone_since")
+    db.execute("DROP INDEX comments_article_row")
     db.execute("ALTER TABLE comments DROP COLUMN article_row")
     db.execute("PRAGMA user_version = 6")
     db.conn.commit()
@@ -368,3 +370,14 @@ def test_an_archive_of_schema_6_gains_gone_since_without_loss(tmp_path):
     assert db["comments"].foreign_keys[0].other_table == "articles"
     store_article(db, article(comments=thread("2")))
     assert gone(db)["1"] is not None
+
+
+def test_a_thread_read_up_to_a_cut_or_an_older_capture_marks_nothing_gone(db):
+    store_article(db, article(comments=thread("1", "2", "3")), now="2020-01-06T00:00:00+00:00")
+    # Cut at the page limit or at a link off the site: complete for the run, not the whole thread.
+    store_article(db, article(comments=thread("1"), thread_whole=False), now="2020-01-07T00:00:00+00:00")
+    assert gone(db) == {"1": None, "2": None, "3": None}
+    # A re-extraction of a capture older than the last sighting cannot say they vanished.
+    store_article(db, article(comments=thread("1"), fetched_at="2020-01-05T00:00:00+00:00"),
+                  now="2020-01-08T00:00:00+00:00")
+    assert gone(db) == {"1": None, "2": None, "3": None}

@@ -758,7 +758,7 @@ class SiteSpider(scrapy.Spider):
             comments_complete=not (thread.problems or thread.failure),
             comments_shown=thread.shown,
             extraction=extracted.notes,
-            fetched_at=archive.utcnow(),
+            fetched_at=_fetched_at(response),
             sitemap_lastmod=meta.get("sitemap_lastmod"),
             http={
                 "status": response.status,
@@ -896,12 +896,16 @@ class SiteSpider(scrapy.Spider):
         logger.debug("extraction of %s failed", response.url, exc_info=exc)
         return item
 
-    def _note(self, item: ArticleItem, stat: str, problem: str, *, complete: bool) -> None:
-        """Record a problem with the thread; an incomplete thread is fetched again next run."""
+    def _note(self, item: ArticleItem, stat: str, problem: str, *, complete: bool, cut: bool = False) -> None:
+        """Record a problem with the thread; an incomplete thread is fetched again next run.
+        `cut`: read up to a point for good (a page limit, a link off the site),
+        so comments archived beyond it are not taken as gone from the page."""
         self.crawler.stats.inc_value(stat)
         item.extraction.setdefault("problems", []).append(problem)
         if not complete:
             item.comments_complete = False
+        if cut:
+            item.thread_whole = False
 
     def _follow_comments(self, item: ArticleItem, candidates: list[str], seen: set[str],
                          pending: list[str] | None = None, *, declared: bool = False):
@@ -924,11 +928,11 @@ class SiteSpider(scrapy.Spider):
                 fetch_policy.record(self.crawler, refusal, "comments", log=False)
                 logger.warning("%s: comments link %s is not on the site (%s); thread read up to it", item.url, url,
                                refusal.why)
-                self._note(item, "comments/offsite_link", f"comments link off the site: {url}", complete=True)
+                self._note(item, "comments/offsite_link", f"comments link off the site: {url}", complete=True, cut=True)
             elif self.profile.article_id(url) != item.article_id:
                 # Structural, not transient: refetching would meet the same link.
                 logger.warning("%s: comments link %s leads elsewhere; thread read up to it", item.url, url)
-                self._note(item, "comments/foreign_link", f"comments link leads elsewhere: {url}", complete=True)
+                self._note(item, "comments/foreign_link", f"comments link leads elsewhere: {url}", complete=True, cut=True)
             elif key in seen or key in queued:
                 if declared:
                     logger.warning("%s article %s: comments link loops back to %s; thread ends after %d pages",
@@ -939,7 +943,7 @@ class SiteSpider(scrapy.Spider):
                 queued.add(key)
         if pending and item.comment_pages >= MAX_COMMENT_PAGES:
             logger.warning("%s: stopping after %d comment pages", item.url, item.comment_pages)
-            self._note(item, "comments/too_many_pages", f"thread cut at {MAX_COMMENT_PAGES} pages", complete=True)
+            self._note(item, "comments/too_many_pages", f"thread cut at {MAX_COMMENT_PAGES} pages", complete=True, cut=True)
         elif pending:
             next_url = pending.pop(0)
             seen.add(canonicalize_url(next_url))
@@ -996,7 +1000,7 @@ class SiteSpider(scrapy.Spider):
         if failure.check(RefusedRequest):
             # A comments page that redirects off the site: structural, a
             # refetch would meet the same redirect. Kept as read so far.
-            self._note(item, "comments/offsite_link", f"comments page not fetched: {failure.value}", complete=True)
+            self._note(item, "comments/offsite_link", f"comments page not fetched: {failure.value}", complete=True, cut=True)
             logger.warning("%s: %s; thread read up to it", item.url, failure.value)
             yield item
             return
@@ -1092,6 +1096,19 @@ class SiteSpider(scrapy.Spider):
         self.crawler.stats.set_value("discovery/sitemaps_completed", len(done))
         if self.archive_state is not None:
             self.archive_state.close()
+
+
+def _fetched_at(response) -> str:
+    """When the page was fetched (UTC, ISO 8601): now, or the WARC record's
+    date when `newscrawl reextract` replays it."""
+    stamp = response.meta.get("captured")
+    if stamp:
+        try:
+            return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(timezone.utc).isoformat(
+                timespec="seconds")
+        except ValueError:
+            pass
+    return archive.utcnow()
 
 
 def _capture_day(response) -> date:
