@@ -26,17 +26,18 @@ import socket
 import sqlite3
 import urllib.parse
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 
-from newscrawl.search.index import index_article, index_comment, mark_current, reindex
+from newscrawl.search.index import ARTICLE_FIELDS, IndexBatch, apply_pending, mark_current, reindex
 from newscrawl.seedformat import exported_author
 from newscrawl.text import clean_lines, one_line, short_hash
 
-SCHEMA_VERSION = 7  # PRAGMA user_version; _MIGRATIONS carries older archives forward
+SCHEMA_VERSION = 8  # PRAGMA user_version; _MIGRATIONS carries older archives forward
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -106,8 +107,10 @@ CREATE TABLE IF NOT EXISTS comments (
     posted_month TEXT GENERATED ALWAYS AS (substr(posted_at, 1, 7)) VIRTUAL,  -- in the site's time, as posted_at
     UNIQUE (site, article_id, comment_key)
 );
-CREATE INDEX IF NOT EXISTS comments_thread ON comments (site, article_id, position);
-CREATE INDEX IF NOT EXISTS comments_article_row ON comments (article_row);  -- joins and the overview's charts
+-- One index for a thread's order and for joins to its article (the overview's
+-- charts, Datasette's foreign key); a lookup by (site, article_id) uses the
+-- UNIQUE index and sorts the thread by position.
+CREATE INDEX IF NOT EXISTS comments_article_row ON comments (article_row, position);
 
 CREATE TABLE IF NOT EXISTS comment_versions (
     id INTEGER PRIMARY KEY,
@@ -127,14 +130,15 @@ CREATE TABLE IF NOT EXISTS sitemaps (
 );
 
 -- Exact-form full-text search, as sqlite-utils and Datasette make it:
--- external content (no copy of the text), kept in sync by triggers that fire
--- only when the text changes. `sqlite-utils search archive.db articles WORD`.
+-- external content (no copy of the text). The store writes the rows of
+-- what it inserts itself, a batch at a time (an AFTER INSERT trigger per row
+-- would make FTS5 flush its pending terms at every row); the triggers keep
+-- the index right when any tool edits or deletes a row. Rows another tool
+-- inserts are indexed by `newscrawl reindex`.
+-- `sqlite-utils search archive.db articles WORD`.
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, subtitle, body, content="articles", content_rowid="id"
 );
-CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
-    INSERT INTO articles_fts (rowid, title, subtitle, body) VALUES (new.id, new.title, new.subtitle, new.body);
-END;
 CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
     INSERT INTO articles_fts (articles_fts, rowid, title, subtitle, body)
     VALUES ('delete', old.id, old.title, old.subtitle, old.body);
@@ -147,9 +151,6 @@ END;
 CREATE VIRTUAL TABLE IF NOT EXISTS comments_fts USING fts5(
     title, author, text, content="comments", content_rowid="id"
 );
-CREATE TRIGGER IF NOT EXISTS comments_fts_insert AFTER INSERT ON comments BEGIN
-    INSERT INTO comments_fts (rowid, title, author, text) VALUES (new.id, new.title, new.author, new.text);
-END;
 CREATE TRIGGER IF NOT EXISTS comments_fts_delete AFTER DELETE ON comments BEGIN
     INSERT INTO comments_fts (comments_fts, rowid, title, author, text)
     VALUES ('delete', old.id, old.title, old.author, old.text);
@@ -162,16 +163,35 @@ END;
 
 -- Arabic-aware search (newscrawl/search): the same fields, normalized and
 -- light-stemmed (newscrawl.search.arabic.index_text), rowid = articles.id /
--- comments.id. Written by store_article in the same transaction; rebuilt by
+-- comments.id. Contentless: the normalized text is not kept (snippets are
+-- cut from the published text), so removing a row's terms needs the values
+-- it was indexed with. Written by the store with each batch; rebuilt by
 -- `newscrawl reindex`.
-CREATE VIRTUAL TABLE IF NOT EXISTS articles_search USING fts5(title, subtitle, body);
-CREATE VIRTUAL TABLE IF NOT EXISTS comments_search USING fts5(title, author, text);
--- A row deleted by any tool leaves the search index too (no Python needed for that).
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_search USING fts5(title, subtitle, body, content='');
+CREATE VIRTUAL TABLE IF NOT EXISTS comments_search USING fts5(title, author, text, content='');
+-- SQL cannot normalize, so an edit or a deletion (by the store or any other
+-- tool) leaves the row's old text here; the next store or reindex takes its
+-- old terms out of the index and indexes the row as it is now
+-- (newscrawl.search.index.apply_pending). Until then a search may still
+-- find an edited row by its old words (never a deleted one: hits are joined
+-- to their rows).
+CREATE TABLE IF NOT EXISTS search_pending (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,            -- articles | comments
+    row_id INTEGER NOT NULL,
+    f1 TEXT, f2 TEXT, f3 TEXT        -- title, subtitle, body | title, author, text: as they were
+);
+CREATE TRIGGER IF NOT EXISTS articles_search_update AFTER UPDATE OF title, subtitle, body ON articles BEGIN
+    INSERT INTO search_pending (source, row_id, f1, f2, f3) VALUES ('articles', old.id, old.title, old.subtitle, old.body);
+END;
 CREATE TRIGGER IF NOT EXISTS articles_search_delete AFTER DELETE ON articles BEGIN
-    DELETE FROM articles_search WHERE rowid = old.id;
+    INSERT INTO search_pending (source, row_id, f1, f2, f3) VALUES ('articles', old.id, old.title, old.subtitle, old.body);
+END;
+CREATE TRIGGER IF NOT EXISTS comments_search_update AFTER UPDATE OF title, author, text ON comments BEGIN
+    INSERT INTO search_pending (source, row_id, f1, f2, f3) VALUES ('comments', old.id, old.title, old.author, old.text);
 END;
 CREATE TRIGGER IF NOT EXISTS comments_search_delete AFTER DELETE ON comments BEGIN
-    DELETE FROM comments_search WHERE rowid = old.id;
+    INSERT INTO search_pending (source, row_id, f1, f2, f3) VALUES ('comments', old.id, old.title, old.author, old.text);
 END;
 
 CREATE TABLE IF NOT EXISTS archive_meta (
@@ -461,12 +481,33 @@ def _v6_to_v7(db) -> None:
                "WHERE a.site = comments.site AND a.article_id = comments.article_id) WHERE article_row IS NULL")
 
 
+def _v7_to_v8(db) -> None:
+    """v8: the normalized search index is contentless (it kept a second copy
+    of every text, 39 % of the file), edits reach it through search_pending,
+    and the store writes the full-text rows of what it inserts itself (no
+    per-row insert triggers); one comments index, by article row and thread
+    position, where there were two. The normalized index is rebuilt; the space its
+    copy took is free pages until a VACUUM (`sqlite3 news.db VACUUM`)."""
+    # The thread order by article row replaces the index by (site, article_id, position).
+    db.execute("DROP INDEX IF EXISTS comments_thread")
+    if [row[2] for row in db.execute("PRAGMA index_info(comments_article_row)")] == ["article_row"]:
+        db.execute("DROP INDEX comments_article_row")
+    for trigger in ("articles_fts_insert", "comments_fts_insert", "articles_search_delete", "comments_search_delete"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    for table in ("articles_search", "comments_search"):
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()
+        if sql and "content=''" not in sql[0]:
+            db.execute(f"DROP TABLE {table}")
+    _create_schema(db)
+    reindex(db)
+
+
 def _all_columns(db, table: str) -> set[str]:
     """Every column, computed ones too (PRAGMA table_info leaves those out)."""
     return {row[1] for row in db.execute(f"SELECT * FROM pragma_table_xinfo('{table}')").fetchall()}
 
 
-_MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7}
+_MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8}
 
 
 # --- storing ---------------------------------------------------------------
@@ -518,100 +559,215 @@ def _article_row(article: dict, existing: dict | None) -> dict:
     return row
 
 
+# Errors that are the archive's, not one article's: a full disk, a read-only
+# or locked file, an I/O error, a corrupt page. Every other article would fail
+# alike, so the whole batch fails with it (and the crawl stops).
+_ARCHIVE_FAULTS = (sqlite3.OperationalError,)
+
+
+def _archive_fault(exc: BaseException) -> bool:
+    return isinstance(exc, _ARCHIVE_FAULTS) or type(exc) is sqlite3.DatabaseError
+
+
+def store_articles(db: sqlite_utils.Database, articles: list[dict], *,
+                   now: str | None = None) -> list[StoreResult | Exception]:
+    """Store a batch of articles with their comments in one transaction.
+
+    Returns, in order, each article's StoreResult, or the exception that
+    article raised: an article that cannot be stored (a value the archive
+    refuses, a bug its data exposes) is set aside and the others are stored
+    without it (the transaction is rolled back and run again). An error of
+    the archive itself (`_archive_fault`) is raised, and nothing of the
+    batch is stored.
+
+    One transaction for many articles is what makes storing fast: the full-
+    text rows of the whole batch go in with one statement per index, and
+    SQLite commits (and syncs) once.
+    """
+    now = now or utcnow()
+    results: list[StoreResult | Exception | None] = [None] * len(articles)
+    todo = list(range(len(articles)))
+    while todo:
+        stored: dict[int, StoreResult] = {}
+        current = None
+        try:
+            with _write_transaction(db):
+                batch = _Batch.start(db)
+                for current in todo:
+                    stored[current] = _store_one(db, articles[current], now, batch)
+                current = None  # past the articles: what fails now is the batch's
+                batch.index.write(db)
+                apply_pending(db)
+        except Exception as exc:
+            if current is None or _archive_fault(exc):
+                raise
+            results[current] = exc
+            todo.remove(current)
+            continue
+        for position, result in stored.items():
+            results[position] = result
+        break
+    return results  # type: ignore[return-value]
+
+
+@contextmanager
+def _write_transaction(db):
+    """BEGIN IMMEDIATE: the write lock from the start, so that the row ids
+    read at the start of a batch stay free (and a reader never has to be
+    upgraded to a writer midway, which WAL refuses when another wrote)."""
+    if db.conn.in_transaction:  # the caller's transaction: a savepoint within it
+        with db.atomic():
+            yield
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+@dataclass
+class _Batch:
+    """What the articles of one transaction share: the full-text rows to
+    write at its end, and the next free row ids (given here, so that a
+    thread's comments go in with one statement)."""
+
+    index: IndexBatch
+    next_article: int
+    next_comment: int
+
+    @classmethod
+    def start(cls, db) -> _Batch:
+        last = db.conn.execute("SELECT (SELECT max(id) FROM articles), (SELECT max(id) FROM comments)").fetchone()
+        return cls(IndexBatch(), (last[0] or 0) + 1, (last[1] or 0) + 1)
+
+    def article_id(self) -> int:
+        self.next_article += 1
+        return self.next_article - 1
+
+    def comment_id(self) -> int:
+        self.next_comment += 1
+        return self.next_comment - 1
+
+
 def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None = None) -> StoreResult:
-    """Insert or update one article with its comments, in one transaction.
+    """Insert or update one article with its comments, in one transaction
+    (a batch of one; raises what the article raised).
 
     `article` carries site, article_id, title, subtitle, body (lines or
     text), comments (dicts with comment_id, title, author, text, posted_at),
     and optionally url, section, published, author, extraction (dict),
-    source, sitemap_url, sitemap_lastmod, comments_complete, http (dict).
+    source, sitemap_lastmod, comments_complete, http (dict).
     """
-    now = now or utcnow()
-    site, article_id = article["site"], str(article["article_id"])
-    with db.atomic():
-        existing = next(
-            db.query("SELECT * FROM articles WHERE site = ? AND article_id = ?", [site, article_id]),
-            None,
-        )
-        row = _article_row(article, existing)
-        row["content_hash"] = content_hash(row)
-        http = article.get("http") or {}
-        bookkeeping = {
-            "last_seen": now,
-            "extraction": json.dumps(article.get("extraction") or {}, ensure_ascii=False, sort_keys=True),
-            # Only a crawl knows whether it read the whole thread; an import keeps what was known.
-            "comments_complete": int(article.get("comments_complete", (existing or {}).get("comments_complete", 1))),
-            "comment_pages": article.get("comment_pages") or (existing or {}).get("comment_pages"),
-            "sitemap_lastmod": article.get("sitemap_lastmod") or (existing or {}).get("sitemap_lastmod"),
-            "tags": json.dumps(article["tags"], ensure_ascii=False) if article.get("tags") else (existing or {}).get("tags"),
-            "http_etag": http.get("etag") or (existing or {}).get("http_etag"),
-            "http_last_modified": http.get("last_modified") or (existing or {}).get("http_last_modified"),
-        }
-        if existing is None:
-            result = StoreResult("new")
-            values = {
-                "site": site,
-                "article_id": article_id,
-                **row,
-                **bookkeeping,
-                "first_seen": now,
-                "last_changed": now,
-                "source": article.get("source") or "crawl",
-            }
-            # Plain SQL: Table.insert() inspects the table on every call.
-            row_id = db.execute(
-                f"INSERT INTO articles ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})", values
-            ).lastrowid
-            index_article(db, row_id, row)
-        elif _fallback_over_profile(existing, article):
-            # The profile read this article before; now only a fallback did (a
-            # template change): keep the text we have rather than a worse one.
-            result = StoreResult("kept")
-            # Not the validators or <lastmod> of the page that was not read:
-            # a real edit made meanwhile must still look new next time.
-            kept = ("last_seen", "comments_complete", "comment_pages")
-            db.execute(
-                "UPDATE articles SET " + ", ".join(f"{name} = :{name}" for name in kept)
-                + " WHERE site = :site AND article_id = :article_id",
-                {**{name: bookkeeping[name] for name in kept}, "site": site, "article_id": article_id},
-            )
-        elif existing["content_hash"] != row["content_hash"]:
-            result = StoreResult(
-                "updated",
-                changed_fields=[n for n in CONTENT_FIELDS if (existing.get(n) or "") != (row.get(n) or "")],
-            )
-            _keep_article_version(db, existing, now)
-            db.execute(
-                "UPDATE articles SET "
-                + ", ".join(f"{name} = :{name}" for name in (*row, *bookkeeping, "last_changed"))
-                + " WHERE site = :site AND article_id = :article_id",
-                {**row, **bookkeeping, "last_changed": now, "site": site, "article_id": article_id},
-            )
-            index_article(db, existing["id"], row)
-        else:
-            result = StoreResult("unchanged")
-            # Same text; keep the freshest URL, section and bookkeeping.
-            db.execute(
-                "UPDATE articles SET url = :url, section = :section, "
-                + ", ".join(f"{name} = :{name}" for name in bookkeeping)
-                + " WHERE site = :site AND article_id = :article_id",
-                {**bookkeeping, "url": row["url"], "section": row["section"], "site": site, "article_id": article_id},
-            )
-        # Only a crawl's complete read of the thread can say a comment is no
-        # longer shown: a dump, or a thread with a page missing, may hold fewer.
-        whole_thread = ((article.get("source") or "crawl") == "crawl" and bool(bookkeeping["comments_complete"])
-                        and article.get("thread_whole", True))
-        _merge_comments(db, site, article_id, article.get("comments") or [], now, result, whole_thread=whole_thread,
-                        read_at=article.get("fetched_at") or now,
-                        article_row=row_id if existing is None else existing["id"])
-        # The count the page prints: a crawl reports it (None: the page prints
-        # none); an import does not know it and keeps what was known.
-        shown = article["comments_shown"] if "comments_shown" in article else (existing or {}).get("comments_shown")
-        db.execute(
-            "UPDATE articles SET comment_count = ?, comments_shown = ? WHERE site = ? AND article_id = ?",
-            [result.comments_total, shown, site, article_id],
-        )
+    result = store_articles(db, [article], now=now)[0]
+    if isinstance(result, Exception):
+        raise result
     return result
+
+
+def _store_one(db: sqlite_utils.Database, article: dict, now: str, batch: _Batch) -> StoreResult:
+    site, article_id = article["site"], str(article["article_id"])
+    existing = next(
+        db.query("SELECT * FROM articles WHERE site = ? AND article_id = ?", [site, article_id]),
+        None,
+    )
+    row = _article_row(article, existing)
+    row["content_hash"] = content_hash(row)
+    http = article.get("http") or {}
+    bookkeeping = {
+        "last_seen": now,
+        "extraction": json.dumps(article.get("extraction") or {}, ensure_ascii=False, sort_keys=True),
+        # Only a crawl knows whether it read the whole thread; an import keeps what was known.
+        "comments_complete": int(article.get("comments_complete", (existing or {}).get("comments_complete", 1))),
+        "comment_pages": article.get("comment_pages") or (existing or {}).get("comment_pages"),
+        "sitemap_lastmod": article.get("sitemap_lastmod") or (existing or {}).get("sitemap_lastmod"),
+        "tags": json.dumps(article["tags"], ensure_ascii=False) if article.get("tags") else (existing or {}).get("tags"),
+        "http_etag": http.get("etag") or (existing or {}).get("http_etag"),
+        "http_last_modified": http.get("last_modified") or (existing or {}).get("http_last_modified"),
+    }
+    if existing is None:
+        return _insert_article(db, article, row, bookkeeping, now, batch)
+    elif _fallback_over_profile(existing, article):
+        # The profile read this article before; now only a fallback did (a
+        # template change): keep the text we have rather than a worse one.
+        result = StoreResult("kept")
+        # Not the validators or <lastmod> of the page that was not read:
+        # a real edit made meanwhile must still look new next time.
+        kept = ("last_seen", "comments_complete", "comment_pages")
+        db.execute(
+            "UPDATE articles SET " + ", ".join(f"{name} = :{name}" for name in kept)
+            + " WHERE site = :site AND article_id = :article_id",
+            {**{name: bookkeeping[name] for name in kept}, "site": site, "article_id": article_id},
+        )
+    elif existing["content_hash"] != row["content_hash"]:
+        result = StoreResult(
+            "updated",
+            changed_fields=[n for n in CONTENT_FIELDS if (existing.get(n) or "") != (row.get(n) or "")],
+        )
+        _keep_article_version(db, existing, now)
+        if batch.index.holds("articles", existing["id"]):
+            batch.index.write(db)  # the exact index's update trigger takes out what it holds
+        db.execute(
+            "UPDATE articles SET "
+            + ", ".join(f"{name} = :{name}" for name in (*row, *bookkeeping, "last_changed"))
+            + " WHERE site = :site AND article_id = :article_id",
+            {**row, **bookkeeping, "last_changed": now, "site": site, "article_id": article_id},
+        )
+    else:
+        result = StoreResult("unchanged")
+        # Same text; keep the freshest URL, section and bookkeeping.
+        db.execute(
+            "UPDATE articles SET url = :url, section = :section, "
+            + ", ".join(f"{name} = :{name}" for name in bookkeeping)
+            + " WHERE site = :site AND article_id = :article_id",
+            {**bookkeeping, "url": row["url"], "section": row["section"], "site": site, "article_id": article_id},
+        )
+    _merge_comments(db, article, existing["id"], now, result, batch, whole_thread=_whole_thread(article, bookkeeping))
+    db.execute(
+        "UPDATE articles SET comment_count = ?, comments_shown = ? WHERE id = ?",
+        [result.comments_total, _comments_shown(article, existing), existing["id"]],
+    )
+    return result
+
+
+def _insert_article(db, article: dict, row: dict, bookkeeping: dict, now: str, batch: _Batch) -> StoreResult:
+    """A new article: its comments first (no stored thread to read), then
+    its row with their count, in two statements and no query."""
+    result = StoreResult("new")
+    row_id = batch.article_id()
+    _merge_comments(db, article, row_id, now, result, batch, whole_thread=False, stored=[])
+    values = {
+        "id": row_id,
+        "site": article["site"],
+        "article_id": str(article["article_id"]),
+        **row,
+        **bookkeeping,
+        "first_seen": now,
+        "last_changed": now,
+        "source": article.get("source") or "crawl",
+        "comment_count": result.comments_total,
+        "comments_shown": _comments_shown(article, None),
+    }
+    # Plain SQL: Table.insert() inspects the table on every call.
+    db.execute(f"INSERT INTO articles ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})", values)
+    batch.index.add("articles", row_id, tuple(row[name] for name in ARTICLE_FIELDS))
+    return result
+
+
+def _whole_thread(article: dict, bookkeeping: dict) -> bool:
+    """Only a crawl's complete read of the thread can say a comment is no
+    longer shown: a dump, or a thread with a page missing, may hold fewer."""
+    return ((article.get("source") or "crawl") == "crawl" and bool(bookkeeping["comments_complete"])
+            and article.get("thread_whole", True))
+
+
+def _comments_shown(article: dict, existing: dict | None):
+    """The count the page prints: a crawl reports it (None: the page prints
+    none); an import does not know it and keeps what was known."""
+    return article["comments_shown"] if "comments_shown" in article else (existing or {}).get("comments_shown")
 
 
 def _fallback_over_profile(existing: dict, article: dict) -> bool:
@@ -634,18 +790,19 @@ def _keep_article_version(db, existing: dict, now: str) -> None:
     )
 
 
-def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: str, result: StoreResult, *,
-                    whole_thread: bool = False, read_at: str | None = None, article_row: int | None = None) -> None:
+def _merge_comments(db, article: dict, article_row: int, now: str, result: StoreResult, batch: _Batch, *,
+                    whole_thread: bool = False, stored: list[dict] | None = None) -> None:
     """Add the comments not yet stored; update (keeping the old text) the
     ones the site edited; never delete. With `whole_thread` (a crawl read
     every page of it), archived comments it no longer shows get gone_since
-    (`read_at`, when the page was fetched), and those shown again lose it."""
-    stored = list(
-        db.query(
-            "SELECT * FROM comments WHERE site = ? AND article_id = ? ORDER BY position",
-            [site, article_id],
-        )
-    )
+    (when the page was fetched), and those shown again lose it. `stored`:
+    the archived thread, when the caller knows it (none for a new article)."""
+    site, article_id = article["site"], str(article["article_id"])
+    comments = article.get("comments") or []
+    if stored is None:
+        # By (site, article_id), not article_row: a row another tool added may lack it.
+        stored = list(db.query("SELECT * FROM comments WHERE site = ? AND article_id = ? ORDER BY position",
+                               [site, article_id]))
     # Stored comments by site id and by fingerprint, in thread order; an
     # incoming comment takes the first one not matched yet, so repeats (the
     # same text twice, or a site showing one id twice) match one to one.
@@ -661,6 +818,8 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
     # The key each incoming comment got, so a reply (whose "parent" is the
     # index of an earlier comment in `comments`) can name its parent's key.
     keys_in_order: list[str] = []
+    new_rows: list[tuple] = []
+    seen_again: list[tuple] = []  # (now, id): matched comments with nothing else to change
 
     for incoming in comments:
         parent_key = _parent_key(incoming.get("parent"), keys_in_order)
@@ -684,46 +843,17 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
             keys.add(key)
             matched.add(key)
             keys_in_order.append(key)
-            # Plain SQL, not Table.insert(): that inspects the table on every
-            # call, and a thread of comments is many calls.
-            row_id = db.execute(
-                _INSERT_COMMENT,
-                {
-                    "site": site,
-                    "article_id": article_id,
-                    "article_row": article_row,
-                    "comment_key": key,
-                    "comment_id": site_id,
-                    "position": next_position,
-                    **comment,
-                    "posted_at": incoming.get("posted_at"),
-                    "likes": incoming.get("likes"),
-                    "parent_key": parent_key,
-                    "depth": depth,
-                    "fingerprint": fingerprint,
-                    "first_seen": now,
-                    "last_seen": now,
-                },
-            ).lastrowid
-            index_comment(db, row_id, comment)
+            row_id = batch.comment_id()
+            new_rows.append((row_id, site, article_id, article_row, key, site_id, next_position, comment["title"],
+                             comment["author"], comment["text"], incoming.get("posted_at"), incoming.get("likes"),
+                             parent_key, depth, fingerprint, now, now))
+            batch.index.add("comments", row_id, (comment["title"], comment["author"], comment["text"]))
             next_position += 1
             result.comments_new += 1
             continue
         matched.add(found["comment_key"])
         keys_in_order.append(found["comment_key"])
-        updates = {"last_seen": now}
-        if found["gone_since"] is not None:
-            updates["gone_since"] = None  # back (moderation lifted, a page that failed to show it)
-            result.comments_back += 1
-        if depth is not None and (found["depth"], found["parent_key"]) != (depth, parent_key):
-            # The thread's structure as last read (first read from a dump, which has none).
-            updates.update(parent_key=parent_key, depth=depth)
-        if site_id and not found["comment_id"]:
-            updates["comment_id"] = site_id
-        if incoming.get("posted_at") and not found["posted_at"]:
-            updates["posted_at"] = incoming["posted_at"]
-        if incoming.get("likes") is not None:
-            updates["likes"] = incoming["likes"]  # a count that moves: the latest is kept, not versioned
+        updates = _comment_updates(found, incoming, site_id, parent_key, depth, result)
         if found["fingerprint"] != fingerprint:
             db["comment_versions"].insert(
                 {
@@ -735,34 +865,60 @@ def _merge_comments(db, site: str, article_id: str, comments: list[dict], now: s
                 }
             )
             updates.update(comment, fingerprint=fingerprint)
-            index_comment(db, found["id"], comment)
+            if batch.index.holds("comments", found["id"]):
+                batch.index.write(db)  # as for articles: the update trigger takes out what the index holds
             result.comments_updated += 1
+        if not updates:
+            seen_again.append((now, found["id"]))
+            continue
         db.execute(
-            "UPDATE comments SET "
-            + ", ".join(f"{k} = :{k}" for k in updates)
-            + " WHERE site = :site AND article_id = :article_id AND comment_key = :comment_key",
-            {**updates, "site": site, "article_id": article_id, "comment_key": found["comment_key"]},
+            "UPDATE comments SET last_seen = :last_seen, " + ", ".join(f"{k} = :{k}" for k in updates) + " WHERE id = :id",
+            {**updates, "last_seen": now, "id": found["id"]},
         )
+    # Plain SQL, one statement for the thread's new comments (Table.insert()
+    # inspects the table on every call, and a thread is many rows).
+    if new_rows:
+        db.conn.executemany(_INSERT_COMMENT, new_rows)
+    if seen_again:
+        db.conn.executemany("UPDATE comments SET last_seen = ? WHERE id = ?", seen_again)
     # An empty read marks nothing gone: a thread emptied at once is far more
     # often a page the profile no longer reads than a site deleting every comment.
     if whole_thread and comments:
-        when = read_at or now
+        when = article.get("fetched_at") or now
         # Not a comment seen after this page was fetched (a re-extraction of
         # an older capture): the page of that time could not show it.
-        _mark_gone(db, site, article_id, [c for c in stored if c["comment_key"] not in matched
-                                          and c["gone_since"] is None and c["last_seen"] <= when], when, result)
+        _mark_gone(db, [c for c in stored if c["comment_key"] not in matched
+                        and c["gone_since"] is None and c["last_seen"] <= when], when, result)
     result.comments_total = len(keys)
 
 
-def _mark_gone(db, site: str, article_id: str, missing: list[dict], when: str, result: StoreResult) -> None:
-    for comment in missing:
-        db.execute("UPDATE comments SET gone_since = ? WHERE site = ? AND article_id = ? AND comment_key = ?",
-                   [when, site, article_id, comment["comment_key"]])
+def _comment_updates(found: dict, incoming: dict, site_id: str | None, parent_key: str | None, depth,
+                     result: StoreResult) -> dict:
+    """What a new read of an archived comment changes, besides its text."""
+    updates = {}
+    if found["gone_since"] is not None:
+        updates["gone_since"] = None  # back (moderation lifted, a page that failed to show it)
+        result.comments_back += 1
+    if depth is not None and (found["depth"], found["parent_key"]) != (depth, parent_key):
+        # The thread's structure as last read (first read from a dump, which has none).
+        updates.update(parent_key=parent_key, depth=depth)
+    if site_id and not found["comment_id"]:
+        updates["comment_id"] = site_id
+    if incoming.get("posted_at") and not found["posted_at"]:
+        updates["posted_at"] = incoming["posted_at"]
+    if incoming.get("likes") is not None and incoming["likes"] != found["likes"]:
+        updates["likes"] = incoming["likes"]  # a count that moves: the latest is kept, not versioned
+    return updates
+
+
+def _mark_gone(db, missing: list[dict], when: str, result: StoreResult) -> None:
+    db.conn.executemany("UPDATE comments SET gone_since = ? WHERE id = ?", [(when, c["id"]) for c in missing])
     result.comments_gone += len(missing)
 
 
-_COMMENT_COLUMNS = ("site", "article_id", "article_row", "comment_key", "comment_id", "position", "title", "author", "text",
+_COMMENT_COLUMNS = ("id", "site", "article_id", "article_row", "comment_key", "comment_id", "position", "title", "author", "text",
                     "posted_at", "likes", "parent_key", "depth", "fingerprint", "first_seen", "last_seen")
+_INSERT_COMMENT = f"INSERT INTO comments ({', '.join(_COMMENT_COLUMNS)}) VALUES ({', '.join('?' * len(_COMMENT_COLUMNS))})"
 
 
 def _parent_key(parent, keys_in_order: list[str]) -> str | None:
@@ -770,8 +926,6 @@ def _parent_key(parent, keys_in_order: list[str]) -> str | None:
     if isinstance(parent, int) and 0 <= parent < len(keys_in_order):
         return keys_in_order[parent]
     return None
-_INSERT_COMMENT = (f"INSERT INTO comments ({', '.join(_COMMENT_COLUMNS)}) "
-                   f"VALUES ({', '.join(':' + c for c in _COMMENT_COLUMNS)})")
 
 
 def _first_unmatched(rows, matched: set[str]) -> dict | None:

@@ -291,13 +291,22 @@ def read_dump_file(path: Path, limit: int) -> str:
     return data.decode("utf-8")
 
 
+# Dumps stored per transaction (newscrawl.archive.store_articles), and the
+# text they may hold in memory together.
+IMPORT_BATCH_FILES = 100
+IMPORT_BATCH_BYTES = 32 * 1024 * 1024
+
+
 def _import_files(db_path, site, article_id, files, limit: int) -> int:
     db = _write(db_path, create=True)
     failed = 0
+    batch: list[tuple[str, dict]] = []
+    size = 0
     for name in files:
         path = Path(name)
         try:
-            parsed = parse_dump(read_dump_file(path, limit))
+            text = read_dump_file(path, limit)
+            parsed = parse_dump(text)
         except FileNotFoundError:
             say(f"error: {name}: no such file", err=True)
             failed += 1
@@ -313,11 +322,28 @@ def _import_files(db_path, site, article_id, files, limit: int) -> int:
             say(f"error: {exc.format_message()}", err=True)
             failed += 1
             continue
-        result = archive.store_article(
-            db, {**parsed, "site": site, "article_id": identity, "source": "import", "extraction": {"source": "import", "file": path.name}}
-        )
-        del parsed  # one file in memory at a time
-        say(f"{name}: {site}/{identity} {result.status}, {result.comments_new} new comments ({result.comments_total} archived)")
+        batch.append((name, {**parsed, "site": site, "article_id": identity, "source": "import",
+                             "extraction": {"source": "import", "file": path.name}}))
+        size += len(text)
+        if len(batch) >= IMPORT_BATCH_FILES or size >= IMPORT_BATCH_BYTES:
+            failed += _store_imported(db, batch)
+            batch, size = [], 0
+    if batch:
+        failed += _store_imported(db, batch)
+    return failed
+
+
+def _store_imported(db, batch: list[tuple[str, dict]]) -> int:
+    """Store a batch of parsed dumps in one transaction; say what became of each."""
+    results = archive.store_articles(db, [article for _, article in batch])
+    failed = 0
+    for (name, article), result in zip(batch, results):
+        if isinstance(result, Exception):
+            say(f"error: {name}: not stored ({type(result).__name__}: {show(str(result))})", err=True)
+            failed += 1
+            continue
+        say(f"{name}: {article['site']}/{article['article_id']} {result.status}, {result.comments_new} new comments "
+            f"({result.comments_total} archived)")
     return failed
 
 

@@ -106,6 +106,12 @@ def failures(stats: dict, *, unreadable: bool = True) -> list[str]:
         stored = sum(stats.get(f"archive/articles_{s}", 0) for s in ("new", "updated", "unchanged", "kept"))
         problems.append(f"storing failed ({store}); {stored} articles stored before it are kept, "
                         f"{stats.get('archive/not_stored', 0)} read and not stored are fetched again next run")
+    errors = _counts(stats, "archive/errors/")
+    if errors:
+        total = sum(errors.values())
+        problems.append(f"the archive could not store {total} article{'s' if total != 1 else ''} ({_named(errors)}; "
+                        f"first {stats.get('archive/error_sample')}); the others were stored, these are fetched "
+                        "again next run")
     errors = _counts(stats, "extract/errors/")
     if errors:
         total = sum(errors.values())

@@ -20,6 +20,11 @@ COMMANDS_MODULE = "newscrawl.commands"
 ARCHIVE_DB = "archive/news.db"
 # Store items in a writer process of their own (pipelines/store.py): another core does the SQLite work.
 STORE_IN_PROCESS = True
+# Articles stored per transaction: up to this many, or what came within this
+# many seconds of the first (pipelines/store.py). A killed crawl fetches
+# again at most the batch being written.
+STORE_BATCH_ARTICLES = 100
+STORE_BATCH_SECONDS = 0.5
 
 # --- Politeness and honesty -------------------------------------------------
 # Say who we are and how to reach whoever runs the crawl. Set NEWSCRAWL_CONTACT

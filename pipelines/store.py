@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from newscrawl.archive import open_archive, store_article
+from newscrawl.archive import open_archive, store_articles
 from newscrawl.health import STORE_FAILED
 from newscrawl.middlewares import close_crawl
 
@@ -44,40 +44,57 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _store(article: dict):
-    return store_article(_db, article)
+def _store_batch(articles: list[dict]):
+    return store_articles(_db, articles)
 
 
 class StorePipeline:
     """Items are stored by one writer process that owns the SQLite
-    connection, in the order they come (a pool of one worker is a queue).
+    connection, in the order they come, a batch at a time.
 
     Storing, the search index above all, costs as much CPU as downloading
     and parsing a page; in a process of its own it runs on another core
-    while the crawl goes on (a thread would share the crawl's GIL). An item
-    counts as scraped only once its transaction is committed, so a killed
-    crawl loses nothing it reported stored. STORE_IN_PROCESS = False keeps
-    the writing in the crawl's own process (one core; simpler to debug).
+    while the crawl goes on (a thread would share the crawl's GIL).
+    STORE_IN_PROCESS = False keeps the writing in the crawl's own process
+    (one core; simpler to debug).
 
-    The first item the archive refuses (disk full, read-only file, I/O
-    error, a corrupt page: any sqlite3 error) stops the crawl with finish
+    Articles are gathered into batches of up to STORE_BATCH_ARTICLES, or
+    what came within STORE_BATCH_SECONDS of the first, each stored in one
+    transaction (newscrawl.archive.store_articles): one commit and one
+    full-text write per batch instead of per article. An item counts as
+    scraped only once its batch is committed, so a killed crawl loses
+    nothing it reported stored, and fetches again at most the batch that
+    was being written.
+
+    An article the archive refuses alone (a value it cannot take) is set
+    aside: counted (archive/errors/<error>), logged, dropped, and fetched
+    again next run; the rest of its batch is stored, and the run's verdict
+    is "failed". The first error of the archive itself (disk full,
+    read-only file, I/O error, a corrupt page) stops the crawl with finish
     reason "store_failed": every later item would fail the same way. What
     was committed stays; items still in flight are dropped quietly and
     fetched again next run (their sitemaps are not marked read)."""
 
-    def __init__(self, db_path, stats, in_process: bool = True):
+    def __init__(self, db_path, stats, in_process: bool = True, batch_articles: int = 100,
+                 batch_seconds: float = 0.5):
         self.db_path = db_path
         self.stats = stats
         self.in_process = in_process
+        self.batch_articles = max(1, batch_articles)
+        self.batch_seconds = batch_seconds
         self.writer = None
         self.db = None
         self.crawler = None
         self.failed: str | None = None  # the first error the archive gave, once storing failed
+        self.gathering: list[tuple[dict, asyncio.Future]] = []  # the batch being gathered
+        self.timer: asyncio.TimerHandle | None = None
+        self.writing: set[asyncio.Task] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        pipeline = cls(settings.get("ARCHIVE_DB"), crawler.stats, settings.getbool("STORE_IN_PROCESS", True))
+        pipeline = cls(settings.get("ARCHIVE_DB"), crawler.stats, settings.getbool("STORE_IN_PROCESS"),
+                       settings.getint("STORE_BATCH_ARTICLES"), settings.getfloat("STORE_BATCH_SECONDS"))
         pipeline.crawler = crawler
         return pipeline
 
@@ -96,6 +113,8 @@ class StorePipeline:
         self.writer.submit(_noop)
 
     def close_spider(self):
+        # Scrapy closes the spider once no item is in progress, so nothing is
+        # gathering now; the writer finishes what it was given.
         if self.writer is not None:
             self.writer.shutdown(wait=True)
             self.writer = None
@@ -110,24 +129,79 @@ class StorePipeline:
         if self.failed:
             self.stats.inc_value("archive/not_stored")
             raise DropItem(f"not stored: {self.failed}", log_level="DEBUG")
+        loop = asyncio.get_running_loop()
+        stored = loop.create_future()
+        self.gathering.append((article, stored))
+        if len(self.gathering) >= self.batch_articles:
+            self._send_batch()
+        elif self.timer is None:
+            self.timer = loop.call_later(self.batch_seconds, self._send_batch)
+        result = await stored
+        if isinstance(result, Exception):
+            self._article_refused(article, result)
+        self._count(article, result)
+        return item
+
+    def _send_batch(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        batch, self.gathering = self.gathering, []
+        if batch:
+            task = asyncio.ensure_future(self._write(batch))
+            self.writing.add(task)  # held: the loop keeps only weak references to tasks
+            task.add_done_callback(self.writing.discard)
+
+    async def _write(self, batch: list[tuple[dict, asyncio.Future]]) -> None:
+        """Store one batch; hand each item its result, or the error that stopped the batch."""
+        articles = [article for article, _ in batch]
         try:
             if self.writer is None:
-                result = store_article(self.db, article)
+                results = store_articles(self.db, articles)
             else:
-                result = await asyncio.get_running_loop().run_in_executor(self.writer, _store, article)
-        except BrokenProcessPool:
+                results = await asyncio.get_running_loop().run_in_executor(self.writer, _store_batch, articles)
+        except Exception as exc:  # noqa: BLE001 - every item of the batch is told, whatever it was
+            failure = self._batch_failed(articles, exc)
+            for _, stored in batch:
+                if not stored.done():
+                    stored.set_exception(failure)
+            return
+        self.stats.inc_value("archive/batches")
+        for (_, stored), result in zip(batch, results):
+            if not stored.done():
+                stored.set_result(result)
+
+    def _batch_failed(self, articles: list[dict], exc: Exception) -> Exception:
+        """What each item of a batch that was not stored raises."""
+        if isinstance(exc, BrokenProcessPool):
             # Every later item would fail the same way: stop the run, cleanly.
             # Nothing is lost: what was not stored is fetched again next run.
             if not getattr(self.crawler, "newscrawl_stopping", None):
                 logger.error("the archive writer process died; stopping the crawl")
                 close_crawl(self.crawler, "archive_writer_died")
-            raise RuntimeError("the archive writer process died; this item was not stored") from None
-        except sqlite3.Error as exc:  # in the writer process it is pickled across, class and message
-            self.stats.inc_value("archive/not_stored")
+            return RuntimeError("the archive writer process died; this item was not stored")
+        if isinstance(exc, sqlite3.Error):  # in the writer process it is pickled across, class and message
+            self.stats.inc_value("archive/not_stored", len(articles))
             if self.failed is None:
-                self._storing_failed(article, exc)
+                self._storing_failed(articles[0], exc)
             # Quiet: the line above said it once; one traceback per item said nothing more.
-            raise DropItem(f"not stored: {self.failed}", log_level="DEBUG") from None
+            return DropItem(f"not stored: {self.failed}", log_level="DEBUG")
+        return exc
+
+    def _article_refused(self, article: dict, exc: Exception) -> None:
+        """One article the archive could not take; the rest of its batch is stored."""
+        name = type(exc).__name__
+        self.stats.inc_value("archive/not_stored")
+        self.stats.inc_value(f"archive/errors/{name}")
+        if not self.stats.get_value("archive/error_sample"):
+            self.stats.set_value("archive/error_sample", f"{article.get('site')}/{article.get('article_id')}")
+        detail = str(exc).strip().splitlines()
+        logger.error("%s/%s (%s) could not be stored (%s%s); the rest of its batch is stored, this article is "
+                     "fetched again next run", article.get("site"), article.get("article_id"), article.get("url"), name,
+                     f": {detail[0][:200]}" if detail else "")
+        raise DropItem(f"not stored: {name}", log_level="DEBUG")
+
+    def _count(self, article: dict, result) -> None:
         self.stats.inc_value(f"archive/articles_{result.status}")
         self.stats.inc_value("archive/comments_new", result.comments_new)
         if result.comments_updated:
@@ -143,7 +217,6 @@ class StorePipeline:
             "stored %s/%s: %s, %d new comments (%d in archive)",
             article["site"], article["article_id"], result.status, result.comments_new, result.comments_total,
         )
-        return item
 
     def _storing_failed(self, article: dict, exc: sqlite3.Error) -> None:
         """Say once what the archive refused, and stop the crawl."""
