@@ -14,6 +14,12 @@ fresh file each round. Side by side, interleaved, medians of --repeats:
 Size: database bytes per article against the raw text bytes (UTF-8 of every
 title, subtitle, body, comment title, author and text) after a checkpoint.
 
+Then, on the archive (a) made, the offline commands a user waits for, each
+a real CLI run (process start included): `newscrawl import` of the 2,001
+articles' dumps into an empty archive, `newscrawl reindex`, and `newscrawl
+export` to JSON Lines beside `sqlite-utils query --nl` of the articles
+table (the alternative, without comments nested).
+
 Writes the key "store" of benchmarks/results.json. `make bench` runs it.
 """
 
@@ -25,6 +31,7 @@ import os
 import platform
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +44,7 @@ import sqlite_utils  # noqa: E402
 
 from newscrawl.archive import open_archive, store_article, store_articles  # noqa: E402
 from newscrawl.samplesite import generate_site  # noqa: E402
+from newscrawl.seedformat import dump_article  # noqa: E402
 
 RESULTS = Path(__file__).with_name("results.json")
 BENCH_COMMENT_COUNTS = (0, 3, 8, 12, 15, 18, 20, 21, 38)  # as crawl_bench.py
@@ -107,6 +115,46 @@ def run_plain(items, path: Path, fts: bool) -> float:
     return seconds
 
 
+BIN = Path(sys.executable).parent
+
+
+def timed_command(*cmd: str) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def offline_commands(items, work: Path, repeats: int) -> dict:
+    """Import, reindex and export, each a real CLI run, medians of interleaved rounds."""
+    dumps = work / "dumps"
+    dumps.mkdir()
+    for a in items:
+        (dumps / f"{a['article_id']}.txt").write_text(dump_article({**a, "body": "\n".join(a["body"])}).text,
+                                                      encoding="utf-8")
+    files = sorted(str(p) for p in dumps.glob("*.txt"))
+    source = work / "source.db"
+    run_ours(items, source, BATCH)
+    times: dict[str, list[float]] = {"import": [], "reindex": [], "export_jsonl": [], "sqlite_utils_query_nl": []}
+    for n in range(repeats):
+        target = work / f"import{n}.db"
+        times["import"].append(timed_command(str(BIN / "newscrawl"), "import", "--db", str(target), "--site", "elaph",
+                                             *files))
+        times["reindex"].append(timed_command(str(BIN / "newscrawl"), "reindex", "--db", str(source)))
+        times["export_jsonl"].append(timed_command(str(BIN / "newscrawl"), "export", "--db", str(source), "--out",
+                                                   str(work / f"export{n}.jsonl")))
+        times["sqlite_utils_query_nl"].append(timed_command(
+            str(BIN / "sqlite-utils"), "query", str(source), "select * from articles", "--nl"))
+    rows = len(items) + sum(len(a["comments"]) for a in items)
+    median = {k: statistics.median(v) for k, v in times.items()}
+    return {
+        "seconds_median": {k: round(v, 3) for k, v in median.items()},
+        "import_files_per_second": round(len(files) / median["import"]),
+        "reindex_rows_per_second": round(rows / median["reindex"]),
+        "export_articles_per_second": round(len(items) / median["export_jsonl"]),
+        "sqlite_utils_query_articles_per_second": round(len(items) / median["sqlite_utils_query_nl"]),
+    }
+
+
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -135,6 +183,8 @@ def main(argv=None) -> int:
                 times[name].append(run(path))
                 sizes[name].append(path.stat().st_size)
                 print(f"  round {n + 1} {name:15} {times[name][-1]:.2f} s", flush=True)
+        print("  import, reindex, export ...", flush=True)
+        offline = offline_commands(items, Path(work), args.repeats)
     rate = {k: round(rows / statistics.median(v)) for k, v in times.items()}
     per_article = {k: round(statistics.median(v) / len(items)) for k, v in sizes.items()}
     result = {
@@ -147,6 +197,7 @@ def main(argv=None) -> int:
         "ours_vs_plain": round(rate["ours"] / rate["plain"], 3),
         "ours_vs_plain_fts": round(rate["ours"] / rate["plain_fts"], 3),
         "batched_vs_unbatched": round(rate["ours"] / rate["ours_unbatched"], 2),
+        "offline_commands": offline,
         "raw_text_bytes_per_article": round(raw / len(items)),
         "db_bytes_per_article": per_article,
         "db_vs_raw_text": {k: round(v * len(items) / raw, 2) for k, v in per_article.items()},
@@ -160,13 +211,22 @@ def main(argv=None) -> int:
     results["store"] = result
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print()
-    print("| store, 2,001 articles | rows/s | vs plain | bytes per article | vs raw text |")
+    print("| store, {len(items):,} articles | rows/s | vs plain | bytes per article | vs raw text |")
     print("|---|---:|---:|---:|---:|")
     labels = {"ours": f"newscrawl, {BATCH} articles per transaction", "ours_unbatched": "newscrawl, one per transaction",
               "plain_fts": "sqlite-utils insert_all + enable_fts", "plain": "sqlite-utils insert_all, no index"}
     for key, label in labels.items():
         print(f"| {label} | {rate[key]:,} | {rate[key] / rate['plain']:.0%} | {per_article[key]:,} | "
               f"{result['db_vs_raw_text'][key]:.2f}x |")
+    o = offline
+    print(f"\n| offline command, {len(items):,} articles | seconds | rate |\n|---|---:|---:|\n"
+          f"| `newscrawl import` of their dumps, empty archive | {o['seconds_median']['import']:.2f} | "
+          f"{o['import_files_per_second']:,} files/s |\n"
+          f"| `newscrawl reindex` | {o['seconds_median']['reindex']:.2f} | {o['reindex_rows_per_second']:,} rows/s |\n"
+          f"| `newscrawl export` (JSON Lines, comments nested) | {o['seconds_median']['export_jsonl']:.2f} | "
+          f"{o['export_articles_per_second']:,} articles/s |\n"
+          f"| `sqlite-utils query --nl` of the articles table | {o['seconds_median']['sqlite_utils_query_nl']:.2f} | "
+          f"{o['sqlite_utils_query_articles_per_second']:,} articles/s |")
     print(f"\nraw text {result['raw_text_bytes_per_article']:,} B per article; targets: {json.dumps(result['targets'])}")
     return 0
 

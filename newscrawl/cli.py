@@ -263,8 +263,8 @@ def import_(db_path, site, article_id, max_mb, files):
     is already archived is merged: changed text is updated (the previous
     version kept), comments not yet archived are added, nothing doubles.
 
-    Files are read and stored one at a time (memory holds one file, however
-    many are given); a file larger than --max-size is refused with a line
+    Files are stored 100 to a transaction (memory holds at most those 100,
+    or 32 MB of them, however many are given); a file larger than --max-size is refused with a line
     naming it, and the others are still imported. The archive is made if
     the file is missing or empty; any other file that is not an archive is
     refused and left as it is.
