@@ -129,8 +129,7 @@ def offline_commands(items, work: Path, repeats: int) -> dict:
     dumps = work / "dumps"
     dumps.mkdir()
     for a in items:
-        (dumps / f"{a['article_id']}.txt").write_text(dump_article({**a, "body": "\n".join(a["body"])}).text,
-                                                      encoding="utf-8")
+        (dumps / f"{a['article_id']}.txt").write_text(dump_article(a).text, encoding="utf-8")
     files = sorted(str(p) for p in dumps.glob("*.txt"))
     source = work / "source.db"
     run_ours(items, source, BATCH)
@@ -211,7 +210,7 @@ def main(argv=None) -> int:
     results["store"] = result
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print()
-    print("| store, {len(items):,} articles | rows/s | vs plain | bytes per article | vs raw text |")
+    print(f"| store, {len(items):,} articles | rows/s | vs plain | bytes per article | vs raw text |")
     print("|---|---:|---:|---:|---:|")
     labels = {"ours": f"newscrawl, {BATCH} articles per transaction", "ours_unbatched": "newscrawl, one per transaction",
               "plain_fts": "sqlite-utils insert_all + enable_fts", "plain": "sqlite-utils insert_all, no index"}
