@@ -34,8 +34,7 @@ from pathlib import Path
 import sqlite_utils
 
 from newscrawl.search.index import ARTICLE_FIELDS, IndexBatch, apply_pending, mark_current, reindex
-from newscrawl.seedformat import exported_author
-from newscrawl.text import clean_lines, one_line, short_hash
+from newscrawl.text import clean_lines, hyphen_safe_author, one_line, short_hash
 
 SCHEMA_VERSION = 8  # PRAGMA user_version; _MIGRATIONS carries older archives forward
 
@@ -522,7 +521,7 @@ def content_hash(row: dict) -> str:
 def comment_fingerprint(comment: dict) -> str:
     # The author as a dump writes it, so that a comment read back from a dump
     # (where " -" in an author becomes " \u2010") is the same comment.
-    author = exported_author(comment.get("author") or "")
+    author = hyphen_safe_author(comment.get("author") or "")
     return short_hash(author, comment.get("title") or "", comment.get("text") or "")
 
 

@@ -22,13 +22,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from newscrawl.text import one_line
+# " -" ends the author of a comment line; inside an author it is written
+# " \u2010" (AUTHOR_HYPHEN_REPLACEMENT), which looks the same to a reader.
+from newscrawl.text import AUTHOR_HYPHEN_REPLACEMENT, AUTHOR_SEPARATOR, hyphen_safe_author, one_line
 
 COMMENTS_HEADER = "التعليقات"
-AUTHOR_SEPARATOR = " -"
-# What replaces " -" inside an author name, so that the line still splits at
-# the author's end. U+2010 HYPHEN looks the same to a reader.
-AUTHOR_HYPHEN_REPLACEMENT = " \u2010"
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +43,9 @@ class DumpResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def exported_author(author: str) -> str:
-    """The author as the layout can carry it: " -" inside it would be read as
-    the end of the author, and a leading "-" as an empty author, so both
-    hyphens are written as U+2010 (which looks the same)."""
-    safe = author.replace(AUTHOR_SEPARATOR, AUTHOR_HYPHEN_REPLACEMENT)
-    if safe.startswith("-"):
-        safe = "\u2010" + safe[1:]
-    return safe
+# The layout's one rule for authors, kept in newscrawl.text beside the other
+# text rules (comment identity uses it too).
+exported_author = hyphen_safe_author
 
 
 def _safe_author(author: str, warnings: list[str]) -> str:

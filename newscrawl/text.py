@@ -27,6 +27,22 @@ def one_line(value: str | None) -> str:
     return " ".join(value.split())
 
 
+# " -" ends a comment's author in a dump line (seed-format.md), so an author
+# holding it, or starting with "-", is written with U+2010 instead (it looks
+# the same). Comment identity uses the same form, so that a comment read
+# back from a dump is the comment it was written from.
+AUTHOR_SEPARATOR = " -"
+AUTHOR_HYPHEN_REPLACEMENT = " \u2010"
+
+
+def hyphen_safe_author(author: str) -> str:
+    """`author` with the hyphens a dump line cannot carry written as U+2010."""
+    safe = author.replace(AUTHOR_SEPARATOR, AUTHOR_HYPHEN_REPLACEMENT)
+    if safe.startswith("-"):
+        safe = "\u2010" + safe[1:]
+    return safe
+
+
 def clean_lines(lines) -> list[str]:
     """Apply `one_line` to each line and drop the lines that end up empty."""
     out = []
