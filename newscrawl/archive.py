@@ -831,12 +831,7 @@ def _merge_comments(db, article: dict, article_row: int, now: str, result: Store
         fingerprint = comment_fingerprint(comment)
         site_id = incoming.get("comment_id")
         site_id = str(site_id) if site_id not in (None, "") else None
-        found = _first_unmatched(by_site_id.get(site_id, ()), matched) if site_id else None
-        if found is None:
-            # A comment first archived without its site id (from a dump) is
-            # the same comment when its text matches.
-            candidates = [c for c in by_fingerprint.get(fingerprint, ()) if site_id is None or c["comment_id"] is None]
-            found = _first_unmatched(candidates, matched)
+        found = _match(site_id, fingerprint, by_site_id, by_fingerprint, matched) if stored else None
         if found is None:
             key = _new_comment_key(site_id, fingerprint, keys)
             keys.add(key)
@@ -925,6 +920,18 @@ def _parent_key(parent, keys_in_order: list[str]) -> str | None:
     if isinstance(parent, int) and 0 <= parent < len(keys_in_order):
         return keys_in_order[parent]
     return None
+
+
+def _match(site_id: str | None, fingerprint: str, by_site_id: dict, by_fingerprint: dict,
+           matched: set[str]) -> dict | None:
+    """The archived comment an incoming one is: by the site's id, or else
+    by its text (a comment first archived without its site id, from a dump,
+    is the same comment when its text matches)."""
+    found = _first_unmatched(by_site_id.get(site_id, ()), matched) if site_id else None
+    if found is None:
+        candidates = [c for c in by_fingerprint.get(fingerprint, ()) if site_id is None or c["comment_id"] is None]
+        found = _first_unmatched(candidates, matched)
+    return found
 
 
 def _first_unmatched(rows, matched: set[str]) -> dict | None:

@@ -699,8 +699,8 @@ def drain(db_path, redis_url, idle):
         except KeyboardInterrupt:
             report = worker.report  # an item cut short stays in the processing list, stored on the next start
         counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
-        say(f"drained {report.items} items: {counts}; {report.comments_new} new comments; "
-            f"{report.runs} worker runs recorded" + (f"; {report.recovered} recovered" if report.recovered else "")
+        say(f"drained {report.items} items in {report.batches} transactions: {counts}; "
+            f"{report.comments_new} new comments; {report.runs} worker runs recorded" + (f"; {report.recovered} recovered" if report.recovered else "")
             + (f"; {report.failed} not storable, kept in newscrawl:items:failed" if report.failed else ""))
         for reason, n in report.dropped.items():
             say(f"  dropped {n}: {show(reason)}", err=True)

@@ -1,28 +1,27 @@
 """`newscrawl drain`: the one writer of a distributed crawl.
 
 Workers (`scrapy crawl <site> -s REDIS_URL=...`) push finished articles to
-the Redis list newscrawl:items. The drain moves each one to
-newscrawl:items:processing, stores it with the crawl's own pipelines
-(normalize, validate, store: the no-loss rules of newscrawl.archive), then
-removes it. Killed between the two, it finds the item still in the
-processing list on its next start and stores it then (storing is
-idempotent). It also publishes what the archive holds for the workers
+the Redis list newscrawl:items. The drain moves them, up to a batch
+(STORE_BATCH_ARTICLES) at a time, to newscrawl:items:processing, stores
+them with the crawl's own pipelines (normalize, validate, store: the
+no-loss rules of newscrawl.archive) in one transaction, then removes them.
+Killed between the two, it finds the items still in the processing list on
+its next start and stores them then (storing is idempotent). It also publishes what the archive holds for the workers
 (newscrawl.state) and turns their run reports into crawl_runs rows.
 
 Redis going away does not end it: each call retries with backoff for
 REDIS_RETRY_FOR seconds (newscrawl.state.RetryFor), and a step that still
 fails is logged and started again from what Redis holds, until Redis is
-back. Each step is safe to run twice: an item is taken with BLMOVE, left in
-the processing list until it is stored, and removed by value (LREM); one
-left there by a step cut short (or taken twice by a BLMOVE sent again after
-its reply was lost) is stored first, and not stored twice in a row.
+back. Each step is safe to run twice: items are taken with BLMOVE/LMOVE,
+left in the processing list until they are stored, and removed by value
+(LREM); one left there by a step cut short (or taken twice by a BLMOVE
+sent again after its reply was lost) is stored first, and not stored twice.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -72,6 +71,7 @@ class DrainReport:
     runs: int = 0
     recovered: int = 0
     failed: int = 0
+    batches: int = 0  # transactions the items were stored in
 
 
 # Keep the drain's lock if it is still ours, or take it again if it expired
@@ -81,6 +81,12 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 1 end
 return 0
 """
+
+
+def _batch_articles() -> int:
+    from newscrawl import settings
+
+    return int(settings.STORE_BATCH_ARTICLES)  # articles per transaction, as a crawl's writer
 
 
 def _retry_for() -> float:
@@ -102,49 +108,66 @@ class Drain:
         self.report = DrainReport()
         self.me = worker_id()
         self._keep_lock = self.server.register_script(_KEEP_LOCK)
-        self._stored: bytes | None = None  # the item stored last, until it is off the processing list
-        self._to_publish: tuple[str, str] | None = None
+        self.batch = max(1, _batch_articles())
+        self._stored: set[bytes] = set()  # items stored, until they are off the processing list
+        self._told: list[tuple] = []  # what Redis has still to hear about them (see take)
         self._stored_run: bytes | None = None
 
-    def store(self, raw: bytes) -> None:
-        """Store one item. One that cannot be stored (malformed, or a bug met
-        on the way) goes to newscrawl:items:failed with the error, logged:
-        kept for a person to look at, and not in the way of the others.
-        What the archive now holds of it is published by `take`."""
-        try:
-            item = json.loads(raw)
-            item = self.validate.process_item(self.normalize.process_item(item))
-        except DropItem as exc:
-            self.report.dropped[str(exc).split(": ", 1)[-1][:60]] += 1
-            return
-        except Exception as exc:
-            self._set_aside(raw, exc)
-            return
-        try:
-            result = archive.store_article(self.db, item)
-        except sqlite3.OperationalError:
-            raise  # the archive itself (locked, disk full): stop, the item stays in Redis
-        except Exception as exc:
-            self._set_aside(raw, exc)
-            return
-        self.report.items += 1
-        self.report.articles[result.status] += 1
-        self.report.comments_new += result.comments_new
-        self._to_publish = (item["site"], str(item["article_id"]))
+    def store(self, raws: list[bytes]) -> list[tuple]:
+        """Store items, one transaction for them all (newscrawl.archive.store_articles).
+        Returns what is left to tell Redis, in order: ("publish", site,
+        article_id) for each item stored, ("failed", raw, error) for each
+        that cannot be stored (malformed, or a bug met on the way): kept in
+        newscrawl:items:failed for a person to look at, not in the way of
+        the others. An error of the archive itself is raised: the drain
+        stops and the items stay in Redis."""
+        todo: list[tuple] = []
+        items, origins = [], []
+        for raw in raws:
+            try:
+                item = json.loads(raw)
+                item = self.validate.process_item(self.normalize.process_item(item))
+            except DropItem as exc:
+                self.report.dropped[str(exc).split(": ", 1)[-1][:60]] += 1
+                continue
+            except Exception as exc:
+                todo.append(("failed", raw, exc))
+                continue
+            items.append(item)
+            origins.append(raw)
+        results = archive.store_articles(self.db, items) if items else []
+        for raw, item, result in zip(origins, items, results):
+            if isinstance(result, Exception):
+                todo.append(("failed", raw, result))
+                continue
+            self.report.items += 1
+            self.report.articles[result.status] += 1
+            self.report.comments_new += result.comments_new
+            todo.append(("publish", item["site"], str(item["article_id"])))
+        if items:
+            self.report.batches += 1
+        return todo
 
-    def take(self, raw: bytes) -> None:
-        """Store an item of the processing list, publish what the archive now
-        holds of it, and remove it from the list. Run again after Redis failed
-        part-way, it does not store the same item twice."""
-        if raw != self._stored:
-            self._to_publish = None
-            self.store(raw)
-            self._stored = raw
-        if self._to_publish:
-            publish_article(self.server, self.db, *self._to_publish)
-            self._to_publish = None
-        self.server.lrem(PROCESSING, 1, raw)
-        self._stored = None
+    def take(self, raws: list[bytes]) -> None:
+        """Store items of the processing list, tell Redis what became of
+        them, and remove them from the list. Run again after Redis failed
+        part-way, it stores none of them twice: `_stored` holds the items
+        stored and not yet off the list, `_told` what Redis has still to
+        hear about them."""
+        fresh = [raw for raw in dict.fromkeys(raws) if raw not in self._stored]
+        if fresh:
+            self._told.extend(self.store(fresh))
+            self._stored.update(fresh)
+        while self._told:
+            kind, *what = self._told[0]
+            if kind == "publish":
+                publish_article(self.server, self.db, *what)
+            else:
+                self._set_aside(*what)
+            self._told.pop(0)
+        for raw in raws:
+            self.server.lrem(PROCESSING, 1, raw)
+            self._stored.discard(raw)
 
     def _set_aside(self, raw: bytes, exc: Exception) -> None:
         self.report.failed += 1
@@ -220,21 +243,27 @@ class Drain:
 
     def _recover(self) -> None:
         """What a killed drain had taken but not stored."""
-        while raw := self.server.lindex(PROCESSING, 0):
-            self.take(raw)
-            self.report.recovered += 1
+        while raws := self.server.lrange(PROCESSING, 0, self.batch - 1):
+            self.take(raws)
+            self.report.recovered += len(raws)
 
     def step(self, poll: float) -> bool:
-        """Store one item, waiting up to `poll` seconds for one. False: none came."""
+        """Store a batch of items, waiting up to `poll` seconds for the first. False: none came."""
         if not self._keep_lock(keys=[LOCK], args=[self.me, LOCK_SECONDS]):
             holder = (self.server.get(LOCK) or b"?").decode()
             raise DrainBusy(f"another drain ({holder}) took this Redis while it was unreachable; one drain per Redis")
-        # An item already in the processing list was left there by a step that
+        # Items already in the processing list were left there by a step that
         # Redis cut short (or taken twice by a BLMOVE sent again): first.
-        raw = self.server.lindex(PROCESSING, 0) or self.server.blmove(ITEMS, PROCESSING, poll, src="LEFT", dest="RIGHT")
-        if raw is None:
-            return False
-        self.take(raw)
+        raws = self.server.lrange(PROCESSING, 0, self.batch - 1)
+        if not raws:
+            first = self.server.blmove(ITEMS, PROCESSING, poll, src="LEFT", dest="RIGHT")
+            if first is None:
+                return False
+            raws = [first]
+            # Then what is waiting, up to a batch, without waiting for more.
+            while len(raws) < self.batch and (raw := self.server.lmove(ITEMS, PROCESSING, "LEFT", "RIGHT")):
+                raws.append(raw)
+        self.take(raws)
         return True
 
     def patiently(self, step):
