@@ -28,6 +28,7 @@ import urllib.parse
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Required, TypedDict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -525,6 +526,46 @@ def comment_fingerprint(comment: dict) -> str:
     return short_hash(author, comment.get("title") or "", comment.get("text") or "")
 
 
+class CommentRecord(TypedDict, total=False):
+    """One comment as the store takes it (in thread order, as the page shows it)."""
+
+    comment_id: str | int | None  # the site's id, if the page shows one
+    title: str
+    author: str
+    text: str
+    posted_at: str | None  # ISO 8601 with offset
+    likes: int | None
+    parent: int | None  # index in the same list of the comment replied to; None: top level
+    depth: int | None  # 0 top level; None: unknown (a dump)
+
+
+class ArticleRecord(TypedDict, total=False):
+    """What the store takes: newscrawl.items.ArticleItem as a dict (a crawl,
+    reextract, the drain), or a parsed dump (import). Absent or None means
+    "not known": an existing article keeps what it had for that field."""
+
+    site: Required[str]
+    article_id: Required[str]
+    url: str | None
+    section: str | None
+    title: str
+    subtitle: str
+    body: list[str] | str  # lines, or the lines joined with "\n"
+    published: str | None
+    author: str | None
+    tags: list[str]
+    comments: list[CommentRecord]
+    comments_complete: bool  # every page of the thread was read (only a crawl knows)
+    thread_whole: bool  # and not cut at a page limit: comments not seen may be marked gone
+    comments_shown: int | None  # the count the page prints
+    comment_pages: int
+    extraction: dict  # how each field was found
+    source: str  # crawl | import
+    fetched_at: str | None  # when the page was fetched: a comment not shown then is gone since
+    sitemap_lastmod: str | None
+    http: dict  # etag, last_modified
+
+
 @dataclass
 class StoreResult:
     status: str  # new | updated | unchanged | kept (a fallback extraction did not replace the profile's)
@@ -568,7 +609,7 @@ def _archive_fault(exc: BaseException) -> bool:
     return isinstance(exc, _ARCHIVE_FAULTS) or type(exc) is sqlite3.DatabaseError
 
 
-def store_articles(db: sqlite_utils.Database, articles: list[dict], *,
+def store_articles(db: sqlite_utils.Database, articles: list[ArticleRecord], *,
                    now: str | None = None) -> list[StoreResult | Exception]:
     """Store a batch of articles with their comments in one transaction.
 
@@ -652,22 +693,16 @@ class _Batch:
         return self.next_comment - 1
 
 
-def store_article(db: sqlite_utils.Database, article: dict, *, now: str | None = None) -> StoreResult:
+def store_article(db: sqlite_utils.Database, article: ArticleRecord, *, now: str | None = None) -> StoreResult:
     """Insert or update one article with its comments, in one transaction
-    (a batch of one; raises what the article raised).
-
-    `article` carries site, article_id, title, subtitle, body (lines or
-    text), comments (dicts with comment_id, title, author, text, posted_at),
-    and optionally url, section, published, author, extraction (dict),
-    source, sitemap_lastmod, comments_complete, http (dict).
-    """
+    (a batch of one; raises what the article raised). See ArticleRecord."""
     result = store_articles(db, [article], now=now)[0]
     if isinstance(result, Exception):
         raise result
     return result
 
 
-def _store_one(db: sqlite_utils.Database, article: dict, now: str, batch: _Batch) -> StoreResult:
+def _store_one(db: sqlite_utils.Database, article: ArticleRecord, now: str, batch: _Batch) -> StoreResult:
     site, article_id = article["site"], str(article["article_id"])
     existing = next(
         db.query("SELECT * FROM articles WHERE site = ? AND article_id = ?", [site, article_id]),
