@@ -53,7 +53,7 @@ def test_profile_reads_its_page_as_the_json_says(page):
     assert got.author == expected["author"]
     for name in SHOWN_FIELDS:
         if name in expected:
-            assert (name, getattr(got, name)) == (name, expected[name])
+            assert getattr(got, name) == expected[name], name
     assert got.comments.comments == expected["comments"]
     assert got.comments.next_url == expected["next_url"]
     assert got.comments.block_found == expected.get("comments_block", True)
