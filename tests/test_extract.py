@@ -1,52 +1,15 @@
-"""Extraction by the Elaph profile: golden fixtures (a stored page next to the
-JSON a correct extraction gives) and the body rules of the spec."""
-
-import json
-from pathlib import Path
+"""Extraction by the Elaph profile: the body rules of the spec, and which
+cases its golden fixtures cover (the fixtures themselves are read by
+tests/test_profiles.py, with every other profile's)."""
 
 import pytest
-from scrapy.http import HtmlResponse, Request
 
 from newscrawl.extract import extract_article, text_lines
-from newscrawl.middlewares import CharsetMiddleware
 from newscrawl.sites import get_profile
-from newscrawl.text import looks_like_mojibake
+from tests.fixture_pages import FIXTURES as ALL_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "elaph"
+FIXTURES = ALL_FIXTURES / "elaph"
 ELAPH = get_profile("elaph")
-
-
-class _Stats:
-    def __init__(self):
-        self.values = {}
-
-    def inc_value(self, key, count=1):
-        self.values[key] = self.values.get(key, 0) + count
-
-
-def decode_like_the_crawler(url: str, body: bytes, content_type: str) -> str:
-    """Decode a stored page the way a crawl does: Scrapy's charset rules,
-    then the project's CharsetMiddleware."""
-    response = HtmlResponse(url, body=body, headers={"Content-Type": content_type}, request=Request(url))
-    response = CharsetMiddleware(_Stats()).process_response(response.request, response)
-    return response.text
-
-
-@pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("*.json")))
-def test_golden_fixture(name):
-    expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-    html = decode_like_the_crawler(expected["url"], (FIXTURES / f"{name}.html").read_bytes(), expected["content_type"])
-    got = extract_article(html, expected["url"], ELAPH)
-    assert got.title == expected["title"]
-    assert got.subtitle == expected["subtitle"]
-    assert got.body == expected["body"]
-    assert got.published == expected["published"]
-    assert got.author == expected["author"]
-    assert got.comments.comments == expected["comments"]
-    assert got.comments.next_url == expected["next_url"]
-    assert got.notes["body"] == "profile" and not got.notes["missing"] and not got.notes.get("problems")
-    for text in [got.title, got.subtitle, *got.body]:
-        assert not looks_like_mojibake(text)
 
 
 def test_fixtures_cover_the_spec_cases():

@@ -1,7 +1,8 @@
-"""Al-Quds Al-Arabi (alquds.co.uk): the profile on stored pages of both
-WordPress themes (golden fixtures), then the real `scrapy crawl alquds`
-against the local model site and the real `newscrawl dump`: the dumps must
-say what the pages show, whichever theme wrote them."""
+"""Al-Quds Al-Arabi (alquds.co.uk): the profile, the stored pages of both
+WordPress themes (golden fixtures, read by tests/test_profiles.py), then
+the real `scrapy crawl alquds` against the local model site and the real
+`newscrawl dump`: the dumps must say what the pages show, whichever theme
+wrote them."""
 
 from __future__ import annotations
 
@@ -10,10 +11,8 @@ import re
 import subprocess
 import sys
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import pytest
-from scrapy.http import HtmlResponse, Request
 
 from newscrawl.archive import open_archive
 from newscrawl.extract import extract_article
@@ -21,8 +20,10 @@ from newscrawl.samplesite import SampleSite
 from newscrawl.samplesite.alquds import BOM, COMMENTS_PER_PAGE, LONG_THREAD, add_comments, generate_alquds
 from newscrawl.sites import get_profile
 from tests.conftest import REPO, crawl_stats, run_cli, run_crawl, site_dumps
+from tests.fixture_pages import FIXTURES as ALL_FIXTURES
+from tests.fixture_pages import read_fixture
 
-FIXTURES = Path(__file__).parent / "fixtures" / "alquds"
+FIXTURES = ALL_FIXTURES / "alquds"
 ALQUDS = get_profile("alquds")
 ISO_AWARE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
 
@@ -81,35 +82,7 @@ def test_the_post_id_is_the_identity(url, article_id, fetched):
         assert ALQUDS.article_url(url) == fetched
 
 
-# --- golden fixtures: a stored page next to the JSON a correct extraction gives ---
-
-
-def _decoded(expected, name):
-    body = (FIXTURES / f"{name}.html").read_bytes()
-    url = expected["url"]
-    return HtmlResponse(url, body=body, headers={"Content-Type": expected["content_type"]}, request=Request(url)).text
-
-
-@pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("*.json")))
-def test_golden_fixture(name):
-    expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-    html = _decoded(expected, name)
-    got = extract_article(html, expected["url"], ALQUDS)
-    assert got.title == expected["title"] and not got.title.startswith(BOM)
-    assert got.subtitle == expected["subtitle"]
-    assert got.body == expected["body"]
-    assert got.published == expected["published"]
-    assert got.author == expected["author"]
-    assert got.section == expected["section"]
-    assert got.canonical == expected["canonical"]
-    assert got.comments.comments == expected["comments"]
-    assert got.comments.next_url == expected["next_url"]
-    assert got.notes["body"] == "profile" and not got.notes["missing"] and not got.notes.get("problems")
-    # Each theme is read by its own layout, picked by the article's date, with
-    # the layout's first selector of each field.
-    assert got.notes.get("selectors", {}) == {}
-    layout = {"old": "old theme (hAtom)", "new": "core-style theme"}[expected["theme"]]
-    assert got.notes["layout"].startswith(layout + ", ") and "(by published " in got.notes["layout"]
+# --- golden fixtures (read by tests/test_profiles.py): the cases they cover -------
 
 
 def test_fixtures_cover_both_themes():
@@ -339,8 +312,7 @@ def test_a_failed_comments_page_is_completed_on_the_next_run(model, tmp_path):
 
 
 def test_the_layout_is_picked_by_the_date_and_a_page_it_cannot_read_goes_to_the_other():
-    expected = json.loads((FIXTURES / "old_theme_2016.json").read_text(encoding="utf-8"))
-    html = _decoded(expected, "old_theme_2016")
+    expected, html = read_fixture(FIXTURES / "old_theme_2016.json")
     assert ALQUDS.layout_for(date(2016, 3, 12)).name == "old theme (hAtom)"
     assert ALQUDS.layout_for(date(2024, 1, 1)).name == ALQUDS.layout_for(date(2030, 1, 1)).name == "core-style theme"
     # The old theme's page with a date of the newer theme's period (a boundary

@@ -1,6 +1,6 @@
 """Hespress (hespress.com): the profile, the spider and the model site.
 
-Golden fixtures (a stored page next to the JSON a correct extraction gives),
+Which cases the golden fixtures cover (tests/test_profiles.py reads them),
 then the real `scrapy crawl hespress` against the Hespress model served on
 127.0.0.1, checked against the model's own fields: dumps byte for byte,
 likes (negative too), tags, Moroccan dates with the right offset, discovery
@@ -14,21 +14,18 @@ import re
 import subprocess
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from scrapy.http import HtmlResponse, Request
 
 from newscrawl.archive import open_archive
-from newscrawl.extract import extract_article
-from newscrawl.middlewares import CharsetMiddleware
 from newscrawl.samplesite import SampleSite
 from newscrawl.samplesite.hespress import RENDERER, add_comments, generate_hespress
 from newscrawl.sites import get_profile
 from tests.conftest import REPO, crawl_stats, run_cli, run_crawl, site_dumps
+from tests.fixture_pages import FIXTURES as ALL_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "hespress"
+FIXTURES = ALL_FIXTURES / "hespress"
 crawls = pytest.mark.crawl
 HESPRESS = get_profile("hespress")
 SPIDER = "hespress"
@@ -105,39 +102,7 @@ def test_article_identity_is_the_numeric_id(url, article_id):
     assert HESPRESS.article_id(url) == article_id
 
 
-# --- golden fixtures ------------------------------------------------------------
-
-
-class _Stats:
-    def __init__(self):
-        self.values = {}
-
-    def inc_value(self, key, count=1):
-        self.values[key] = self.values.get(key, 0) + count
-
-
-def decode_like_the_crawler(url: str, body: bytes, content_type: str) -> str:
-    response = HtmlResponse(url, body=body, headers={"Content-Type": content_type}, request=Request(url))
-    return CharsetMiddleware(_Stats()).process_response(response.request, response).text
-
-
-@pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("*.json")))
-def test_golden_fixture(name):
-    expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-    html = decode_like_the_crawler(expected["url"], (FIXTURES / f"{name}.html").read_bytes(), expected["content_type"])
-    got = extract_article(html, expected["url"], HESPRESS)
-    assert got.title == expected["title"]
-    assert got.subtitle == expected["subtitle"]
-    assert got.body == expected["body"]
-    assert got.published == expected["published"]
-    assert got.author == expected["author"]
-    assert got.section == expected["section"]
-    assert got.tags == expected["tags"]
-    assert got.canonical == expected["url"]
-    assert got.comments.comments == expected["comments"]
-    assert got.comments.next_url == expected["next_url"]
-    assert got.comments.block_found
-    assert got.notes["body"] == "profile" and not got.notes["missing"] and not got.notes.get("problems")
+# --- golden fixtures (read by tests/test_profiles.py) ----------------------------
 
 
 def test_fixtures_cover_the_cases():
