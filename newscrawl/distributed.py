@@ -52,7 +52,7 @@ from scrapy_redis.pipelines import RedisPipeline
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from newscrawl.state import (DEFAULT_RETRY_FOR, KEY, REDIS_DOWN, outage_of, redis_client, redis_name, retry_params,
+from newscrawl.state import (KEY, REDIS_DOWN, outage_of, redis_client, redis_name, retry_params,
                              worker_id)
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class Distributed:
         run = run_key(settings)
         # One retry policy for every Redis client of the worker (scrapy-redis
         # builds its own from REDIS_PARAMS; newscrawl.state.redis_params reads it too).
-        params = {**retry_params(settings.getfloat("REDIS_RETRY_FOR", DEFAULT_RETRY_FOR),
+        params = {**retry_params(settings.getfloat("REDIS_RETRY_FOR"),
                                  redis_name(settings.get("REDIS_URL"))),
                   **settings.getdict("REDIS_PARAMS")}
         settings.set("REDIS_PARAMS", params, priority=max(WORKER, settings.getpriority("REDIS_PARAMS") or 0))
@@ -167,7 +167,7 @@ class LeasingScheduler(Scheduler):
         scheduler.crawler = crawler
         scheduler.run = run_key(crawler.settings)
         scheduler.worker = worker_id()
-        scheduler.heartbeat = crawler.settings.getfloat("REDIS_HEARTBEAT", 5)  # seconds between signs of life
+        scheduler.heartbeat = crawler.settings.getfloat("REDIS_HEARTBEAT")  # seconds between signs of life
         scheduler.outstanding = {}  # lease -> its callback and outputs not yet safe in Redis
         scheduler.held = set()  # leases taken and not ended
         scheduler.lease_numbers = itertools.count()
@@ -206,7 +206,7 @@ class LeasingScheduler(Scheduler):
         outage = outage_of(self.server)
         if outage is not None:
             outage.give_up()  # calls still retrying stop; later ones fail at once instead of waiting again
-        seconds = self.crawler.settings.getfloat("REDIS_RETRY_FOR", DEFAULT_RETRY_FOR)
+        seconds = self.crawler.settings.getfloat("REDIS_RETRY_FOR")
         name = redis_name(self.crawler.settings.get("REDIS_URL"))
         self.crawler.stats.set_value("distributed/redis_lost", f"{type(exc).__name__}: {exc}")
         if message:
@@ -544,7 +544,7 @@ class WorkerKeeper:
     def from_crawler(cls, crawler):
         if not crawler.settings.get("REDIS_URL"):
             raise NotConfigured
-        keeper = cls(crawler, crawler.settings.getfloat("REDIS_IDLE_GRACE", 10))
+        keeper = cls(crawler, crawler.settings.getfloat("REDIS_IDLE_GRACE"))
         crawler.signals.connect(keeper.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(keeper.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(keeper.spider_closed, signal=signals.spider_closed)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from scrapy.exceptions import DropItem
 
 from newscrawl import archive
-from newscrawl.state import (DEFAULT_RETRY_FOR, KEY, REDIS_DOWN, outage_of, publish_article, publish_state,
+from newscrawl.state import (KEY, REDIS_DOWN, outage_of, publish_article, publish_state,
                              with_retries, worker_id)
 from pipelines.normalize import NormalizeWhitespacePipeline
 from pipelines.validate import ValidatePipeline
@@ -92,7 +92,7 @@ def _batch_articles() -> int:
 def _retry_for() -> float:
     from newscrawl import settings
 
-    return float(getattr(settings, "REDIS_RETRY_FOR", DEFAULT_RETRY_FOR))
+    return float(settings.REDIS_RETRY_FOR)
 
 
 class Drain:

@@ -33,6 +33,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from newscrawl import archive
+from newscrawl import settings as defaults  # for settings made without the project's (a bare Settings())
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,6 @@ def state_for(settings):
 
 # What "Redis is unreachable" looks like once redis-py has given up retrying.
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
-DEFAULT_RETRY_FOR = 60.0
 
 
 class RedisOutage:
@@ -156,7 +156,7 @@ def redis_params(settings) -> dict:
     new retry policy of REDIS_RETRY_FOR seconds."""
     params = {k: v for k, v in settings.getdict("REDIS_PARAMS").items() if k != "redis_cls"}
     if "retry" not in params:
-        params.update(retry_params(settings.getfloat("REDIS_RETRY_FOR", DEFAULT_RETRY_FOR),
+        params.update(retry_params(settings.getfloat("REDIS_RETRY_FOR", defaults.REDIS_RETRY_FOR),
                                    redis_name(settings.get("REDIS_URL"))))
     return params
 
