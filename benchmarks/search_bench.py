@@ -20,12 +20,14 @@ table the README shows. Usage:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
 import random
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -107,7 +109,30 @@ class TextMaker:
         return " ".join(words)
 
 
+def schema_fingerprint(db) -> str:
+    """What the archive's schema code made: every table, index and trigger as
+    SQL, and the schema version. A kept benchmark archive is reused only while
+    this is what a fresh archive gets now."""
+    rows = db.execute("SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name").fetchall()
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    return hashlib.sha256(json.dumps([version, rows], ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def current_schema() -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = open_archive(Path(tmp) / "schema.db")
+        try:
+            return schema_fingerprint(db)
+        finally:
+            db.close()
+
+
 def build(db_path: Path, n_articles: int, n_comments: int, seed: int = 1) -> dict:
+    """The archive, written as another tool writes one: rows into `articles`
+    and `comments` (the exact-form index follows by its triggers), then
+    `newscrawl reindex` (newscrawl.search.index.reindex) builds the search
+    indexes, so the tables are whatever the archive's schema code makes them
+    (contentless or not)."""
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
     db = open_archive(db_path)
@@ -118,28 +143,30 @@ def build(db_path: Path, n_articles: int, n_comments: int, seed: int = 1) -> dic
     comment_id = 0
     batch_a, batch_c = [], []
     for i in range(n_articles):
+        row_id = i + 1
         article_id = str(100000 + i)
         published = f"{2005 + i * 20 // n_articles}-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00+03:00"
         body = "\n".join(maker.text(maker.rng.randint(25, 60)) for _ in range(maker.rng.randint(4, 10)))
         batch_a.append((
-            "elaph", article_id, f"https://elaph.com/Web/News/2015/1/{article_id}.html", "News",
+            row_id, "elaph", article_id, f"https://elaph.com/Web/News/2015/1/{article_id}.html", "News",
             maker.text(8), maker.text(14), body, published, "إيلاف", per_article, now, now, now, f"h{i}",
         ))
         for position in range(per_article if comment_id < n_comments else 0):
             comment_id += 1
             batch_c.append((
-                "elaph", article_id, str(comment_id), str(comment_id), position, maker.text(2),
+                "elaph", article_id, row_id, str(comment_id), str(comment_id), position, maker.text(2),
                 maker.text(2), maker.text(maker.rng.randint(8, 45)), published, f"f{comment_id}", now, now,
             ))
         if len(batch_c) >= 20000 or i == n_articles - 1:
             with db.atomic():
                 db.conn.executemany(
-                    "INSERT INTO articles (site, article_id, url, section, title, subtitle, body, published, author, "
-                    "comment_count, first_seen, last_seen, last_changed, content_hash) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch_a)
+                    "INSERT INTO articles (id, site, article_id, url, section, title, subtitle, body, published, "
+                    "author, comment_count, first_seen, last_seen, last_changed, content_hash) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch_a)
                 db.conn.executemany(
-                    "INSERT INTO comments (site, article_id, comment_key, comment_id, position, title, author, text, "
-                    "posted_at, fingerprint, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO comments (site, article_id, article_row, comment_key, comment_id, position, title, "
+                    "author, text, posted_at, fingerprint, first_seen, last_seen) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     batch_c)
             batch_a, batch_c = [], []
             print(f"  loaded {i + 1:,} articles, {comment_id:,} comments", file=sys.stderr, end="\r")
@@ -149,14 +176,39 @@ def build(db_path: Path, n_articles: int, n_comments: int, seed: int = 1) -> dic
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.execute("INSERT INTO articles_search (articles_search) VALUES ('optimize')")
     db.execute("INSERT INTO comments_search (comments_search) VALUES ('optimize')")
+    schema = schema_fingerprint(db)
     db.close()
     return {
         "articles": n_articles,
         "comments": comment_id,
+        "seed": seed,
         "load_seconds": round(load_seconds, 1),
         "index_build_seconds": counts["seconds"],
         "db_bytes": db_path.stat().st_size,
+        "schema": schema,
+        "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def build_info_path(db_path: Path) -> Path:
+    return Path(str(db_path) + ".build.json")
+
+
+def kept_build(db_path: Path, n_articles: int, n_comments: int) -> dict | None:
+    """What a kept archive at `db_path` was built with, if it can stand for a
+    fresh build now: same sizes, same schema as the archive code makes today."""
+    info_path = build_info_path(db_path)
+    if not db_path.exists() or not info_path.exists():
+        return None
+    info = json.loads(info_path.read_text())
+    if (info.get("articles"), info.get("comments")) != (n_articles, n_comments):
+        print(f"kept archive has {info.get('articles')} articles / {info.get('comments')} comments: rebuilding",
+              file=sys.stderr)
+        return None
+    if info.get("schema") != current_schema():
+        print("the archive schema changed since the kept archive was built: rebuilding", file=sys.stderr)
+        return None
+    return info
 
 
 def time_queries(db_path: Path) -> dict:
@@ -205,23 +257,36 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--comments", type=int, default=1_000_000)
-    parser.add_argument("--db", default=str(HERE.parent / "archive" / "bench-search.db"))
+    parser.add_argument("--db", default=os.environ.get("SEARCH_BENCH_DB") or str(HERE.parent / "archive" / "bench-search.db"),
+                        help="where the synthetic archive goes (env SEARCH_BENCH_DB; best outside the repo)")
     parser.add_argument("--keep", action="store_true", help="keep the synthetic archive afterwards")
-    parser.add_argument("--reuse", action="store_true", help="time the queries on a kept archive, no rebuild")
+    parser.add_argument("--reuse", action="store_true", default=bool(os.environ.get("SEARCH_BENCH_REUSE")),
+                        help="time the queries on the archive kept at --db when it was built with these sizes and "
+                             "the schema the archive code makes now; build (and keep) it otherwise "
+                             "(env SEARCH_BENCH_REUSE=1)")
+    parser.add_argument("--build-only", action="store_true", help="build and keep the archive, time nothing")
     args = parser.parse_args()
     db_path = Path(args.db)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     out = HERE / "results.json"
-    if args.reuse:
-        built = json.loads(out.read_text())["search"]
-        built = {k: built[k] for k in ("articles", "comments", "load_seconds", "index_build_seconds", "db_bytes")}
-        args.keep = True
+    built = kept_build(db_path, args.articles, args.comments) if args.reuse else None
+    reused = built is not None
+    if reused:
+        print(f"reusing the archive kept at {db_path} (built {built['built']}, schema {built['schema']})",
+              file=sys.stderr)
     else:
         print(f"building {args.articles:,} articles and {args.comments:,} comments in {db_path} ...", file=sys.stderr)
+        build_info_path(db_path).unlink(missing_ok=True)
         built = build(db_path, args.articles, args.comments)
+        build_info_path(db_path).write_text(json.dumps(built, indent=1) + "\n")
+    if args.reuse or args.build_only:
+        args.keep = True
+    if args.build_only:
+        return 0
     timing = time_queries(db_path)
     result = {
         **built,
+        "reused_build": reused,
         "db_megabytes": round(built["db_bytes"] / 1e6, 1),
         "queries": len(QUERIES),
         "repeats": REPEATS,
@@ -244,6 +309,7 @@ articles with a --since filter: p50 {timing['articles_since_filter']['p50_ms']} 
 """)
     print(f"wrote {out.relative_to(HERE.parent)} (key 'search'); slowest article queries: {a['slowest']}")
     if not args.keep:
+        build_info_path(db_path).unlink(missing_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)
     target_ok = a["p95_ms"] < 50 and c["p95_ms"] < 50
