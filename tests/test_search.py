@@ -2,6 +2,7 @@
 the query language, index upkeep, and inputs that must never break it."""
 
 import json
+import unicodedata
 
 import pytest
 import sqlite_utils
@@ -295,6 +296,24 @@ def test_a_snippet_is_what_reading_every_word_gives(pieces, data):
     except QueryError:
         return
     assert snippet(text, query) == _snippet_word_by_word(text, query)
+
+
+def test_the_finder_knows_every_spelling_of_a_letter():
+    """Every letter the normalizer lowers or folds into a letter is one of its
+    spellings, so the snippet's finder overlooks no word that matches()."""
+    import sys
+
+    from newscrawl.search.arabic import normalize
+    from newscrawl.search.query import spellings
+
+    for code in range(sys.maxunicode + 1):
+        letter = chr(code)
+        if 0xD800 <= code <= 0xDFFF or letter == "\u0130":  # İ: the snippet reads such text word by word
+            continue
+        folded = normalize(letter) if unicodedata.is_normalized("NFKC", letter) else letter
+        if len(folded) == 1 and folded != letter:
+            assert letter in spellings(folded), (hex(code), folded)
+    assert "Σ" in spellings("ς") and "Σ" in spellings("σ")  # final sigma, in context
 
 
 def test_a_snippet_deep_in_a_long_body_is_cut_around_it():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
+from bisect import bisect_right
 from dataclasses import asdict, dataclass
 from itertools import islice
 
@@ -123,14 +124,10 @@ def _matching(text: str, words: list[re.Match], query: Query, finder: re.Pattern
     finds a place are asked."""
     if finder is None or not words:
         return [w for w in words if matches(w.group(), query)]
-    places = [m.start() for m in finder.finditer(text, words[0].start(), words[-1].end())]
-    found, i = [], 0
-    for w in words:
-        while i < len(places) and places[i] < w.start():
-            i += 1
-        if i < len(places) and places[i] < w.end() and matches(w.group(), query):
-            found.append(w)
-    return found
+    starts = [w.start() for w in words]
+    asked = dict.fromkeys(bisect_right(starts, m.start()) - 1
+                          for m in finder.finditer(text, starts[0], words[-1].end()))
+    return [words[i] for i in asked if matches(words[i].group(), query)]
 
 
 def _word_at(text: str, pos: int) -> re.Match:
@@ -199,8 +196,8 @@ def _article_sql(site: str | None, since: str | None) -> str:
 
 
 def _comment_sql(site: str | None, since: str | None) -> str:
-    joins = "JOIN comments c ON c.id = comments_search.rowid"
     where = ["c.site = :site"] if site else []
+    joins = "JOIN comments c ON c.id = comments_search.rowid" if site or since else ""
     if since:
         joins += " JOIN articles a ON a.site = c.site AND a.article_id = c.article_id"
         where.append("datetime(coalesce(c.posted_at, a.published)) >= datetime(:since)")
