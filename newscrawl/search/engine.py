@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
-from bisect import bisect_right
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from itertools import islice
 
 from newscrawl.search.arabic import MARKS
@@ -33,8 +33,11 @@ ARTICLE_WEIGHTS = (10.0, 4.0, 1.0)  # title, subtitle, body
 COMMENT_WEIGHTS = (3.0, 2.0, 1.0)  # title, author, text
 # A word of the original text: letters and digits with the marks inside it
 # that the normalizer removes (harakat, tatweel, ZWNJ...).
-_WORD = re.compile(f"(?:[^\\W_]|[{MARKS}])+")
-_WORD_END = re.compile(f"(?:[^\\W_]|[{MARKS}])*\\Z")  # the word that a piece of text ends in (may be empty)
+_WORD_LETTER = f"(?:[^\\W_]|[{MARKS}])"
+_SEPARATOR = f"(?:[^\\w{MARKS}]|_)"  # anything else
+_WORD = re.compile(f"{_WORD_LETTER}+")
+_WORD_LETTERS = re.compile(f"{_WORD_LETTER}*")
+_WORD_LETTER_RE = re.compile(_WORD_LETTER)
 _NON_SPACE = re.compile(r"\S+")  # what str.split() returns
 
 
@@ -81,20 +84,23 @@ def snippet(text: str, query: Query, markers=("[", "]"), before: int = 12, after
     found = _first_match(text, query, finder)
     if found is None:
         return None
-    leading, earlier = _words_before(text, found.start(), before)
-    words = [*leading, found]
-    following = _WORD.finditer(text, found.end())
-    words += islice(following, after - 1)
-    later = next(following, None) is not None
-    hits = _matching(text, words[len(leading):], query, finder)
-    start, end = words[0].start(), words[-1].end()
+    start, earlier = _start_before(text, found.start(), before)
+    end = _words_after(after - 1).match(text, found.end()).end()
+    later = _WORD.search(text, end) is not None
     out, cursor = [], start
-    for w in hits:
+    for w in _matching(text, found, end, query, finder):
         out.append(escape(text[cursor : w.start()]) + markers[0] + escape(w.group()) + markers[1])
         cursor = w.end()
     out.append(escape(text[cursor:end]))
     piece = " ".join("".join(out).split())
     return ("… " if earlier else "") + piece + (" …" if later else "")
+
+
+@lru_cache(maxsize=None)
+def _words_after(count: int) -> re.Pattern:
+    """Up to `count` words, each after what separates words: from the end of a
+    word, the next `count` (fewer where the text ends), in one call."""
+    return re.compile(f"(?:{_SEPARATOR}+{_WORD_LETTER}+){{0,{count}}}")
 
 
 def _finder_for(text: str, query: Query) -> re.Pattern | None:
@@ -119,40 +125,49 @@ def _first_match(text: str, query: Query, finder: re.Pattern | None) -> re.Match
     return None
 
 
-def _matching(text: str, words: list[re.Match], query: Query, finder: re.Pattern | None) -> list[re.Match]:
-    """The words (in order, of text) that matches(): only those where the finder
-    finds a place are asked."""
-    if finder is None or not words:
-        return [w for w in words if matches(w.group(), query)]
-    starts = [w.start() for w in words]
-    asked = dict.fromkeys(bisect_right(starts, m.start()) - 1
-                          for m in finder.finditer(text, starts[0], words[-1].end()))
-    return [words[i] for i in asked if matches(words[i].group(), query)]
+def _matching(text: str, found: re.Match, end: int, query: Query, finder: re.Pattern | None) -> list[re.Match]:
+    """The words from `found` (a match) to `end` (a word's end) that matches(),
+    in order: only those where the finder finds a place are asked."""
+    if finder is None:
+        return [w for w in _WORD.finditer(text, found.start(), end) if matches(w.group(), query)]
+    hits, asked_to = [found], found.end()
+    for place in finder.finditer(text, found.end(), end):
+        if place.start() < asked_to:
+            continue  # in a word already asked
+        word = _word_at(text, place.start())
+        asked_to = word.end()
+        if matches(word.group(), query):
+            hits.append(word)
+    return hits
 
 
 def _word_at(text: str, pos: int) -> re.Match:
-    """The word of the original text (_WORD) that holds the letter at `pos`."""
-    start, reach = pos, 32
-    while start > 0:
-        tail = _WORD_END.search(text, max(0, start - reach), start)
-        if tail.start() > max(0, start - reach) or tail.start() == 0:
-            start = tail.start()
-            break
-        start, reach = tail.start(), reach * 2  # a word longer than the look-back: look further
-    return _WORD.match(text, start)
+    """The word of the original text (_WORD) that holds the letter at `pos`:
+    its letters before `pos` are read backwards, from a piece long enough."""
+    reach = 32
+    while True:
+        piece_start = max(0, pos - reach)
+        backwards = text[piece_start:pos][::-1]
+        taken = _WORD_LETTERS.match(backwards).end()
+        if taken < len(backwards) or piece_start == 0:
+            return _WORD.match(text, pos - taken)
+        reach *= 4  # a word longer than the piece
 
 
-def _words_before(text: str, end: int, count: int) -> tuple[list[re.Match], bool]:
-    """The last `count` words of text[:end], and whether any word comes before them."""
+def _start_before(text: str, end: int, count: int) -> tuple[int, bool]:
+    """Where the `count` words before `end` (a word's start) begin (fewer
+    where the text begins), and whether any word comes before them. Read
+    backwards, from a piece of text before `end` long enough for them."""
     reach = 16 * (count + 1)
     while True:
-        start = max(0, end - reach)
-        # The first may be the end of a word cut by the look-back: it is
-        # returned only when there are more than `count`, to say so.
-        words = list(_WORD.finditer(text, start, end))
-        if len(words) > count or start == 0:
-            return words[-count:] if count else [], len(words) > count
-        reach *= 4
+        piece_start = max(0, end - reach)
+        backwards = text[piece_start:end][::-1]
+        taken = _words_after(count).match(backwards).end()
+        if _WORD_LETTER_RE.search(backwards, taken):
+            return end - taken, True  # `count` whole words, and more before them
+        if piece_start == 0:
+            return end - taken, False
+        reach *= 4  # the piece may have cut a word, or held too few: a longer one
 
 
 def _best_snippet(fields: list[str], query: Query, markers, escape=_same) -> str:
