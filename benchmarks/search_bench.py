@@ -2,19 +2,30 @@
 
 Builds a synthetic archive (default 100,000 articles and 1,000,000 comments)
 of Arabic text with a Zipf-like word distribution, clitics, suffixes, harakat
-and hamza variants, then measures:
+and hamza variants, through the archive's own store (store_articles, both
+full-text indexes as the store writes them), then measures:
 
-- load time (rows written; the exact-form FTS triggers fire on insert),
-- index build time (`newscrawl reindex`: both search indexes from scratch),
-- database size,
-- latency of 50 varied queries, articles and comments, through
-  newscrawl.search.engine.search (the code path of `newscrawl search`),
-  each run REPEATS times; p50/p95 over the per-query medians.
+- store time and rows per second, database size;
+- latency of 50 varied queries through the code path of `newscrawl search`:
+  articles only and comments only (newscrawl.search.engine.search), and
+  both ranked together (search_archive, what `newscrawl search` runs by
+  default), taking turns, each query REPEATS times; p50/p95/max over the
+  per-query medians, and the share of the time spent cutting snippets;
+- the unified search with a --since filter.
 
-Results go to benchmarks/results.json (key "search") and are printed as the
-table the README shows. Usage:
+The build takes about 15 minutes on 2 cores. With --reuse (or
+SEARCH_BENCH_REUSE=1) an archive kept at --db (SEARCH_BENCH_DB) is timed
+again without a rebuild when it was built with the same sizes and the
+schema the archive code makes now (a fingerprint of sqlite_master is kept
+beside it); otherwise it is rebuilt. Keep it outside the repository:
+
+    SEARCH_BENCH_DB=/tmp/bench-search.db SEARCH_BENCH_REUSE=1 make bench-search
+
+Results go to benchmarks/results.json (key "search" only) and are printed
+as the table docs/benchmarks.md shows. Usage:
 
     .venv/bin/python benchmarks/search_bench.py [--articles N] [--comments N] [--db PATH] [--keep]
+        [--reuse] [--build-only] [--candidates N]
 """
 
 from __future__ import annotations
@@ -34,13 +45,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from newscrawl.archive import open_archive  # noqa: E402
+from newscrawl.archive import open_archive, store_articles  # noqa: E402
 from newscrawl.samplesite.model import REFERENCE_SEED as SEED  # noqa: E402
 from newscrawl.search import engine  # noqa: E402
 from newscrawl.search.engine import search, search_archive  # noqa: E402
-from newscrawl.search.index import reindex  # noqa: E402
 
 REPEATS = 5
+BATCH = 100  # articles per store transaction, as the crawl's and the import's default
 # Issue 13: at 100,000 articles / 1,000,000 comments, for each kind of search.
 TARGET_P50_MS = 5
 TARGET_P95_MS = 25
@@ -132,11 +143,12 @@ def current_schema() -> str:
 
 
 def build(db_path: Path, n_articles: int, n_comments: int, seed: int = 1) -> dict:
-    """The archive, written as another tool writes one: rows into `articles`
-    and `comments` (the exact-form index follows by its triggers), then
-    `newscrawl reindex` (newscrawl.search.index.reindex) builds the search
-    indexes, so the tables are whatever the archive's schema code makes them
-    (contentless or not)."""
+    """The archive, written as an import writes one: newscrawl.archive.
+    store_articles, BATCH articles (with their comments) per transaction, so
+    the rows, both full-text indexes and whatever else the store keeps are
+    what the archive's code makes of them (the normalized index contentless
+    or not). Then each index is merged into one b-tree ('optimize'), as
+    `newscrawl reindex` leaves it."""
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
     db = open_archive(db_path)
@@ -145,49 +157,43 @@ def build(db_path: Path, n_articles: int, n_comments: int, seed: int = 1) -> dic
     now = "2026-11-29T00:00:00+00:00"
     per_article = max(1, n_comments // max(1, n_articles))
     comment_id = 0
-    batch_a, batch_c = [], []
+    batch = []
     for i in range(n_articles):
-        row_id = i + 1
         article_id = str(100000 + i)
         published = f"{2005 + i * 20 // n_articles}-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00+03:00"
         body = "\n".join(maker.text(maker.rng.randint(25, 60)) for _ in range(maker.rng.randint(4, 10)))
-        batch_a.append((
-            row_id, "elaph", article_id, f"https://elaph.com/Web/News/2015/1/{article_id}.html", "News",
-            maker.text(8), maker.text(14), body, published, "إيلاف", per_article, now, now, now, f"h{i}",
-        ))
-        for position in range(per_article if comment_id < n_comments else 0):
+        article = {
+            "site": "elaph", "article_id": article_id, "url": f"https://elaph.com/Web/News/2015/1/{article_id}.html",
+            "section": "News", "title": maker.text(8), "subtitle": maker.text(14), "body": body,
+            "published": published, "author": "إيلاف", "source": "import", "comments": [],
+        }
+        for _ in range(per_article if comment_id < n_comments else 0):
             comment_id += 1
-            batch_c.append((
-                "elaph", article_id, row_id, str(comment_id), str(comment_id), position, maker.text(2),
-                maker.text(2), maker.text(maker.rng.randint(8, 45)), published, f"f{comment_id}", now, now,
-            ))
-        if len(batch_c) >= 20000 or i == n_articles - 1:
-            with db.atomic():
-                db.conn.executemany(
-                    "INSERT INTO articles (id, site, article_id, url, section, title, subtitle, body, published, "
-                    "author, comment_count, first_seen, last_seen, last_changed, content_hash) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch_a)
-                db.conn.executemany(
-                    "INSERT INTO comments (site, article_id, article_row, comment_key, comment_id, position, title, "
-                    "author, text, posted_at, fingerprint, first_seen, last_seen) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    batch_c)
-            batch_a, batch_c = [], []
-            print(f"  loaded {i + 1:,} articles, {comment_id:,} comments", file=sys.stderr, end="\r")
-    load_seconds = time.monotonic() - started
+            article["comments"].append({
+                "comment_id": str(comment_id), "title": maker.text(2), "author": maker.text(2),
+                "text": maker.text(maker.rng.randint(8, 45)), "posted_at": published,
+            })
+        batch.append(article)
+        if len(batch) >= BATCH or i == n_articles - 1:
+            failed = [r for r in store_articles(db, batch, now=now) if isinstance(r, Exception)]
+            if failed:
+                raise RuntimeError(f"the store refused {len(failed)} synthetic articles: {failed[0]!r}")
+            batch = []
+            if (i + 1) % 2000 == 0 or i == n_articles - 1:
+                print(f"  stored {i + 1:,} articles, {comment_id:,} comments", file=sys.stderr, end="\r")
+    store_seconds = time.monotonic() - started
     print(file=sys.stderr)
-    counts = reindex(db)
+    for table in ("articles_search", "comments_search", "articles_fts", "comments_fts"):
+        db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.execute("INSERT INTO articles_search (articles_search) VALUES ('optimize')")
-    db.execute("INSERT INTO comments_search (comments_search) VALUES ('optimize')")
     schema = schema_fingerprint(db)
     db.close()
     return {
         "articles": n_articles,
         "comments": comment_id,
         "seed": seed,
-        "load_seconds": round(load_seconds, 1),
-        "index_build_seconds": counts["seconds"],
+        "store_seconds": round(store_seconds, 1),
+        "store_rows_per_second": round((n_articles + comment_id) / store_seconds),
         "db_bytes": db_path.stat().st_size,
         "schema": schema,
         "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -246,16 +252,16 @@ def percentiles(medians: dict[str, float]) -> dict:
     }
 
 
-def time_queries(db_path: Path) -> dict:
+def time_queries(db_path: Path, candidates: int = engine.CANDIDATES) -> dict:
     """Each query through the three ways `newscrawl search` and the API search:
     articles only, comments only, and both ranked together (search_archive,
     what `newscrawl search` runs by default). The kinds take turns on every
     repeat, so a busy moment of the machine falls on all of them."""
     db = open_archive(db_path, create=False)
     kinds = {
-        "articles": lambda q: search(db, q, comments=False, limit=20),
-        "comments": lambda q: search(db, q, comments=True, limit=20),
-        "unified": lambda q: search_archive(db, q, limit=20),
+        "articles": lambda q: search(db, q, comments=False, limit=20, candidates=candidates),
+        "comments": lambda q: search(db, q, comments=True, limit=20, candidates=candidates),
+        "unified": lambda q: search_archive(db, q, limit=20, candidates=candidates),
     }
     for run in kinds.values():  # warm the page cache and the stemmer's memo once
         for query in QUERIES:
@@ -292,7 +298,7 @@ def time_queries(db_path: Path) -> dict:
         elapsed = []
         for _ in range(REPEATS):
             started = time.perf_counter()
-            search_archive(db, query, since="2020-01-01", limit=20)
+            search_archive(db, query, since="2020-01-01", limit=20, candidates=candidates)
             elapsed.append((time.perf_counter() - started) * 1000)
         filtered[query] = statistics.median(elapsed)
     results["unified_since_filter"] = {"queries": len(filtered), **percentiles(filtered)}
@@ -311,6 +317,8 @@ def main() -> int:
                         help="time the queries on the archive kept at --db when it was built with these sizes and "
                              "the schema the archive code makes now; build (and keep) it otherwise "
                              "(env SEARCH_BENCH_REUSE=1)")
+    parser.add_argument("--candidates", type=int, default=engine.CANDIDATES,
+                        help="matches ranked per query (engine.CANDIDATES unless told: to measure the trade-off)")
     parser.add_argument("--build-only", action="store_true", help="build and keep the archive, time nothing")
     args = parser.parse_args()
     db_path = Path(args.db)
@@ -330,12 +338,13 @@ def main() -> int:
         args.keep = True
     if args.build_only:
         return 0
-    timing = time_queries(db_path)
+    timing = time_queries(db_path, args.candidates)
     result = {
         **built,
         "reused_build": reused,
         "db_megabytes": round(built["db_bytes"] / 1e6, 1),
         "queries": len(QUERIES),
+        "candidates": args.candidates,
         "repeats": REPEATS,
         "latency": timing,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -351,9 +360,9 @@ def main() -> int:
         for kind, label in (("articles", "articles"), ("comments", "comments"), ("unified", "articles + comments")))
     since = timing["unified_since_filter"]
     print(f"""
-{built['articles']:,} articles, {built['comments']:,} comments: {result['db_megabytes']} MB; \
-index build (reindex) {built['index_build_seconds']} s after loading the rows in {built['load_seconds']} s\
-{" (archive reused from " + built["built"] + ", same schema)" if reused else ""}
+{built['articles']:,} articles, {built['comments']:,} comments: {result['db_megabytes']} MB, \
+stored in {built['store_seconds']} s ({built['store_rows_per_second']:,} rows/s)\
+{" (archive reused from " + built["built"] + ", same schema)" if reused else ""}; candidates {result['candidates']:,}
 
 | search | p50 | p95 | max | time in snippets |
 |---|---|---|---|---|

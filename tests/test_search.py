@@ -377,3 +377,25 @@ def test_search_archive_is_each_kinds_search_merged(db):
     assert search_archive(db, "body:سوريا") == search(db, "body:سوريا")
     with pytest.raises(QueryError, match="author"):
         search_archive(db, "titel:دمشق")
+
+
+def test_a_deleted_row_does_not_take_a_hits_place(db):
+    """The normalized index keeps a row another tool deletes until the next
+    store or reindex: the hits are still the best rows that exist, as many."""
+    from newscrawl.search.engine import search_archive
+
+    before = search(db, "في", limit=3)
+    assert len(before) == 3
+    db.execute("DELETE FROM articles WHERE site = 'elaph' AND article_id = ?", [before[0].article_id])
+    db.conn.commit()
+    after = search(db, "في", limit=2)
+    assert [h.article_id for h in after] == [h.article_id for h in before[1:3]]
+    comments = search(db, "ابراهيم", comments=True, limit=2)
+    db.execute("DELETE FROM comments WHERE comment_key = ?", [comments[0].comment_key])
+    db.conn.commit()
+    assert [h.comment_key for h in search(db, "ابراهيم", comments=True, limit=1)] == [comments[1].comment_key]
+    # Every comment names أبو إبراهيم: each one left whose article is left is a hit, and nothing else.
+    shown = db.execute("SELECT count(*) FROM comments c JOIN articles a ON a.site = c.site "
+                       "AND a.article_id = c.article_id").fetchone()[0]
+    articles_left = db.execute("SELECT count(*) FROM articles WHERE article_id = '1'").fetchone()[0]
+    assert shown == 4 and len(search_archive(db, "ابراهيم", limit=1000)) == shown + articles_left

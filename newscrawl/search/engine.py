@@ -191,37 +191,52 @@ def candidate_sql(table: str, weights, joins: str, where: list[str]) -> str:
             f"ORDER BY {table}.rowid DESC LIMIT :candidates)")
 
 
-def _best_sql(table: str, weights, joins: str, where: list[str]) -> str:
-    """The :limit best-scored of the candidates, rowid and score only: the
-    rows' text is read for those alone, not for every candidate."""
-    return (f"(SELECT rowid, score FROM {candidate_sql(table, weights, joins, where)} "
-            f"ORDER BY score LIMIT :limit)")
+def _best_sql(table: str, weights, joins: str, where: list[str], present: str = "") -> str:
+    """The :limit best-scored of the candidates (those `present` in the archive,
+    if said), rowid and score only: the rows' text is read for those alone,
+    not for every candidate."""
+    return (f"(SELECT rowid, score FROM {candidate_sql(table, weights, joins, where)} AS k "
+            f"{'WHERE ' + present if present else ''} ORDER BY score LIMIT :limit)")
 
 
-def _article_sql(site: str | None, since: str | None) -> str:
+# A match whose row is gone: the normalized index is contentless, and a row
+# another tool deletes leaves it until the next store or reindex.
+_ARTICLE_PRESENT = "EXISTS (SELECT 1 FROM articles x WHERE x.id = k.rowid)"
+_COMMENT_PRESENT = ("EXISTS (SELECT 1 FROM comments x JOIN articles y ON y.site = x.site AND y.article_id = x.article_id "
+                    "WHERE x.id = k.rowid)")
+
+
+def _article_sql(site: str | None, since: str | None, every_row: bool = False) -> str:
+    """Articles: the best :limit candidates joined to their rows. With
+    `every_row`, only candidates whose row exists are ranked (each one
+    looked up: the second try when a best one turned out to be gone)."""
     where = ["a.site = :site"] if site else []
     if since:
         where.append("datetime(a.published) >= datetime(:since)")
     joins = "JOIN articles a ON a.id = articles_search.rowid" if where else ""
+    present = _ARTICLE_PRESENT if every_row and not where else ""
     return f"""
-        SELECT a.site, a.article_id, a.title, a.subtitle, a.body, a.published, a.url, r.score
-        FROM {_best_sql("articles_search", ARTICLE_WEIGHTS, joins, where)} AS r
-        JOIN articles a ON a.id = r.rowid
+        SELECT a.id IS NOT NULL AS present, a.site, a.article_id, a.title, a.subtitle, a.body, a.published, a.url,
+               r.score
+        FROM {_best_sql("articles_search", ARTICLE_WEIGHTS, joins, where, present)} AS r
+        LEFT JOIN articles a ON a.id = r.rowid
         ORDER BY r.score"""
 
 
-def _comment_sql(site: str | None, since: str | None) -> str:
+def _comment_sql(site: str | None, since: str | None, every_row: bool = False) -> str:
+    """Comments, as _article_sql; a comment is shown with its article."""
     where = ["c.site = :site"] if site else []
     joins = "JOIN comments c ON c.id = comments_search.rowid" if site or since else ""
     if since:
         joins += " JOIN articles a ON a.site = c.site AND a.article_id = c.article_id"
         where.append("datetime(coalesce(c.posted_at, a.published)) >= datetime(:since)")
+    present = _COMMENT_PRESENT if every_row and not since else ""
     return f"""
-        SELECT a.site, a.article_id, a.title AS article_title, a.published, a.url,
+        SELECT a.id IS NOT NULL AS present, a.site, a.article_id, a.title AS article_title, a.published, a.url,
                c.comment_id, c.comment_key, c.title, c.author, c.text, r.score
-        FROM {_best_sql("comments_search", COMMENT_WEIGHTS, joins, where)} AS r
-        JOIN comments c ON c.id = r.rowid
-        JOIN articles a ON a.site = c.site AND a.article_id = c.article_id
+        FROM {_best_sql("comments_search", COMMENT_WEIGHTS, joins, where, present)} AS r
+        LEFT JOIN comments c ON c.id = r.rowid
+        LEFT JOIN articles a ON a.site = c.site AND a.article_id = c.article_id
         ORDER BY r.score"""
 
 
@@ -230,17 +245,25 @@ def _ranked_rows(db, query: Query, *, comments: bool, site: str | None, since: s
     """The `limit` best rows of one kind, best first, as ("article" | "comment", row)."""
     params = {"match": query.match, "limit": limit, "candidates": max(limit, int(candidates)),
               "site": site, "since": since}
-    sql = _comment_sql(site, since) if comments else _article_sql(site, since)
+    sql = _comment_sql if comments else _article_sql
+    rows = _rows(db, sql(site, since), params)
+    if not all(row["present"] for row in rows):
+        # One of the best is a row deleted since it was indexed: rank again
+        # among the candidates that exist (as many hits as there are).
+        rows = [row for row in _rows(db, sql(site, since, every_row=True), params) if row["present"]]
+    kind = "comment" if comments else "article"
+    return [(kind, row) for row in rows]
+
+
+def _rows(db, sql: str, params: dict) -> list[dict]:
     try:
         cursor = db.execute(sql, params)
         names = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
+        return [dict(zip(names, values)) for values in cursor.fetchall()]
     except sqlite3.OperationalError as exc:  # should not happen: every term is quoted
         if "fts5" not in str(exc) and "syntax" not in str(exc):
             raise  # the archive's trouble (a damaged file), not the query's
         raise QueryError(f"cannot search for that query ({exc})") from None
-    kind = "comment" if comments else "article"
-    return [(kind, dict(zip(names, values))) for values in rows]
 
 
 def _hit(kind: str, row: dict, query: Query, markers, escape) -> Hit:
