@@ -267,16 +267,18 @@ def time_queries(db_path: Path, candidates: int = engine.CANDIDATES) -> dict:
         for query in QUERIES:
             run(query)
     times = {kind: {q: [] for q in QUERIES} for kind in kinds}
+    cpu = {kind: {q: [] for q in QUERIES} for kind in kinds}  # this process's CPU: what a busy machine inflates less
     hits = {kind: {} for kind in kinds}
     snippet_seconds = dict.fromkeys(kinds, 0.0)
     for _ in range(REPEATS):
         for query in QUERIES:
             for kind, run in kinds.items():
                 with SnippetClock() as clock:
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), time.process_time()
                     found = run(query)
-                    elapsed = time.perf_counter() - started
+                    elapsed, cpu_elapsed = time.perf_counter() - started, time.process_time() - cpu_started
                 times[kind][query].append(elapsed * 1000)
+                cpu[kind][query].append(cpu_elapsed * 1000)
                 snippet_seconds[kind] += clock.seconds
                 hits[kind][query] = len(found)
     results = {}
@@ -284,8 +286,11 @@ def time_queries(db_path: Path, candidates: int = engine.CANDIDATES) -> dict:
         medians = {q: statistics.median(t) for q, t in times[kind].items()}
         total = sum(sum(t) for t in times[kind].values()) / 1000
         median_query = sorted(medians, key=medians.get)[len(medians) // 2]
+        cpu_percentiles = percentiles({q: statistics.median(t) for q, t in cpu[kind].items()})
         results[kind] = {
             **percentiles(medians),
+            "cpu_p50_ms": cpu_percentiles["p50_ms"],
+            "cpu_p95_ms": cpu_percentiles["p95_ms"],
             "snippet_share": round(snippet_seconds[kind] / total, 3),
             "median_query": median_query,
             "slowest": sorted(medians, key=medians.get, reverse=True)[:5],
@@ -349,14 +354,15 @@ def main() -> int:
         "latency": timing,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
                    f"SQLite {__import__('sqlite3').sqlite_version}",
-        "measured": time.strftime("%Y-%m-%d"),
+        "measured": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "load_average": [round(x, 1) for x in os.getloadavg()],  # others' work on the same cores inflates wall time
     }
     data = json.loads(out.read_text()) if out.exists() else {}
     data["search"] = result
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     rows = "\n".join(
         f"| {label} | {timing[kind]['p50_ms']} ms | {timing[kind]['p95_ms']} ms | {timing[kind]['max_ms']} ms "
-        f"| {timing[kind]['snippet_share']:.0%} |"
+        f"| {timing[kind]['cpu_p50_ms']} / {timing[kind]['cpu_p95_ms']} ms | {timing[kind]['snippet_share']:.0%} |"
         for kind, label in (("articles", "articles"), ("comments", "comments"), ("unified", "articles + comments")))
     since = timing["unified_since_filter"]
     print(f"""
@@ -364,8 +370,8 @@ def main() -> int:
 stored in {built['store_seconds']} s ({built['store_rows_per_second']:,} rows/s)\
 {" (archive reused from " + built["built"] + ", same schema)" if reused else ""}; candidates {result['candidates']:,}
 
-| search | p50 | p95 | max | time in snippets |
-|---|---|---|---|---|
+| search | p50 | p95 | max | CPU p50 / p95 | time in snippets |
+|---|---|---|---|---|---|
 {rows}
 
 articles + comments with --since: p50 {since['p50_ms']} ms, p95 {since['p95_ms']} ms, max {since['max_ms']} ms \
