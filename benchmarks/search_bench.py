@@ -359,7 +359,7 @@ def main() -> int:
     }
     data = json.loads(out.read_text()) if out.exists() else {}
     data["search"] = result
-    out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     rows = "\n".join(
         f"| {label} | {timing[kind]['p50_ms']} ms | {timing[kind]['p95_ms']} ms | {timing[kind]['max_ms']} ms "
         f"| {timing[kind]['cpu_p50_ms']} / {timing[kind]['cpu_p95_ms']} ms | {timing[kind]['snippet_share']:.0%} |"
