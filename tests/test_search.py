@@ -2,6 +2,7 @@
 the query language, index upkeep, and inputs that must never break it."""
 
 import json
+import unicodedata
 
 import pytest
 import sqlite_utils
@@ -245,3 +246,156 @@ def test_canned_search_queries_are_bounded_like_the_cli():
 
     for name in ("search_articles", "search_comments"):
         assert f"ORDER BY {name.split('_')[1]}_search.rowid DESC LIMIT {CANDIDATES}" in CANNED_QUERIES[name]["sql"]
+
+
+# Snippets: the window around the first match, found without reading every
+# word, must be what reading every word in turn gives. This is that reading.
+def _snippet_word_by_word(text, query, markers=("[", "]"), before=12, after=24):
+    from newscrawl.search.engine import _WORD
+    from newscrawl.search.query import matches
+
+    words = list(_WORD.finditer(text or ""))
+    found = next((i for i, w in enumerate(words) if matches(w.group(), query)), None)
+    if found is None:
+        return None
+    first, last = max(0, found - before), min(len(words), found + after)
+    hits = {i for i in range(found, last) if matches(words[i].group(), query)}
+    start, end = words[first].start(), words[last - 1].end()
+    out, cursor = [], start
+    for i in range(first, last):
+        w = words[i]
+        if i in hits:
+            out.append(text[cursor : w.start()] + markers[0] + w.group() + markers[1])
+            cursor = w.end()
+    out.append(text[cursor:end])
+    piece = " ".join("".join(out).split())
+    return ("… " if first > 0 else "") + piece + (" …" if last < len(words) else "")
+
+
+# Letters the normalizer folds, harakat, tatweel, ZWNJ, digits of three
+# kinds, Latin in both cases, İ, presentation forms and the lam-alef ligature.
+SNIPPET_LETTERS = ("ابتثجحخدذرزسشصضطظعغفقكلمنهوي" "آأإٱىةیکء" "ًٌٍَُِّْٰـ" "\u200c" "0123456789٠١٢٣٤٥٦٧٨٩۰۱۵"
+                   "abcIRAQiraqİ" "ﻻﺍﻟ")
+_snippet_word = st.text(alphabet=SNIPPET_LETTERS, min_size=1, max_size=9)
+_separator = st.sampled_from([" ", " ", " ", "\n", "، ", ". ", " - ", "«", "»", "_", "(", ") "])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_snippet_word, _separator), min_size=0, max_size=80), st.data())
+def test_a_snippet_is_what_reading_every_word_gives(pieces, data):
+    from newscrawl.search.engine import snippet
+
+    text = "".join(word + sep for word, sep in pieces)
+    words = [word for word, _ in pieces]
+    typed = data.draw(st.lists(st.sampled_from(words) if words else _snippet_word, min_size=1, max_size=3)
+                      | st.lists(_snippet_word, min_size=1, max_size=2))
+    if data.draw(st.booleans()):
+        typed[-1] = typed[-1][:3] + "*"  # a prefix query
+    try:
+        query = parse_query(" ".join(f'"{word}"' if "*" not in word else word for word in typed))
+    except QueryError:
+        return
+    assert snippet(text, query) == _snippet_word_by_word(text, query)
+
+
+def test_the_finder_knows_every_spelling_of_a_letter():
+    """Every letter the normalizer lowers or folds into a letter is one of its
+    spellings, so the snippet's finder overlooks no word that matches()."""
+    import sys
+
+    from newscrawl.search.arabic import normalize
+    from newscrawl.search.query import spellings
+
+    for code in range(sys.maxunicode + 1):
+        letter = chr(code)
+        if 0xD800 <= code <= 0xDFFF or letter == "\u0130":  # İ: the snippet reads such text word by word
+            continue
+        folded = normalize(letter) if unicodedata.is_normalized("NFKC", letter) else letter
+        if len(folded) == 1 and folded != letter:
+            assert letter in spellings(folded), (hex(code), folded)
+    assert "Σ" in spellings("ς") and "Σ" in spellings("σ")  # final sigma, in context
+
+
+def test_a_snippet_deep_in_a_long_body_is_cut_around_it():
+    from newscrawl.search.engine import snippet
+
+    filler = "قال المتحدث إن الاجتماع انتهى دون نتيجة واضحة"
+    body = "\n".join([filler] * 2000 + ["وأكّدَ وزيرُ الخارجيـة أن الإرهابَ خطرٌ"] + [filler] * 50)
+    query = parse_query("الارهاب")
+    got = snippet(body, query)
+    assert got == _snippet_word_by_word(body, query)
+    assert got.startswith("… ") and got.endswith(" …") and "[الإرهابَ]" in got and "الخارجيـة" in got
+    assert snippet(body, parse_query("كلمةغيرموجودة")) is None
+    # A word that only holds the query's letters is no match, however long.
+    for long_word in ("x" * 100 + "العراق", "Iraq" * 40, "كم" + "ـ" * 90 + "العراق"):
+        text = f"{long_word} في {long_word}، ثم العراق أخيرا"
+        query = parse_query("العراق OR Iraq")
+        assert snippet(text, query) == _snippet_word_by_word(text, query)
+        assert snippet(text, query).count("[") == 1 and "[العراق]" in snippet(text, query)
+
+
+def test_search_reads_no_text_from_the_normalized_index(db):
+    """The normalized index may be contentless (content=''): search uses only
+    its rowid, bm25 and MATCH; every text shown comes from articles/comments."""
+    import sqlite3
+
+    from newscrawl.search.engine import search_archive
+
+    allowed = {"ROWID", "rank", "articles_search", "comments_search"}
+    refused = []
+
+    def authorizer(action, table, column, *_):
+        if action == sqlite3.SQLITE_READ and table and (
+                table.endswith("_search_content") or (table.endswith("_search") and column not in allowed)):
+            refused.append((table, column))
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    db.conn.set_authorizer(authorizer)
+    try:
+        with pytest.raises(sqlite3.DatabaseError):
+            db.execute("SELECT body FROM articles_search WHERE articles_search MATCH 'دمشق'").fetchall()
+        refused.clear()
+        for options in ({}, {"since": "2015-03-02"}, {"site": "elaph"}):
+            hits = search_archive(db, "ابراهيم", **options)
+            assert hits and all("[" in hit.snippet for hit in hits)
+        assert search_archive(db, "author:ابراهيم") and search_archive(db, "body:سوريا")
+    finally:
+        db.conn.set_authorizer(None)
+    assert refused == []
+
+
+def test_search_archive_is_each_kinds_search_merged(db):
+    from newscrawl.search.engine import search_archive
+
+    for text in ("ابراهيم", "في", "خندق واحد", "مستش*"):
+        merged = search(db, text) + search(db, text, comments=True)
+        merged.sort(key=lambda hit: hit.score)
+        assert search_archive(db, text) == merged[:20]
+        assert search_archive(db, text, limit=3) == merged[:3]
+    assert search_archive(db, "author:ابراهيم") == search(db, "author:ابراهيم", comments=True)
+    assert search_archive(db, "body:سوريا") == search(db, "body:سوريا")
+    with pytest.raises(QueryError, match="author"):
+        search_archive(db, "titel:دمشق")
+
+
+def test_a_deleted_row_does_not_take_a_hits_place(db):
+    """The normalized index keeps a row another tool deletes until the next
+    store or reindex: the hits are still the best rows that exist, as many."""
+    from newscrawl.search.engine import search_archive
+
+    before = search(db, "في", limit=3)
+    assert len(before) == 3
+    db.execute("DELETE FROM articles WHERE site = 'elaph' AND article_id = ?", [before[0].article_id])
+    db.conn.commit()
+    after = search(db, "في", limit=2)
+    assert [h.article_id for h in after] == [h.article_id for h in before[1:3]]
+    comments = search(db, "ابراهيم", comments=True, limit=2)
+    db.execute("DELETE FROM comments WHERE comment_key = ?", [comments[0].comment_key])
+    db.conn.commit()
+    assert [h.comment_key for h in search(db, "ابراهيم", comments=True, limit=1)] == [comments[1].comment_key]
+    # Every comment names أبو إبراهيم: each one left whose article is left is a hit, and nothing else.
+    shown = db.execute("SELECT count(*) FROM comments c JOIN articles a ON a.site = c.site "
+                       "AND a.article_id = c.article_id").fetchone()[0]
+    articles_left = db.execute("SELECT count(*) FROM articles WHERE article_id = '1'").fetchone()[0]
+    assert shown == 4 and len(search_archive(db, "ابراهيم", limit=1000)) == shown + articles_left

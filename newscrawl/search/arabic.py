@@ -40,6 +40,7 @@ _LETTER_FOLDS = (
     ("ى", "ي"), ("ة", "ه"),
     ("ی", "ي"), ("ک", "ك"),  # Persian yeh and keheh, from Persian keyboards
 )
+LETTER_FOLDS = _LETTER_FOLDS  # for the highlighter's finder (search/query.py)
 _DIGITS = str.maketrans({**{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
                          **{chr(0x06F0 + d): str(d) for d in range(10)}})  # Persian digits
 _HAS_DIGIT = re.compile("[\u0660-\u0669\u06f0-\u06f9]")

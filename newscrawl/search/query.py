@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from itertools import product
 
 from newscrawl.search.arabic import (
+    LETTER_FOLDS,
+    MARKS,
     index_terms,
     prefix_stems,
     query_stems,
@@ -67,6 +69,21 @@ class Query:
     match: str  # the FTS5 expression over the normalized index
     terms: set[str] = field(default_factory=set)  # stemmed words, for highlighting
     prefixes: set[str] = field(default_factory=set)  # stemmed prefixes (word*)
+    columns: set[str] = field(default_factory=set)  # the columns its filters name
+    _finder: tuple | None = field(default=None, repr=False, compare=False)
+
+    def finder(self) -> re.Pattern | None:
+        """A pattern that finds, in original (NFKC) text, every place where a
+        word the query looks for may be: each term and prefix spelled with the
+        letters the normalizer folds into its letters, and the marks it
+        removes allowed between them. Every word that matches() holds one of
+        these places (its stem is a piece of its normal form), so a word
+        without one need not be asked; a place found is only a candidate,
+        for matches() to decide. None if the query has no terms."""
+        key = (frozenset(self.terms), frozenset(self.prefixes))
+        if self._finder is None or self._finder[0] != key:
+            self._finder = (key, _finder(self.terms | self.prefixes))
+        return self._finder[1]
 
 
 def _operand(kind: str, value: str, query: Query) -> str | None:
@@ -103,8 +120,8 @@ def _operand(kind: str, value: str, query: Query) -> str | None:
     return f'"{" ".join(terms)}"'
 
 
-def _column_spec(raw: str, columns: tuple[str, ...], typed: str) -> str:
-    """`title`, `{title body}` or `-title` as FTS5 writes them, every name checked."""
+def _column_spec(raw: str, columns: tuple[str, ...], typed: str, query: Query) -> str:
+    """`title`, `{title body}` or `-title` as FTS5 writes them, every name checked (and noted in query.columns)."""
     negated = raw.startswith("-")
     names = raw.lstrip("-").strip().strip("{}").lower().split()
     if not names:
@@ -113,6 +130,7 @@ def _column_spec(raw: str, columns: tuple[str, ...], typed: str) -> str:
         if name not in columns:
             raise QueryError(f"{name!r} is not a column to search in (columns: {', '.join(columns)}); "
                              f"put it in quotes to search for it as text: \"{typed}\"")
+    query.columns.update(names)
     spec = names[0] if len(names) == 1 else "{" + " ".join(names) + "}"
     return f"- {spec}" if negated else spec
 
@@ -193,7 +211,7 @@ def parse_query(text: str, columns: tuple[str, ...] | None = None) -> Query:
         if m.group("column") is not None:
             if column is not None:
                 raise QueryError(f"one column filter at a time: {m.group('column').strip()}: follows another")
-            column = _column_spec(m.group("column"), columns, text[m.start():].split()[0].strip('"'))
+            column = _column_spec(m.group("column"), columns, text[m.start():].split()[0].strip('"'), query)
             continue
         word = m.group("word")
         if column is not None and (m.group("close") or word in OPERATORS):
@@ -280,6 +298,39 @@ def _assemble(items: list[str]) -> str:
         out.pop()
     # Dropping a trailing "(" can leave a ")" without its partner: pair again.
     return " ".join(_balance(out))
+
+
+# The letters of the original text that the normalizer turns into each letter
+# of a term (arabic.normalize folds one letter into one letter, digits into
+# ASCII digits, and lowers Latin and other cased letters).
+_SPELLINGS: dict[str, str] = {}
+for _source, _folded in (*LETTER_FOLDS, *((chr(0x0660 + d), str(d)) for d in range(10)),
+                         *((chr(0x06F0 + d), str(d)) for d in range(10))):
+    _SPELLINGS[_folded] = _SPELLINGS.get(_folded, _folded) + _source
+# The letters whose lower case is one letter that is neither's upper nor title
+# case of it: K (Kelvin sign) -> k, Å (Angstrom sign) -> å, ...
+_OTHER_UPPER = {"k": "\u212a", "å": "\u212b", "ω": "\u2126", "θ": "\u03f4", "ß": "\u1e9e"}
+_BETWEEN = f"[{MARKS}]*"
+
+
+def spellings(letter: str) -> str:
+    """Every letter of an original text that the normalizer makes `letter`."""
+    found = _SPELLINGS.get(letter, letter)
+    for other in (letter.upper(), letter.title(), _OTHER_UPPER.get(letter, "")):
+        if len(other) == 1 and other not in found:  # ς's upper case is Σ, whose lower case is σ: keep it
+            found += other
+    return found
+
+
+def _finder(terms: set[str]) -> re.Pattern | None:
+    """See Query.finder. Cased letters as a class of their cases, not with
+    re.IGNORECASE: that makes the whole scan several times slower."""
+    def letter(ch: str) -> str:
+        found = spellings(ch)
+        return re.escape(found) if len(found) == 1 else f"[{re.escape(found)}]"
+
+    spelled = [_BETWEEN.join(map(letter, term)) for term in sorted(terms) if term]
+    return re.compile("|".join(spelled)) if spelled else None
 
 
 def matches(word: str, query: Query) -> bool:
