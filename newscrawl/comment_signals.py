@@ -67,9 +67,10 @@ def comment_signals(root, comments=(), url: str = "") -> CommentSignals:
     count it prints. `comments`: the top-level comment elements already read,
     whose insides (authors, dates, titles) are no place for the thread's count."""
     found = CommentSignals()
+    inside = {element for comment in comments for element in comment.iter()}
     for source, count in (("json-ld", _json_ld_count(root)), ("sioc", _sioc_count(root)),
                           ("microdata", _microdata_count(root)),
-                          ("text", _printed_count(root, set(comments), _own_paths(root, url)))):
+                          ("text", _printed_count(root, inside, _own_paths(root, url)))):
         if count is not None:
             found.sources.append(source)
             if found.shown is None:
@@ -96,24 +97,19 @@ def parse_shown_count(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _printed_count(root, comments: set = frozenset(), page_paths: set[str] = frozenset()) -> int | None:
+def _printed_count(root, inside: set = frozenset(), page_paths: set[str] = frozenset()) -> int | None:
     """The first count in a heading or a comment-named element or link that
     reads as one phrase (a container of several buttons is not one count),
     and that is about this page: not in a sidebar, a related or most-commented
-    box, not inside one of `comments` (the comment elements read), and not a
-    link to another page's comments."""
+    box, and not a link to another page's comments."""
     for element in root.iter(_COUNT_TAGS):
-        if element.tag not in _HEADINGS and not _names_comments(element):
+        if element in inside or (element.tag not in _HEADINGS and not _names_comments(element)):
             continue
         if element.tag in _BOXES and len(element) > _MAX_CHILDREN:
             continue  # a container (a comment, the thread), not a heading-like box: cheap to tell
         text = _short_text(element, 3 * _MAX_HEADING)
         if not text or not _ANY_DIGIT.search(text) or parse_shown_count(text) is None:
             continue  # most candidates end here, cheaply
-        # Asked last, of the few left: walking up from each is cheaper than
-        # collecting every element of every comment first.
-        if comments and (element in comments or any(a in comments for a in element.iterancestors())):
-            continue
         if _about_another_page(element, page_paths):
             continue
         lines = text_lines(element)
