@@ -521,8 +521,10 @@ def reextract(db_path, site, since, warc_dir, jobs):
     The articles are shared out among --jobs worker processes, a chunk at a
     time, each chunk with every WARC record its threads need; this process
     stores what they return, in article order, so the archive and the
-    counts are the same for any --jobs. Extraction is the costly part: on a
-    machine with more cores, more jobs finish sooner. A page whose
+    counts are the same for any --jobs. Each site's summary ends with the
+    time taken and the CPU per article spent extracting (shared by the
+    jobs) and storing (this process alone): more jobs help while extraction
+    is the larger part, up to the cores free for them. A page whose
     extraction fails is named and the run exits 1; a worker that dies (or
     Ctrl-C) stops the run with one line, keeping what was stored: run the
     command again to finish.
