@@ -20,7 +20,11 @@ its WARC files. Then, interleaved, --repeats times (medians reported):
 
 CPU is user + system time of the command and its worker processes
 (wait4). The machine is shared and noisy: the ratios are the figures to
-read. Results go to benchmarks/results.json under "reextract" (the other
+read. Where the kernel groups a session's processes for the scheduler
+(sched_autogroup, on by default), the command and its workers share one
+session's part of a busy machine: --jobs 2 then cannot run faster than
+its CPU allows, and the load average and the CPU ratio are recorded to
+read the wall clock ratio against. Results go to benchmarks/results.json under "reextract" (the other
 keys are left as they are) and a Markdown table is printed.
 """
 
@@ -116,6 +120,13 @@ def decoded_pages(warc: Path) -> list[tuple[str, str]]:
     return out
 
 
+def _autogroup() -> bool | None:
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return None
+
+
 def table(result: dict) -> str:
     r = result
     return "\n".join([
@@ -130,6 +141,10 @@ def table(result: dict) -> str:
         f"| `trafilatura.extract(include_comments=True)` | | {r['trafilatura_ms_per_article']:.2f} | | |",
         f"| start-up of the command (an empty WARC folder) | {r['startup_seconds']:.1f} s | "
         f"{r['startup_cpu_seconds']:.2f} s CPU | | |",
+        "",
+        f"CPU of --jobs 1 / CPU of --jobs 2: {r['jobs1_over_jobs2_cpu']:.2f}; load average "
+        f"{r['load_average_before_after'][0]} before, {r['load_average_before_after'][1]} after; "
+        f"sched_autogroup {'on' if r['sched_autogroup'] else 'off'}",
     ])
 
 
@@ -141,6 +156,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)  # the model site's mislabelled charsets, said once per page
 
+    load_before = os.getloadavg()
     model = generate_site(args.articles, comment_counts=BENCH_COMMENT_COUNTS)
     work = Path(tempfile.mkdtemp(prefix="newscrawl-reextract-bench-"))
     try:
@@ -203,6 +219,9 @@ def main(argv=None) -> int:
         "jobs1_store_ms": median("jobs1", "store_ms"),
         "jobs2_extraction_ms": median("jobs2", "extraction_ms"),
         "jobs2_store_ms": median("jobs2", "store_ms"),
+        "jobs1_over_jobs2_cpu": round(median("jobs1", "cpu") / median("jobs2", "cpu"), 3),
+        "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "sched_autogroup": _autogroup(),
         "startup_seconds": round(median("startup", "seconds"), 2),
         "startup_cpu_seconds": round(startup_cpu, 3),
         "floor_ms_per_article": round(statistics.median(f for f, _ in runs["floor"]), 3),
