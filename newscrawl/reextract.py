@@ -285,7 +285,8 @@ class Reextractor:
         policy = FetchPolicy.for_urls(url for url, _ in latest.values())
         work = [(article_id, url, page, own[article_id]) for article_id, (url, page) in sorted(latest.items())]
         chunks = [work[i:i + CHUNK_ARTICLES] for i in range(0, len(work), CHUNK_ARTICLES)]
-        jobs = min(self.jobs, len(chunks))
+        jobs = min(self.jobs, len(chunks))  # no more workers than chunks of work
+        self.report.jobs = max(jobs, 1)
         if not chunks:
             pass  # no article of this site in the WARC files
         elif jobs == 1:
