@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test serve bench bench-search bench-real clean help
+.PHONY: install demo test serve bench bench-search bench-real bench-reextract clean help
 
 DB ?= archive/demo.db
 
@@ -17,6 +17,7 @@ help:
 	@echo "make bench    crawl, extraction and store, side by side with bare Scrapy, Trafilatura and sqlite-utils (about 10 min)"
 	@echo "make bench-search  search latency on 100,000 articles and 1,000,000 comments (about 15 min)"
 	@echo "make bench-real    scores on the captured real pages in ../shared, beside Trafilatura (about 1 min)"
+	@echo "make bench-reextract  newscrawl reextract --jobs 1 and 2, beside warcio+lxml and Trafilatura (about 6 min)"
 	@echo "make install  build .venv from requirements.txt (done by demo and test)"
 	@echo "make clean    remove .venv and the demo archive"
 
@@ -49,6 +50,9 @@ bench-search: install
 bench-real: install
 	$(PY) benchmarks/real_pages_bench.py
 	$(PY) benchmarks/comment_threads_bench.py
+
+bench-reextract: install
+	$(PY) benchmarks/reextract_bench.py
 
 clean:
 	rm -rf $(VENV) archive/demo.db* archive/dumps archive/demo-crawl.log

@@ -6,14 +6,35 @@ is written twice): each article page's latest WARC response is handed to
 WARC record of that URL, and the finished items go through the same
 normalize/validate steps and `store_article` as a crawl: changed text is
 updated with the old kept, new comments added, nothing doubled.
+
+Using the machine: the main process reads the WARC files once to index
+them (URL -> where its records are), then hands the articles, in id order
+and in chunks of CHUNK_ARTICLES, to `jobs` extraction processes (spawned,
+each with its own spider). Each chunk carries the records of every URL of
+its articles (comments pages, the AMP copy), wherever they are in the WARC
+files, so a worker answers a thread's requests by itself. The main process
+is the one writer: it stores the chunks in id order as they come back, so
+the archive and the report are the same for any number of jobs. With one
+job nothing is spawned: the same functions run in the main process.
+
+What cannot be re-extracted is never dropped in silence: a page whose
+extraction raised is named (the run exits 1), and a worker that dies
+stops the run with one line; what was stored before stays stored, each
+article in its own transaction.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import multiprocessing.connection
 import os
+import pickle
+import signal
+import threading
+import time
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from scrapy import Request
@@ -36,6 +57,12 @@ logger = logging.getLogger(__name__)
 
 # Headers that described the bytes on the wire; warcio hands us the decoded body.
 _WIRE_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+# Articles per piece of work handed to a worker: enough that handing it over
+# costs little beside extracting it, few enough that the work stays even.
+CHUNK_ARTICLES = 25
+# Chunks handed out and not yet stored, per worker: the workers never wait
+# for work, and memory stays bounded when the writer is the slower side.
+CHUNKS_AHEAD = 3
 
 
 @dataclass
@@ -55,6 +82,25 @@ class Report:
     dropped: Counter = field(default_factory=Counter)
     incomplete: int = 0
     unreadable: list[str] = field(default_factory=list)
+    # Article pages whose extraction raised: named, not stored, and the run exits 1.
+    failed: list[str] = field(default_factory=list)
+    jobs: int = 1
+    seconds: float = 0.0  # wall clock of the run
+    extract_cpu: float = 0.0  # CPU seconds spent extracting (all processes)
+    store_cpu: float = 0.0  # CPU seconds the writer spent storing
+
+    def add(self, part: "Report") -> None:
+        """Count in what one chunk's extraction saw."""
+        self.pages += part.pages
+        self.dropped.update(part.dropped)
+        self.incomplete += part.incomplete
+        self.unreadable += part.unreadable
+        self.failed += part.failed
+        self.extract_cpu += part.extract_cpu
+
+
+class ReextractFailed(Exception):
+    """The run could not go on (a worker died); what was stored stays stored."""
 
 
 def index_warcs(folder: Path, report: Report) -> dict[str, list[StoredPage]]:
@@ -94,8 +140,23 @@ def _read(page: StoredPage):
         return record.http_headers.get_statuscode(), headers, record.content_stream().read()
 
 
-class Reextractor:
-    def __init__(self, spidercls, db_path, db, warc_folder: Path, since: str | None = None):
+# One article to re-extract: its id, the URL and record of its latest article
+# page, and the records of every URL of that article (its comments pages).
+Work = tuple[str, str, StoredPage, dict[str, list[StoredPage]]]
+_ITEM_FIELDS = tuple(f.name for f in fields(ArticleItem))
+
+
+def _as_dict(item: ArticleItem) -> dict:
+    """The item as store_article takes it. Not dataclasses.asdict: that
+    deep-copies every comment of the thread, for nothing."""
+    return {name: getattr(item, name) for name in _ITEM_FIELDS}
+
+
+class Extractor:
+    """The extraction side, one per process: the spider's parse methods over
+    the stored pages, then normalize and validate, as in a crawl."""
+
+    def __init__(self, spidercls, db_path, since: str | None = None):
         os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
         settings = get_project_settings()
         settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
@@ -105,41 +166,51 @@ class Reextractor:
         self.charset = CharsetMiddleware(self.crawler.stats)
         self.normalize = NormalizeWhitespacePipeline()
         self.validate = ValidatePipeline(self.crawler.stats)
-        self.db = db
-        self.folder = warc_folder
-        self.report = Report()
 
-    def _response(self, request: Request, page: StoredPage):
-        status, headers, body = _read(page)
-        response = HtmlResponse(request.url, status=int(status), headers=headers, body=body, request=request)
-        self.report.pages += 1
-        return self.charset.process_response(request, response)
+    def close(self) -> None:
+        self.spider.archive_state.close()
 
-    def run(self) -> Report:
-        pages = index_warcs(self.folder, self.report)
-        profile = self.spider.profile
-        latest: dict[str, tuple[str, StoredPage]] = {}
-        for url, stored in pages.items():
-            article_id = profile.article_id(url)
-            if article_id and "cpage=" not in url and (article_id not in latest or stored[-1].date > latest[article_id][1].date):
-                latest[article_id] = (url, stored[-1])
+    def extract(self, work: list[Work], policy: FetchPolicy, shared: dict | None = None) -> tuple[list[dict], Report]:
+        """The articles of `work`, ready to store, and what was seen on the way.
+        `shared`: records of URLs that name no article, for every article."""
+        started = time.process_time()
         # The crawl fetched these pages from base_url's host (a local copy, in
         # tests): links on that host are the site's. Not every host of the WARC.
-        self.spider.fetch_policy = FetchPolicy.for_urls(url for url, _ in latest.values())
-        for article_id, (url, page) in sorted(latest.items()):
+        self.spider.fetch_policy = policy
+        part = Report()
+        articles: list[dict] = []
+        stats = self.crawler.stats
+        for article_id, url, page, own in work:
             request = Request(url, meta={"article_id": article_id, "source": "warc", "page_kind": "article",
                                          "captured": page.date})
             try:
-                response = self._response(request, page)
+                response = self._response(request, page, part)
             except Exception as exc:  # an encoding warcio cannot undo, say: one page, not the run
-                self.report.unreadable.append(f"{page.path.name}: {url}: {type(exc).__name__}: {exc}")
+                part.unreadable.append(f"{page.path.name}: {url}: {type(exc).__name__}: {exc}")
                 continue
-            for item in self._drive(self.spider.parse_article(response), pages, page.date):
-                self._store(item)
-        self.spider.archive_state.close()
-        return self.report
+            errors = stats.get_value("extract/errors", 0)
+            pages = own if not shared else {**shared, **own}
+            try:
+                for item in self._drive(self.spider.parse_article(response), pages, page.date, part):
+                    article = self._checked(item, part)
+                    if article is not None:
+                        articles.append(article)
+            except Exception as exc:  # noqa: BLE001 - a bug meets a page: named, and the run fails
+                part.failed.append(f"{url}: {type(exc).__name__}: {exc}")
+                logger.debug("re-extraction of %s failed", url, exc_info=exc)
+                continue
+            if stats.get_value("extract/errors", 0) > errors:  # the spider caught it and said why
+                part.failed.append(f"{url}: extraction failed (see the note above)")
+        part.extract_cpu = time.process_time() - started
+        return articles, part
 
-    def _drive(self, outputs, pages, since_date: str):
+    def _response(self, request: Request, page: StoredPage, part: Report):
+        status, headers, body = _read(page)
+        response = HtmlResponse(request.url, status=int(status), headers=headers, body=body, request=request)
+        part.pages += 1
+        return self.charset.process_response(request, response)
+
+    def _drive(self, outputs, pages, since_date: str, part: Report):
         """Run the spider's callbacks, answering its requests from the WARC."""
         queue = list(outputs or ())
         while queue:
@@ -151,7 +222,7 @@ class Reextractor:
             try:
                 if not stored:
                     raise IgnoreRequest(f"{out.url} is not in the WARC files")
-                response = self._response(out, stored[0])
+                response = self._response(out, stored[0], part)
             except Exception as exc:  # missing or unreadable: the thread is incomplete, as in a crawl
                 failure = Failure(exc if isinstance(exc, IgnoreRequest) else IgnoreRequest(f"{out.url}: {exc}"))
                 failure.request = out
@@ -159,15 +230,224 @@ class Reextractor:
                 continue
             queue.extend(out.callback(response, **out.cb_kwargs) or ())
 
-    def _store(self, item: ArticleItem) -> None:
+    def _checked(self, item: ArticleItem, part: Report) -> dict | None:
         try:
             item = self.validate.process_item(self.normalize.process_item(item))
         except DropItem as exc:
-            self.report.dropped[str(exc).split(": ", 1)[-1][:60]] += 1
-            return
+            part.dropped[str(exc).split(": ", 1)[-1][:60]] += 1
+            return None
         if not item.comments_complete:
-            self.report.incomplete += 1
-        result = store_article(self.db, asdict(item))
-        self.report.articles[result.status] += 1
-        self.report.changed_fields.update(result.changed_fields)
-        self.report.comments_new += result.comments_new
+            part.incomplete += 1
+        return _as_dict(item)
+
+
+def store(db, articles: list[dict], report: Report) -> None:
+    """The writer's side, in the main process only: each article in its own
+    transaction (store_article), counted in the report."""
+    for article in articles:
+        result = store_article(db, article)
+        report.articles[result.status] += 1
+        report.changed_fields.update(result.changed_fields)
+        report.comments_new += result.comments_new
+
+
+class Reextractor:
+    def __init__(self, spidercls, db_path, db, warc_folder: Path, since: str | None = None, jobs: int = 1):
+        self.spidercls = spidercls
+        self.db_path = db_path
+        self.since = since
+        self.db = db
+        self.folder = warc_folder
+        self.jobs = max(1, jobs)
+        self.report = Report(jobs=self.jobs)
+
+    def run(self, indexed: tuple[dict, Report] | None = None) -> Report:
+        """Re-extract every article of the site. `indexed`: what index_warcs
+        returned for the folder, when another site's run read it already."""
+        started = time.monotonic()
+        if indexed is None:
+            pages = index_warcs(self.folder, self.report)
+        else:
+            pages, seen = indexed
+            self.report.warc_files, self.report.unreadable = seen.warc_files, list(seen.unreadable)
+        profile = self.spidercls.profile
+        latest: dict[str, tuple[str, StoredPage]] = {}
+        own: dict[str, dict[str, list[StoredPage]]] = defaultdict(dict)  # article id -> its URLs' records
+        shared: dict[str, list[StoredPage]] = {}  # records of URLs that name no article
+        for url, stored in pages.items():
+            article_id = profile.article_id(url)
+            if article_id is None:
+                shared[url] = stored
+                continue
+            own[article_id][url] = stored
+            if "cpage=" not in url and (article_id not in latest or stored[-1].date > latest[article_id][1].date):
+                latest[article_id] = (url, stored[-1])
+        policy = FetchPolicy.for_urls(url for url, _ in latest.values())
+        work = [(article_id, url, page, own[article_id]) for article_id, (url, page) in sorted(latest.items())]
+        chunks = [work[i:i + CHUNK_ARTICLES] for i in range(0, len(work), CHUNK_ARTICLES)]
+        jobs = min(self.jobs, len(chunks))  # no more workers than chunks of work
+        self.report.jobs = max(jobs, 1)
+        if not chunks:
+            pass  # no article of this site in the WARC files
+        elif jobs == 1:
+            self._run_here(chunks, policy, shared)
+        else:
+            self._run_in_workers(jobs, chunks, policy, shared)
+        self.report.seconds = time.monotonic() - started
+        return self.report
+
+    def _store(self, articles: list[dict]) -> None:
+        started = time.process_time()
+        store(self.db, articles, self.report)
+        self.report.store_cpu += time.process_time() - started
+
+    def _run_here(self, chunks, policy, shared) -> None:
+        extractor = Extractor(self.spidercls, self.db_path, self.since)
+        try:
+            for chunk in chunks:
+                articles, part = extractor.extract(chunk, policy, shared)
+                self.report.add(part)
+                self._store(articles)
+        finally:
+            extractor.close()
+
+    def _run_in_workers(self, jobs: int, chunks, policy, shared) -> None:
+        with Workers(jobs, (self.spidercls, self.db_path, self.since)) as workers:
+            done: dict[int, tuple] = {}
+            submitted = stored = 0
+            while stored < len(chunks):
+                while submitted < len(chunks) and submitted - stored < jobs * CHUNKS_AHEAD:
+                    workers.submit(submitted, (chunks[submitted], policy, shared or None))
+                    submitted += 1
+                while stored not in done:
+                    n, result = workers.result(left=len(chunks) - stored, stored=sum(self.report.articles.values()))
+                    done[n] = result
+                articles, part, notes = done.pop(stored)
+                for name, level, message in notes:  # said by the worker: said here, in order
+                    logging.getLogger(name).log(level, "%s", message)
+                self.report.add(part)
+                self._store(articles)
+                stored += 1
+
+
+# --- the worker processes ------------------------------------------------------------
+
+
+class Workers:
+    """`jobs` extraction processes (spawned, not forked: nothing of the
+    writer's state, its SQLite connection or lock, is copied into them),
+    taking chunks from one task queue, each answering on a pipe of its own:
+    a worker that dies closes its pipe, and the main process hears it at once."""
+
+    def __init__(self, jobs: int, init_args: tuple):
+        context = multiprocessing.get_context("spawn")
+        self.tasks = context.Queue()
+        self.processes = []
+        self.pipes = {}  # the main process's end of each worker's pipe -> the worker
+        # Ctrl-C reaches every process of the terminal's group: the workers
+        # are started with SIGINT blocked (they inherit it, from their first
+        # instruction on), so only this process hears it, and stops them.
+        # Blocked here too meanwhile: a Ctrl-C now waits, it is not lost.
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for n in range(jobs):
+                reader, writer = context.Pipe(duplex=False)
+                process = context.Process(target=_worker_main, args=(init_args, self.tasks, writer),
+                                          name=f"reextract-worker-{n + 1}", daemon=True)
+                self.processes.append(process)
+                self.pipes[reader] = process
+                process.start()
+                writer.close()  # the worker's end: only the worker holds it, so its death is an end of file here
+        finally:
+            try:
+                signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)  # a Ctrl-C that came meanwhile: now
+            except BaseException:
+                self.__exit__(KeyboardInterrupt, None, None)
+                raise
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            for _ in self.processes:
+                self.tasks.put(None)  # no more work: each ends when it sees one
+            for process in self.processes:
+                process.join(timeout=30)
+        for process in self.processes:  # an error or Ctrl-C: they stop now
+            if process.pid is not None and process.is_alive():
+                process.terminate()
+        for process in self.processes:
+            if process.pid is not None:
+                process.join(timeout=10)
+        for reader in self.pipes:
+            reader.close()
+        self.tasks.close()
+
+    def submit(self, n: int, task: tuple) -> None:
+        self.tasks.put((n, task))
+
+    def result(self, *, left: int, stored: int) -> tuple[int, tuple]:
+        """The next chunk's result to arrive, whichever it is."""
+        reader = multiprocessing.connection.wait(list(self.pipes))[0]
+        try:
+            n, payload = pickle.loads(reader.recv_bytes())
+        except (EOFError, OSError):
+            process = self.pipes[reader]
+            process.join(timeout=5)
+            code = process.exitcode
+            how = (f"was killed by signal {-code} ({signal.Signals(-code).name})" if code is not None and code < 0
+                   else f"ended (status {code})")
+            raise ReextractFailed(
+                f"re-extraction worker {process.name} (pid {process.pid}) {how}; {stored} articles were stored "
+                f"before it, {left} chunks of up to {CHUNK_ARTICLES} articles were not re-extracted "
+                "(the archive is intact: run the command again)") from None
+        if n is None:  # the worker could not start, or could not extract a chunk
+            raise ReextractFailed(f"a re-extraction worker failed: {payload}")
+        return n, payload
+
+
+class _Notes(logging.Handler):
+    """What the worker's spider logs, kept to be said by the main process."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+def _exit_with(parent: int) -> None:
+    """A worker whose main process is gone (SIGKILL) has no one to answer: it ends."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
+def _worker_main(init_args: tuple, tasks, answers) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process, which stops the workers
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # ignored now, not held: nothing left pending
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+    notes = _Notes()
+    logging.root.addHandler(notes)
+    logging.root.setLevel(logging.WARNING)
+
+    def failed(exc: Exception):
+        answers.send_bytes(pickle.dumps((None, f"{type(exc).__name__}: {exc}")))
+        return SystemExit(1)
+
+    try:
+        extractor = Extractor(*init_args)
+    except Exception as exc:  # noqa: BLE001 - said by the main process, which stops the run
+        raise failed(exc) from None
+    while (task := tasks.get()) is not None:
+        n, (work, policy, shared) = task
+        notes.records = []
+        try:
+            articles, part = extractor.extract(work, policy, shared)
+            answer = pickle.dumps((n, (articles, part, notes.records)), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - not one page's error (those are in the report): the run stops
+            raise failed(exc) from None
+        answers.send_bytes(answer)
+    extractor.close()

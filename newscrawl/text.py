@@ -80,11 +80,41 @@ def looks_like_mojibake(text: str) -> bool:
     replacements = text.count("\ufffd")
     if replacements >= 3 and replacements * 10 > _letters(text):
         return True
-    latin1 = _count(_LATIN1_LETTERS, text)
+    if text.isascii():
+        return False  # neither Latin-1 nor Arabic letters
+    # This runs on every page and every field: the regular expressions are
+    # asked only when the cheap counts in C cannot settle it.
+    latin1 = _latin1_letters(text)
+    ta_za = text.count("\u0637") + text.count("\u0638")
+    if latin1 < 4:
+        if ta_za < 3:
+            return False  # ta_za * 3 > arabic >= 8 needs three of them
+        # Real Arabic has many more alifs, lams and yas than ط and ظ: a
+        # lower bound of the Arabic letters is often enough to say no.
+        at_least = ta_za
+        for letter in _COMMON_ARABIC:
+            at_least += text.count(letter)
+            if at_least >= ta_za * 3:
+                return False
     arabic = _count(_ARABIC_LETTERS, text)
     if latin1 >= 4 and latin1 > arabic and latin1 * 3 > _letters(text):
         return True
-    return arabic >= 8 and len(_TA_ZA.findall(text)) * 3 > arabic
+    return arabic >= 8 and ta_za * 3 > arabic
+
+
+# alif, lam, ya, mim, waw, nun: Arabic letters (in _ARABIC_LETTERS), the commonest.
+_COMMON_ARABIC = "\u0627\u0644\u064a\u0645\u0648\u0646"
+# The characters of _LATIN1_LETTERS are exactly those cp1252 writes as the
+# bytes below (one byte each, and no other character is written as them):
+# counting those bytes counts the letters, in C.
+_LATIN1_BYTES = bytes(range(0xC0, 0x100)) + bytes((0x8C, 0x9C, 0x8A, 0x9A, 0x9F, 0x8E, 0x9E, 0x83, 0x88, 0x98,
+                                                   0x86, 0x87, 0x95, 0x89, 0x8B, 0x9B))
+_NOT_LATIN1_BYTES = bytes(b for b in range(256) if b not in _LATIN1_BYTES)
+
+
+def _latin1_letters(text: str) -> int:
+    """How many characters of `text` _LATIN1_LETTERS matches."""
+    return len(text.encode("cp1252", "ignore").translate(None, _NOT_LATIN1_BYTES))
 
 
 def _count(runs: re.Pattern, text: str) -> int:
