@@ -4,7 +4,7 @@ The spider's own parse methods read the stored pages (nothing about a site
 is written twice): each article page's latest WARC response is handed to
 `parse_article`, a request for the next comments page is answered from the
 WARC record of that URL, and the finished items go through the same
-normalize/validate steps and `store_article` as a crawl: changed text is
+normalize/validate steps and `store_articles` as a crawl: changed text is
 updated with the old kept, new comments added, nothing doubled.
 
 Using the machine: the main process reads the WARC files once to index
@@ -46,7 +46,7 @@ from scrapy.utils.project import get_project_settings
 from twisted.python.failure import Failure
 from warcio.archiveiterator import ArchiveIterator
 
-from newscrawl.archive import store_article
+from newscrawl.archive import store_articles
 from newscrawl.fetch_policy import FetchPolicy
 from newscrawl.items import ArticleItem
 from newscrawl.middlewares import CharsetMiddleware
@@ -147,7 +147,7 @@ _ITEM_FIELDS = tuple(f.name for f in fields(ArticleItem))
 
 
 def _as_dict(item: ArticleItem) -> dict:
-    """The item as store_article takes it. Not dataclasses.asdict: that
+    """The item as store_articles takes it. Not dataclasses.asdict: that
     deep-copies every comment of the thread, for nothing."""
     return {name: getattr(item, name) for name in _ITEM_FIELDS}
 
@@ -242,10 +242,13 @@ class Extractor:
 
 
 def store(db, articles: list[dict], report: Report) -> None:
-    """The writer's side, in the main process only: each article in its own
-    transaction (store_article), counted in the report."""
-    for article in articles:
-        result = store_article(db, article)
+    """The writer's side, in the main process only: one chunk's articles in
+    one transaction (store_articles), counted in the report. An article the
+    archive refuses alone is named, and the run exits 1; the others are stored."""
+    for article, result in zip(articles, store_articles(db, articles)):
+        if isinstance(result, Exception):
+            report.failed.append(f"{article.get('url')}: not stored ({type(result).__name__}: {result})")
+            continue
         report.articles[result.status] += 1
         report.changed_fields.update(result.changed_fields)
         report.comments_new += result.comments_new
