@@ -14,7 +14,7 @@ help:
 	@echo "make demo     crawl the bundled local Elaph-model site into archive/demo.db, dump it, summarize"
 	@echo "make test     run the tests (real crawls of the local model site)"
 	@echo "make serve    browse and search archive/demo.db in Datasette (DB=archive/news.db for yours)"
-	@echo "make bench    crawl, extraction and store, side by side with bare Scrapy, Trafilatura and sqlite-utils (about 10 min)"
+	@echo "make bench    crawl, extraction, store, import/reindex/export and re-extraction, beside bare Scrapy, Trafilatura, sqlite-utils and warcio+lxml (about 20 min)"
 	@echo "make bench-search  search latency on 100,000 articles and 1,000,000 comments (about 15 min)"
 	@echo "make bench-real    scores on the captured real pages in ../shared, beside Trafilatura (about 1 min)"
 	@echo "make bench-reextract  newscrawl reextract --jobs 1 and 2, beside warcio+lxml and Trafilatura (about 6 min)"
@@ -43,6 +43,7 @@ serve: install
 bench: install
 	$(PY) benchmarks/crawl_bench.py
 	$(PY) benchmarks/store_bench.py
+	$(PY) benchmarks/reextract_bench.py
 
 bench-search: install
 	$(PY) benchmarks/search_bench.py
