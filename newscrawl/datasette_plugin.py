@@ -65,6 +65,13 @@ def _ranked(table: str, weights) -> str:
             .replace(":match", "arabic_query(:q)").replace(":candidates", str(CANDIDATES)))
 
 
+def _top(table: str, weights, shown: int = 100) -> str:
+    """The `shown` best of the candidates, picked before any row is read:
+    a snippet is cut only for a row shown (SQLite computes the result
+    columns of every row it sorts)."""
+    return f"(select rowid, score from {_ranked(table, weights)} order by score limit {shown})"
+
+
 CANNED_QUERIES = {
     "search_articles": {
         "title": "Search articles",
@@ -73,21 +80,19 @@ CANNED_QUERIES = {
         f"Ranked among the {CANDIDATES:,} most recently archived matches.",
         "sql": f"""select a.site, a.article_id, a.title, a.published,
   arabic_snippet(a.body, :q) as snippet, a.comment_count, a.url
-from {_ranked("articles_search", ARTICLE_WEIGHTS)} as r
+from {_top("articles_search", ARTICLE_WEIGHTS)} as r
 join articles a on a.id = r.rowid
-order by r.score
-limit 100""",
+order by r.score""",
     },
     "search_comments": {
         "title": "Search reader comments",
         "description": "Arabic-aware search of comment titles, authors and texts (same rules as Search articles).",
         "sql": f"""select c.site, c.article_id, a.title as article, c.author, c.title,
   arabic_snippet(c.text, :q) as snippet, c.posted_at
-from {_ranked("comments_search", COMMENT_WEIGHTS)} as r
+from {_top("comments_search", COMMENT_WEIGHTS)} as r
 join comments c on c.id = r.rowid
 join articles a on a.site = c.site and a.article_id = c.article_id
-order by r.score
-limit 100""",
+order by r.score""",
     },
     "article_with_comments": {
         "title": "An article with its comments",
