@@ -556,6 +556,13 @@ def main(argv=None) -> int:
     redis_server = RedisServer(work) if use_redis else None
     try:
         with MemorySite(model) as site:
+            # Untimed: the server renders and keeps every page the crawl asks
+            # for, and its flaky articles give their one 503 (with a
+            # Retry-After, which the crawl honours). Otherwise the first timed
+            # full crawl alone would pay for both, and no bare run would.
+            warm = run_full(site, work, "warm")
+            print(f"  warm-up     {warm['pages']} pages in {warm['seconds']:.1f} s (not timed: the server renders "
+                  "and keeps every page)", flush=True)
             for n in range(args.repeats):
                 # Interleaved, so that a slow spell of the machine hits every scenario alike.
                 full = run_full(site, work, n)
@@ -581,6 +588,9 @@ def main(argv=None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     full, bare = crawl["full"], crawl["bare"]
+    # The target holds in every round, not only in the median one.
+    each_round = [round((f["pages"] / f["seconds"]) / (b["pages"] / b["seconds"]), 3)
+                  for f, b in zip(runs["full"], runs["bare"])]
     result = {
         "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -594,6 +604,8 @@ def main(argv=None) -> int:
         "targets": {
             "full_at_least_half_of_bare": full["pages_per_second"] >= 0.5 * bare["pages_per_second"],
             "full_vs_bare": round(full["pages_per_second"] / bare["pages_per_second"], 3),
+            "full_vs_bare_each_round": each_round,
+            "full_at_least_half_of_bare_every_round": all(r >= 0.5 for r in each_round),
             "extraction_median_at_most_2_ms": extraction["ours_median_ms"] <= 2.0,
             "memory_flat": memory_flat(full["memory_mb_as_pages_are_served"]),
         },

@@ -34,6 +34,7 @@ one line saying what it refused.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 from collections.abc import Iterable
@@ -85,6 +86,11 @@ class OffsiteRedirect(ForeignHost):
         self.args = (f"{source} redirects to {url}: {why}",)
 
 
+# Each article URL is judged up to four times (its sitemap entry, its
+# request, the downloader middleware, its canonical link), a few hundred
+# URLs apart, and safe_url_string is most of the judging: the answers for
+# the last URLs are kept. A pure function of the string, so nothing changes.
+@functools.lru_cache(maxsize=4096)
 def host_of(url: str) -> Host | None:
     """(host, port) of an http(s) URL as the downloader will see it; the
     scheme's default port is None, so https://x and https://x:443 are one."""

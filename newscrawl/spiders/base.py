@@ -212,9 +212,21 @@ class SiteSpider(scrapy.Spider):
     profile: SiteProfile
     ARGUMENTS = ("base_url", "refresh_days", "since", "urls", "max_articles", "feed")
 
+    # The methods requests are sent with (callback, errback).
+    CALLBACKS = ("discover", "robots_failed", "sitemap_failed", "parse_article", "article_failed",
+                 "parse_comments", "comments_failed", "parse_amp_copy", "amp_copy_failed")
+
     def __init__(self, base_url=None, refresh_days=7, since=None, urls=None, max_articles=None, feed=None,
                  *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Each bound once: Scrapy checks every callback it calls for a
+        # generator's `return value` (inspect.getsource and ast.parse of the
+        # method) and caches the answer per bound-method object, weakly. A
+        # method bound anew for each request is parsed again whenever the
+        # previous one was freed: 7 % of the crawl process's CPU
+        # (benchmarks/crawl_bench.py). One object per method: parsed once a run.
+        for name in self.CALLBACKS:
+            setattr(self, name, getattr(self, name))
         options = self.parse_arguments(
             base_url=base_url, refresh_days=refresh_days, since=since, urls=urls, max_articles=max_articles, feed=feed
         )
@@ -335,6 +347,7 @@ class SiteSpider(scrapy.Spider):
         crawler.signals.connect(spider._item_stored, signal=signals.item_scraped)
         crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        crawler.signals.connect(_make_only_records_a_handler_writes, signal=signals.engine_started)
         return spider
 
     # --- discovery ---------------------------------------------------------
@@ -1096,6 +1109,30 @@ class SiteSpider(scrapy.Spider):
         self.crawler.stats.set_value("discovery/sitemaps_completed", len(done))
         if self.archive_state is not None:
             self.archive_state.close()
+
+
+def _make_only_records_a_handler_writes() -> None:
+    """Raise the level of the root logger, and of loggers set below it, to
+    the lowest level a log handler writes.
+
+    Scrapy sets the root logger to NOTSET and the "scrapy" logger to DEBUG,
+    and filters in its handlers (at LOG_LEVEL): every DEBUG record is made
+    and then thrown away, a "Scraped from" line holding the item's repr for
+    every article and about a hundred per page charset_normalizer is asked
+    about, each formatted by the terminal-safe record factory
+    (newscrawl/text.py): 5 % of the crawl process's CPU
+    (benchmarks/crawl_bench.py). The log is the same: only records that no
+    handler would write are not made."""
+    loggers = [logging.root, *(lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger))]
+    levels = [handler.level for logger in loggers for handler in logger.handlers
+              if not isinstance(handler, logging.NullHandler)]
+    if not levels:
+        return
+    floor = min(levels)
+    for logger in loggers:
+        # NOTSET on a logger other than the root means "as its parent".
+        if logger.level < floor and (logger is logging.root or logger.level != logging.NOTSET):
+            logger.setLevel(floor)
 
 
 def _fetched_at(response) -> str:
