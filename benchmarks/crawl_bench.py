@@ -1,6 +1,6 @@
-"""Crawl, extraction and store benchmarks, side by side with the alternative.
+"""Crawl and extraction benchmarks, side by side with the alternative.
 
-    make bench                                  # all of it, about 5 minutes
+    make bench                                  # this, then store_bench.py and reextract_bench.py
     .venv/bin/python benchmarks/crawl_bench.py --articles 300 --repeats 1   # a quick look
 
 One run, one machine, one generated Elaph-model site (2,000 articles, about
@@ -14,9 +14,8 @@ One run, one machine, one generated Elaph-model site (2,000 articles, about
   extract    the project's extractor against trafilatura.extract(include_comments=True)
              on the same pages: median ms per page, and comments recovered as
              records with title, author and text.
-  store      articles+comments per second into the archive (dedupe, search
-             index) against a plain sqlite-utils insert of the same rows, and
-             database bytes per article.
+(The store, import, reindex, export and archive size: benchmarks/store_bench.py;
+re-extraction: benchmarks/reextract_bench.py. `make bench` runs all three.)
 
 Crawl figures are medians over --repeats runs (interleaved, so a slow spell
 of the machine hits every scenario alike); extraction times are, per page,
@@ -49,7 +48,6 @@ from xml.etree import ElementTree
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from newscrawl.archive import iter_articles, open_archive, store_article  # noqa: E402
 from newscrawl.extract import extract_article  # noqa: E402
 from newscrawl.samplesite import SampleSite, generate_site  # noqa: E402
 from newscrawl.samplesite.render import render_article  # noqa: E402
@@ -447,46 +445,6 @@ def trafilatura_records(xml: str, shown) -> int:
 # --- store ----------------------------------------------------------------------------------
 
 
-def bench_store(source_db: Path, work: Path, repeats: int) -> dict:
-    source = open_archive(source_db, create=False)
-    articles = list(iter_articles(source))
-    source.close()
-    items = [{**a, "comments": [{k: c[k] for k in ("comment_id", "title", "author", "text", "posted_at", "likes")}
-                                for c in a["comments"]]} for a in articles]
-    comments = sum(len(a["comments"]) for a in items)
-    ours, plain, sizes = [], [], []
-    for n in range(repeats):
-        path = work / f"store{n}.db"
-        db = open_archive(path)
-        t = time.perf_counter()
-        for item in items:
-            store_article(db, item)
-        ours.append(time.perf_counter() - t)
-        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        db.close()
-        sizes.append(path.stat().st_size)
-
-        import sqlite_utils
-
-        plain_db = sqlite_utils.Database(work / f"plain{n}.db")
-        t = time.perf_counter()
-        plain_db["articles"].insert_all(
-            ({k: v for k, v in a.items() if k != "comments" and not isinstance(v, (dict, list))} | {"body": "\n".join(a["body"])}
-             for a in items), pk=("site", "article_id"), alter=True)
-        plain_db["comments"].insert_all(
-            ({**c, "site": a["site"], "article_id": a["article_id"]} for a in items for c in a["comments"]), alter=True)
-        plain.append(time.perf_counter() - t)
-        plain_db.close()
-    rows = len(items) + comments
-    return {
-        "articles": len(items), "comments": comments,
-        "archive_rows_per_second": round(rows / statistics.median(ours)),
-        "plain_sqlite_utils_rows_per_second": round(rows / statistics.median(plain)),
-        "db_bytes_per_article": round(statistics.median(sizes) / len(items)),
-        "db_bytes": int(statistics.median(sizes)),
-    }
-
-
 # --- report ------------------------------------------------------------------------------------
 
 
@@ -503,7 +461,7 @@ def machine() -> dict:
 
 
 def table(result: dict) -> str:
-    c, e, s = result["crawl"], result["extraction"], result["store"]
+    c, e = result["crawl"], result["extraction"]
     bare = c["bare"]
     lines = ["| crawl (same pages, politeness off) | pages | pages/s | vs bare | CPU s/page | peak memory |",
              "|---|---:|---:|---:|---:|---:|"]
@@ -521,11 +479,7 @@ def table(result: dict) -> str:
               f"{e['ours_comment_records']} of {e['comments_shown']} |",
               f"| `trafilatura.extract(include_comments=True)` | {e['trafilatura_median_ms']:.2f} ms | "
               f"{e['trafilatura_p95_ms']:.2f} ms | {e['trafilatura_comment_records']} of {e['comments_shown']} "
-              f"(texts anywhere in its output: {e['trafilatura_comment_texts_somewhere_in_output']}) |",
-              "", "| store | rows/s (articles + comments) | DB bytes per article |", "|---|---:|---:|",
-              f"| newscrawl archive (dedupe, exact + normalized search index) | {s['archive_rows_per_second']:,} | "
-              f"{s['db_bytes_per_article']:,} |",
-              f"| plain sqlite-utils `insert_all`, no index | {s['plain_sqlite_utils_rows_per_second']:,} | |"]
+              f"(texts anywhere in its output: {e['trafilatura_comment_texts_somewhere_in_output']}) |"]
     return "\n".join(lines)
 
 
@@ -577,8 +531,11 @@ def main(argv=None) -> int:
                     runs["distributed"].append(dist)
                     print(f"  distributed {dist['pages']} pages in {dist['seconds']:.1f} s", flush=True)
         crawl = {key: summarize_runs(value) for key, value in runs.items() if value}
-        print("store ...", flush=True)
-        store = bench_store(runs["full"][-1]["db"], work, args.repeats)
+        full_db = Path(runs["full"][-1]["db"])
+        conn = sqlite3.connect(full_db)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        db_bytes = full_db.stat().st_size
     finally:
         if redis_server:
             redis_server.stop()
@@ -599,8 +556,7 @@ def main(argv=None) -> int:
         "concurrency": UNPOLITE,
         "crawl": crawl,
         "extraction": extraction,
-        "store": store,
-        "per_article": per_article(crawl, store, len(crawlable)),
+        "per_article": per_article(crawl, db_bytes, len(crawlable)),
         "targets": {
             "full_at_least_half_of_bare": full["pages_per_second"] >= 0.5 * bare["pages_per_second"],
             "full_vs_bare": round(full["pages_per_second"] / bare["pages_per_second"], 3),
@@ -621,12 +577,12 @@ def main(argv=None) -> int:
     return 0
 
 
-def per_article(crawl: dict, store: dict, articles: int) -> dict:
+def per_article(crawl: dict, db_bytes: int, articles: int) -> dict:
     """The per-article figures the README's "Scale on paper" multiplies out."""
     full = crawl["full"]
     out = {
         "pages": round(full["pages"] / articles, 3),
-        "db_bytes": store["db_bytes_per_article"],
+        "db_bytes": round(db_bytes / articles),  # the crawled archive, runs and sitemaps included
         "warc_bytes": round(full.get("warc_bytes", 0) / articles),
         "crawl_cpu_seconds": round(full["cpu_seconds_per_page"] * full["pages"] / articles, 4),
     }
