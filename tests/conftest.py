@@ -103,11 +103,28 @@ def site(model):
         yield running
 
 
+# --- Two workers -----------------------------------------------------------
+# `make test` runs two pytest-xdist workers (pyproject: -n 2 --dist loadgroup),
+# and hands them tests one by one, so that neither waits for the other at the
+# end. A test that uses a module's shared fixture (one crawl read by several
+# tests) goes with the rest of its module, so the fixture is set up once.
+
+SHARED_SCOPES = {"module", "class", "package"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        scopes = {defs[-1].scope for defs in item._fixtureinfo.name2fixturedefs.values() if defs}
+        if scopes & SHARED_SCOPES and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
+
+
 # --- Tests that measure time run alone ------------------------------------
-# `make test` runs two pytest-xdist workers (pyproject: -n 2) on this 2-core
-# machine. A test that asserts on how far apart requests arrived, or how long
-# a wait lasted, is marked `timing`: it waits for the test running beside it
-# to end, and no other test starts until it has ended. A readers-writer lock
+# With two workers on this 2-core machine, a test that asserts on how far
+# apart requests arrived, or how long a wait lasted, is marked `timing`: it
+# waits for the test running beside it to end, and no other test starts
+# until it has ended. A readers-writer lock
 # on two files the workers share: every other test holds `tests.lock` shared;
 # a timing test takes `gate.lock` (no new test gets past it) and then
 # `tests.lock` alone. Without xdist there is nothing to wait for.
