@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import subprocess
@@ -100,3 +101,48 @@ def model():
 def site(model):
     with SampleSite(model) as running:
         yield running
+
+
+# --- Two workers -----------------------------------------------------------
+# `make test` runs two pytest-xdist workers (pyproject: -n 2 --dist loadgroup),
+# and hands them tests one by one, so that neither waits for the other at the
+# end. A test that uses a module's shared fixture (one crawl read by several
+# tests) goes with the rest of its module, so the fixture is set up once.
+
+SHARED_SCOPES = {"module", "class", "package"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        scopes = {defs[-1].scope for defs in item._fixtureinfo.name2fixturedefs.values() if defs}
+        if scopes & SHARED_SCOPES and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
+
+
+# --- Tests that measure time run alone ------------------------------------
+# With two workers on this 2-core machine, a test that asserts on how far
+# apart requests arrived, or how long a wait lasted, is marked `timing`: it
+# waits for the test running beside it to end, and no other test starts
+# until it has ended. A readers-writer lock
+# on two files the workers share: every other test holds `tests.lock` shared;
+# a timing test takes `gate.lock` (no new test gets past it) and then
+# `tests.lock` alone. Without xdist there is nothing to wait for.
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    if not hasattr(item.config, "workerinput"):  # one process: tests run one at a time anyway
+        yield
+        return
+    folder = Path(item.config.option.basetemp).parent  # xdist gives each worker <session's basetemp>/popen-gwN
+    alone = item.get_closest_marker("timing") is not None
+    with open(folder / "gate.lock", "a") as gate, open(folder / "tests.lock", "a") as tests:
+        fcntl.flock(gate, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        fcntl.flock(tests, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        if not alone:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield  # setup (module fixtures too), call, teardown
+        finally:
+            fcntl.flock(tests, fcntl.LOCK_UN)
+            fcntl.flock(gate, fcntl.LOCK_UN)

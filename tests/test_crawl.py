@@ -295,6 +295,7 @@ def test_a_block_stops_the_crawl_cleanly(site, model, tmp_path, switch):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.timing  # gaps between arrivals: alone on the machine
 def test_retry_after_is_waited_for(site, model, tmp_path):
     target = next(a for a in model.crawlable() if a.flaky)
     site.flaky_status = 429

@@ -90,12 +90,14 @@ WORKER = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "REDIS_IDLE_GR
 
 
 def start_worker(site, url, log: Path, **settings):
-    cmd = crawl_command(site.base_url, Path("unused.db"), fast=False,
+    # A worker stores nothing in ARCHIVE_DB, but writes its WARC files beside it: in the test's folder.
+    cmd = crawl_command(site.base_url, log.parent / "unused.db", fast=False,
                         settings={**WORKER, "REDIS_URL": url, **settings})
     return subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=open(log, "w"), text=True)
 
 
-def drain(db, url, idle=3):
+def drain(db, url, idle=0.5):
+    """Drain what workers that have ended left: nothing more is coming, so a short idle is enough."""
     result = run_cli("drain", "--db", str(db), "--redis", url, "--idle", str(idle), timeout=300)
     assert result.returncode == 0, result.stderr
     return result
@@ -166,12 +168,13 @@ def test_killing_a_worker_mid_way_loses_nothing(redis_url, tmp_path):
     assert "put back on the queue" in log or "'distributed/reclaimed'" in log
 
 
+@pytest.mark.timing  # gaps between arrivals: alone on the machine
 def test_more_workers_do_not_hit_a_site_harder(redis_url, tmp_path):
     model = generate_site(40)
     with SampleSite(model) as site:
         paths = ",".join(a.path for a in model.crawlable()[:8])
         workers = [subprocess.Popen(
-            crawl_command(site.base_url, Path("unused.db"), args={"urls": paths}, fast=False,
+            crawl_command(site.base_url, tmp_path / "unused.db", args={"urls": paths}, fast=False,
                           settings={**WORKER, "REDIS_URL": redis_url, "DOWNLOAD_DELAY": "0.4"}),
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(3)]
         assert [w.wait(timeout=240) for w in workers] == [0, 0, 0]
@@ -304,6 +307,7 @@ def test_one_drain_per_redis(redis_url, tmp_path):
 
 # --- Redis going away mid-run --------------------------------------------------
 
+@pytest.mark.timing  # how long the retries last
 def test_a_redis_call_retries_for_redis_retry_for_then_raises():
     from newscrawl.state import retry_params
 
@@ -318,11 +322,32 @@ def test_a_redis_call_retries_for_redis_retry_for_then_raises():
 REFERENCE_SITEMAP = "/sitemaps/2015-03.xml"
 
 
+def wait_until(check, what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"no {what} within {timeout} s"
+        time.sleep(0.05)
+
+
+def a_worker_is_alive(client) -> bool:
+    return next(client.scan_iter("newscrawl:*:alive:*"), None) is not None
+
+
+def a_drain_is_running(client) -> bool:
+    from newscrawl.drain import LOCK
+
+    return bool(client.exists(LOCK))
+
+
 class Outage:
     """Kill redis-server (SIGKILL) just before the site answers the request
-    `when(path, site)` picks, and start it again `down` seconds later."""
+    `when(path, site)` picks, and start it again `down` seconds later.
 
-    def __init__(self, site, server: RedisServer, down: float, when):
+    `ready()`: what must hold before the kill, waited for while that request
+    is held (a slow answer): the drain running, however slowly a loaded
+    machine started it."""
+
+    def __init__(self, site, server: RedisServer, down: float, when, ready=lambda: True):
         self.server, self.down = server, down
         self.killed_at: float | None = None
         self.hits_before = self.articles_before = 0
@@ -333,6 +358,7 @@ class Outage:
         def respond_and_kill(method, raw_path, headers_in):
             with self.lock:
                 if self.killed_at is None and when(raw_path, site):
+                    wait_until(ready, "drain running before the outage")
                     self.hits_before, self.articles_before = len(site.hits()), len(site.article_hits())
                     self.server.kill()
                     self.killed_at = time.monotonic()
@@ -363,11 +389,15 @@ def test_a_redis_restart_mid_run_loses_nothing_and_the_drain_carries_on(tmp_path
     try:
         with SampleSite(model) as site:
             site.delay = 0.02
+            client = redis.Redis.from_url(server.url)
             # The reported loss: a sitemap's callback meeting Redis down.
-            outage = Outage(site, server, down=4, when=lambda path, site: path.startswith(REFERENCE_SITEMAP))
-            drainer = start_drain(db, server.url, tmp_path / "drain.log", idle=3)
+            outage = Outage(site, server, down=4, when=lambda path, site: path.startswith(REFERENCE_SITEMAP),
+                            ready=lambda: a_drain_is_running(client))
             logs = [tmp_path / f"w{i}.log" for i in range(2)]
             workers = [start_worker(site, server.url, log) for log in logs]
+            # The drain starts once a worker is up: it ends after `idle` seconds with no worker alive.
+            wait_until(lambda: a_worker_is_alive(client), "worker up")
+            drainer = start_drain(db, server.url, tmp_path / "drain.log", idle=3)
             assert outage.restarted.wait(timeout=180), "the sitemap of the reference article was never fetched"
             assert outage.hits_before >= 3  # robots.txt, the sitemap index, other sitemaps: mid-run
             assert drainer.poll() is None  # it waited for Redis instead of ending on ConnectionError
@@ -395,11 +425,14 @@ def test_workers_stop_with_exit_1_when_redis_stays_away_and_a_rerun_completes(tm
     try:
         with SampleSite(model) as site:
             site.delay = 0.02
+            client = redis.Redis.from_url(server.url)
             # Mid-run among the articles: items pushed, some stored, more to fetch.
-            outage = Outage(site, server, down=9, when=lambda path, site: len(site.article_hits()) >= 10)
-            drainer = start_drain(db, server.url, tmp_path / "drain.log", idle=8)
+            outage = Outage(site, server, down=9, when=lambda path, site: len(site.article_hits()) >= 10,
+                            ready=lambda: a_drain_is_running(client))
             logs = [tmp_path / f"w{i}.log" for i in range(2)]
             workers = [start_worker(site, server.url, log, **short) for log in logs]
+            wait_until(lambda: a_worker_is_alive(client), "worker up")  # see the test above
+            drainer = start_drain(db, server.url, tmp_path / "drain.log", idle=8)
             codes = [w.wait(timeout=240) for w in workers]
             stopped = time.monotonic()
             assert outage.killed_at is not None and stopped - outage.killed_at < outage.down  # they did not wait it out
@@ -411,7 +444,7 @@ def test_workers_stop_with_exit_1_when_redis_stays_away_and_a_rerun_completes(tm
                                                         and "Redis" in l]) == 1, text[-3000:]
             assert outage.restarted.wait(timeout=60)
             assert outage.articles_before < len(model.crawlable())
-            client = redis.Redis.from_url(server.url)
+            client = redis.Redis.from_url(server.url)  # a new connection to the restarted server
             # What they were doing was not acknowledged: still leased to them.
             assert sum(client.hlen(k) for k in client.scan_iter("newscrawl:default:elaph:leases:*")) > 0
             assert drainer.poll() is None  # Redis away for 9 s, its calls retried for 60: still there
@@ -449,7 +482,7 @@ def test_a_redis_that_restarts_without_its_data_stops_the_workers(tmp_path):
 
 def test_a_worker_that_cannot_reach_redis_says_so_in_one_line(tmp_path):
     url = f"redis://127.0.0.1:{free_port()}/0"
-    cmd = crawl_command("http://127.0.0.1:9", Path("unused.db"), fast=False,
+    cmd = crawl_command("http://127.0.0.1:9", tmp_path / "unused.db", fast=False,
                         settings={**WORKER, "REDIS_URL": url, "REDIS_RETRY_FOR": "1"})
     started = time.monotonic()
     result = subprocess.run(cmd, check=False, cwd=REPO, capture_output=True, text=True, timeout=120)

@@ -197,7 +197,7 @@ def test_a_distributed_worker_is_bound_by_the_same_middleware(hosts, tmp_path, r
 
     site, other, secret = hosts
     hostile = hostile_elaph(site, other, str(secret))
-    cmd = crawl_command(site.base_url, Path("unused.db"), fast=False, settings={**WORKER, "REDIS_URL": redis_url})
+    cmd = crawl_command(site.base_url, tmp_path / "unused.db", fast=False, settings={**WORKER, "REDIS_URL": redis_url})
     worker = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=240)
     assert worker.returncode == 0, worker.stderr[-4000:]
     assert not_the_site(site, other) == [], "requests left the site"

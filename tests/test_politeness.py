@@ -21,6 +21,7 @@ def test_default_settings_are_polite_and_honest(monkeypatch):
 
 
 @pytest.mark.crawl
+@pytest.mark.timing  # gaps between arrivals: alone on the machine
 def test_default_crawl_is_one_request_at_a_time_at_least_a_second_apart(site, model, tmp_path):
     paths = ",".join(a.path for a in model.crawlable() if not a.comments and not a.flaky)
     result = run_crawl(site.base_url, tmp_path / "news.db", args={"urls": paths, "max_articles": 4}, fast=False)
