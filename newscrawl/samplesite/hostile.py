@@ -60,7 +60,7 @@ class RecordingServer:
             return list(self.log)
 
     def start(self) -> "RecordingServer":
-        self.thread = threading.Thread(target=self.server.serve_forever, name="recording-server", daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="recording-server", daemon=True)
         self.thread.start()
         return self
 
