@@ -64,7 +64,7 @@ class DiscoveryBacklog:
 
     @classmethod
     def from_crawler(cls, crawler, wanted: Callable[[], bool] | None = None) -> "DiscoveryBacklog":
-        backlog = cls(crawler, crawler.settings.getint("DISCOVERY_BATCH", 100), wanted)
+        backlog = cls(crawler, crawler.settings.getint("DISCOVERY_BATCH"), wanted)
         crawler.signals.connect(backlog.scheduler_empty, signal=signals.scheduler_empty)
         crawler.signals.connect(backlog.spider_idle, signal=signals.spider_idle)
         return backlog

@@ -35,10 +35,11 @@ from newscrawl import archive
 from newscrawl.dates import parse_date, to_iso
 from newscrawl.lock import ArchiveLocked, archive_lock
 from newscrawl.seedformat import SeedFormatError, dump_article, parse_dump
+from newscrawl.settings import ARCHIVE_DB
 from newscrawl.sites import PROFILES
 from newscrawl.text import TerminalSafeFormatter, terminal_safe, terminal_safe_json, terminal_safe_logging
 
-DEFAULT_DB = "archive/news.db"
+DEFAULT_DB = ARCHIVE_DB  # the archive a crawl writes by default (settings.py)
 # Larger than any real dump (an article with thousands of comments is a few
 # MB); a file above it is refused before it is read.
 MAX_IMPORT_MB = 10

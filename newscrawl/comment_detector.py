@@ -79,7 +79,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from lxml import etree
 
 from newscrawl.dates import parse_date, to_iso
-from newscrawl.extract import BLOCK_TAGS, INVISIBLE_TAGS, select
+from newscrawl.html_text import BLOCK_TAGS, INVISIBLE_TAGS, select
 from newscrawl.text import ARABIC_DIGITS, one_line
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from newscrawl.extract import element_text, text_lines
+from newscrawl.html_text import element_text, text_lines
 from newscrawl.page_facts import is_article, json_ld_objects
 from newscrawl.text import ARABIC_DIGITS
 

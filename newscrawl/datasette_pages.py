@@ -20,6 +20,7 @@ Datasette's own base template, so the header, crumbs and CSS are its own.
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime
 from urllib.parse import quote, unquote, urlencode
 
@@ -159,10 +160,22 @@ mark { background: #ffe38a; padding: 0 .1em; }
 """
 
 
+# Datasette instance -> names of its databases that are newscrawl archives
+# (found by the plugin's startup hook).
+_ARCHIVES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def archives(datasette) -> set[str]:
+    """Names of the databases of this Datasette that are newscrawl archives."""
+    return _ARCHIVES.get(datasette, set())
+
+
+def set_archives(datasette, names: set[str]) -> None:
+    _ARCHIVES[datasette] = names
+
+
 async def _archive(datasette, request, database: str):
     """The named database, if it is a newscrawl archive this visitor may see."""
-    from newscrawl.datasette_plugin import archives  # the plugin module imports this one
-
     if database not in archives(datasette):
         raise NotFound(f"no archive named {database}")
     # Each table through its own chain: ensure_permissions stops at the first

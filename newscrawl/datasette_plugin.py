@@ -24,14 +24,14 @@ Metadata and plugins, no fork: Datasette itself is unchanged.
 from __future__ import annotations
 
 import json
-import weakref
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from newscrawl import overview
-from newscrawl.datasette_pages import overview_page, page_path, search_page, thread_page, thread_path
+from newscrawl.datasette_pages import (archives, overview_page, page_path, search_page, set_archives, thread_page,
+                                      thread_path)
 from newscrawl.search.arabic import index_text, normalize
 from newscrawl.search.engine import ARTICLE_WEIGHTS, CANDIDATES, COMMENT_WEIGHTS, candidate_sql, snippet
 from newscrawl.search.query import ARTICLE_COLUMNS, COMMENT_COLUMNS, QueryError, parse_query
@@ -39,8 +39,6 @@ from newscrawl.search.query import ARTICLE_COLUMNS, COMMENT_COLUMNS, QueryError,
 MARK_OPEN, MARK_CLOSE = "\u3010", "\u3011"  # 【 】: marks matches in snippets, rare in Arabic news text
 NO_MATCH = '""'  # an FTS5 expression that matches nothing, for a query with nothing to search for
 
-# Datasette instance -> names of its databases that are newscrawl archives.
-_ARCHIVES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def arabic_query(q: str | None) -> str:
@@ -193,11 +191,6 @@ CSS += "".join(
     for columns in QUIET_COLUMNS.values() for column in columns)
 
 
-def archives(datasette) -> set[str]:
-    """Names of the databases of this Datasette that are newscrawl archives."""
-    return _ARCHIVES.get(datasette, set())
-
-
 _archives = archives
 
 
@@ -210,7 +203,7 @@ def startup(datasette):
                 continue
             if await database.table_exists("articles_search") and await database.table_exists("comments_search"):
                 names.add(name)
-        _ARCHIVES[datasette] = names
+        set_archives(datasette, names)
 
     return find_archives
 

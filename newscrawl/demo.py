@@ -71,7 +71,7 @@ def main() -> None:
     print(f"crawl 2: {second_pages} requests ({second_articles} article pages) in {seconds2:.1f} s: unchanged site, nothing refetched")
     print(f"archive: {stats['articles']} articles, {stats['comments']} comments, "
           f"published {stats['first_published'][:10]} .. {stats['last_published'][:10]}  -> {DB.relative_to(REPO)}")
-    print(f"runs:    " + ", ".join(f"#{r['id']} {r['status']}" for r in runs) + " (table crawl_runs)")
+    print("runs:    " + ", ".join(f"#{r['id']} {r['status']}" for r in runs) + " (table crawl_runs)")
     print(f"dumps:   {written} files in {DUMPS.relative_to(REPO)}/elaph/ ; {same} of {len(expected)} identical to what the pages show")
     print(f"log:     {LOG.relative_to(REPO)}")
     print()

@@ -62,10 +62,10 @@ class RunRecorder:
         settings = self.crawler.settings
         state = state_for(settings)
         try:
-            usual = health.baseline(state.runs_coverage(spider.name), settings.getint("HEALTH_MIN_PAGES", 20),
-                                    settings.getint("HEALTH_BASELINE_RUNS", 5))
+            usual = health.baseline(state.runs_coverage(spider.name), settings.getint("HEALTH_MIN_PAGES"),
+                                    settings.getint("HEALTH_BASELINE_RUNS"))
             found = health.coverage(stats)
-            said = health.verdict(reason, stats, usual, settings.getfloat("HEALTH_MAX_DROP", 0.5))
+            said = health.verdict(reason, stats, usual, settings.getfloat("HEALTH_MAX_DROP"))
             try:
                 state.finish_run(self.run, status=status, reason=reason, stats=stats, coverage=found, verdict=said)
             except sqlite3.Error as exc:

@@ -216,7 +216,7 @@ def record(crawler, refusal: RefusedRequest, where: str, *, log: bool = True) ->
     if name not in named and len(named) < MAX_HOSTS_NAMED:
         stats.set_value("fetch_policy/refused_targets", [*named, name])
     count = stats.get_value("fetch_policy/refused")
-    limit = crawler.settings.getint("FETCH_POLICY_LOG_LIMIT", 50)
+    limit = crawler.settings.getint("FETCH_POLICY_LOG_LIMIT")
     if not log:
         logger.debug("refused (%s): %s", where, refusal)
     elif count <= limit:

@@ -26,7 +26,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
-from newscrawl.middlewares import close_crawl
+from newscrawl.control import stop
 from newscrawl.state import state_for
 
 logger = logging.getLogger(__name__)
@@ -253,13 +253,13 @@ class CrawlHealth:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        if not settings.getbool("HEALTH_ENABLED", True):
+        if not settings.getbool("HEALTH_ENABLED"):
             raise NotConfigured
         health = cls(
             crawler,
-            settings.getint("HEALTH_MIN_PAGES", 20),
-            settings.getfloat("HEALTH_MAX_DROP", 0.5),
-            settings.getint("HEALTH_BASELINE_RUNS", 5),
+            settings.getint("HEALTH_MIN_PAGES"),
+            settings.getfloat("HEALTH_MAX_DROP"),
+            settings.getint("HEALTH_BASELINE_RUNS"),
         )
         crawler.signals.connect(health.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(health.check, signal=signals.item_scraped)
@@ -288,7 +288,7 @@ class CrawlHealth:
                 "; ".join(problems),
                 "".join(f"\n  what the profile matches on a page that failed ({s})" for s in samples),
             )
-            close_crawl(self.crawler, "template_changed")
+            stop(self.crawler, "template_changed")
 
 
 class Progress:
@@ -303,7 +303,7 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler):
-        interval = crawler.settings.getfloat("PROGRESS_INTERVAL", 60)
+        interval = crawler.settings.getfloat("PROGRESS_INTERVAL")
         if not interval:
             raise NotConfigured
         progress = cls(crawler, interval)

@@ -14,9 +14,7 @@ import time
 import charset_normalizer
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import TextResponse
-from twisted.python.failure import Failure
-from scrapy.utils.defer import deferred_from_coro
-
+from newscrawl.control import stop, stopping_reason
 from newscrawl.exceptions import BlockedPage, CrawlStopped
 from newscrawl.text import looks_like_mojibake
 
@@ -119,7 +117,7 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def __init__(self, settings):
         super().__init__(settings)
-        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 300)
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX")
         # Without AutoThrottle nothing eases a raised delay back: Retry-After
         # is a one-time wait, so the slot's own delay returns after the next
         # good answer.
@@ -139,7 +137,7 @@ class RetryAfterMiddleware(RetryMiddleware):
                         request.url, wait, self.retry_after_max,
                     )
                     self.crawler.stats.set_value("blocked/stopped", True)
-                    close_crawl(self.crawler, "blocked")
+                    stop(self.crawler, "blocked")
                     return response
                 previous = slow_down(self.crawler, request, wait, f"Retry-After {wait:.0f}s")
                 if previous is not None and self.restore_delay:
@@ -188,8 +186,8 @@ class BlockMiddleware:
         settings = crawler.settings
         return cls(
             crawler,
-            settings.getint("BLOCK_STOP_AFTER", 5),
-            settings.getfloat("AUTOTHROTTLE_MAX_DELAY", 60),
+            settings.getint("BLOCK_STOP_AFTER"),
+            settings.getfloat("AUTOTHROTTLE_MAX_DELAY"),
         )
 
     def _is_captcha(self, request, response) -> bool:
@@ -207,12 +205,12 @@ class BlockMiddleware:
         return not any(response.css(css.split("::")[0]) for css in profile.title)
 
     def process_request(self, request):
-        reason = getattr(self.crawler, "newscrawl_stopping", None)
+        reason = stopping_reason(self.crawler)
         if reason:
             raise CrawlStopped(f"crawl stopping ({reason})")
 
     def process_response(self, request, response):
-        if getattr(self.crawler, "newscrawl_stopping", None):
+        if stopping_reason(self.crawler):
             return response
         if response.status in self.BLOCK_STATUSES or self._is_captcha(request, response):
             self.in_a_row += 1
@@ -231,7 +229,7 @@ class BlockMiddleware:
                     key, self.in_a_row, response.status, request.url,
                 )
                 stats.set_value("blocked/stopped", True)
-                close_crawl(self.crawler, "blocked")
+                stop(self.crawler, "blocked")
             if response.status == 200:
                 # A captcha page is no article: the spider's errback sees it.
                 raise BlockedPage(f"block/captcha page instead of {request.url}")
@@ -241,25 +239,3 @@ class BlockMiddleware:
             # its sitemaps but blocks every article is blocking us.
             self.in_a_row = 0
         return response
-
-
-def close_crawl(crawler, reason: str) -> None:
-    """Stop the crawl now, cleanly: items in flight are still stored; requests
-    waiting in a download slot are cancelled without touching the network.
-
-    Scrapy's close_spider_async() waits for every request the downloader has
-    accepted, and a site we are backing off from has several waiting behind a
-    delay of up to AUTOTHROTTLE_MAX_DELAY each: minutes of waiting, and more
-    requests to a site that said no. (Reaches into the downloader's slots,
-    whose layout is Scrapy 2.19's; see requirements.txt for the pin.)
-    """
-    crawler.newscrawl_stopping = reason
-    downloader = crawler.engine.downloader
-    for slot in downloader.slots.values():
-        if slot.latercall is not None:
-            slot.latercall.cancel()
-            slot.latercall = None
-        while slot.queue:
-            request, waiting = slot.queue.popleft()
-            waiting.errback(Failure(CrawlStopped(f"crawl stopping ({reason})")))
-    deferred_from_coro(crawler.engine.close_spider_async(reason=reason))

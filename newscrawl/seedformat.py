@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 # " -" ends the author of a comment line; inside an author it is written
 # " \u2010" (AUTHOR_HYPHEN_REPLACEMENT), which looks the same to a reader.
-from newscrawl.text import AUTHOR_HYPHEN_REPLACEMENT, AUTHOR_SEPARATOR, hyphen_safe_author, one_line
+from newscrawl.text import AUTHOR_SEPARATOR, hyphen_safe_author, one_line
 
 COMMENTS_HEADER = "التعليقات"
 

@@ -109,9 +109,9 @@ class WarcMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        if not settings.getbool("WARC_ENABLED", True):
+        if not settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off")
-        writer = WarcProcess(warc_dir(settings), settings.getint("WARC_MAX_SIZE", 1_000_000_000))
+        writer = WarcProcess(warc_dir(settings), settings.getint("WARC_MAX_SIZE"))
         middleware = cls(writer, crawler.stats)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         return middleware

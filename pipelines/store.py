@@ -16,7 +16,7 @@ from scrapy.exceptions import DropItem
 
 from newscrawl.archive import open_archive, store_articles
 from newscrawl.health import STORE_FAILED
-from newscrawl.middlewares import close_crawl
+from newscrawl.control import stop, stopping_reason
 
 logger = logging.getLogger(__name__)
 
@@ -176,9 +176,9 @@ class StorePipeline:
         if isinstance(exc, BrokenProcessPool):
             # Every later item would fail the same way: stop the run, cleanly.
             # Nothing is lost: what was not stored is fetched again next run.
-            if not getattr(self.crawler, "newscrawl_stopping", None):
+            if not stopping_reason(self.crawler):
                 logger.error("the archive writer process died; stopping the crawl")
-                close_crawl(self.crawler, "archive_writer_died")
+                stop(self.crawler, "archive_writer_died")
             return RuntimeError("the archive writer process died; this item was not stored")
         if isinstance(exc, sqlite3.Error):  # in the writer process it is pickled across, class and message
             self.stats.inc_value("archive/not_stored", len(articles))
@@ -230,8 +230,8 @@ class StorePipeline:
             "what was not stored is fetched again next run",
             article.get("site"), article.get("article_id"), self.db_path, self.failed, stored,
         )
-        if not getattr(self.crawler, "newscrawl_stopping", None):
-            close_crawl(self.crawler, STORE_FAILED)
+        if not stopping_reason(self.crawler):
+            stop(self.crawler, STORE_FAILED)
 
 
 def _noop():

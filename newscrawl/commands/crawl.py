@@ -32,18 +32,12 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from newscrawl import archive
+from newscrawl.control import EXIT_BAD_ARGUMENTS, EXIT_FAILED, EXIT_LOCKED, exit_code
 from newscrawl.health import run_status
 from newscrawl.lock import ArchiveLocked, archive_lock
 from newscrawl.text import terminal_safe, terminal_safe_logging
 
 logger = logging.getLogger(__name__)
-
-EXIT_FAILED = 1
-EXIT_BAD_ARGUMENTS = 2
-EXIT_BLOCKED = 3
-EXIT_LOCKED = 4
-EXIT_TEMPLATE_CHANGED = 5
-EXIT_CODES = {"finished": 0, "blocked": EXIT_BLOCKED, "template_changed": EXIT_TEMPLATE_CHANGED}
 
 # settings.py's NEWSCRAWL_CONTACT: a crawl still sending it names the
 # project, not whoever runs the crawl (tests/test_run_verdicts.py keeps the two equal).
@@ -116,7 +110,7 @@ class Command(ScrapyCrawl):
             return
         stats = crawler.stats.get_stats()
         status = run_status(stats.get("finish_reason") or "", stats)
-        self.exitcode = EXIT_CODES.get(status, EXIT_FAILED)
+        self.exitcode = exit_code(status)
 
     def _refuse(self, message: str) -> None:
         print(f"Error: {message}", file=sys.stderr)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
-from newscrawl.samplesite.model import ModelArticle, ModelComment, SiteModel
+from newscrawl.samplesite.model import ModelArticle, ModelComment
 
 ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
 

@@ -1,0 +1,150 @@
+"""Text and elements out of an lxml tree: the primitives that extraction
+(newscrawl/extract.py), the comment detector and the comment signals share.
+
+- `text_lines`: the visible text under an element, a line per block or <br>;
+- `element_text`: the same as one line;
+- `select`: a CSS selector (with ::text / ::attr()) on a plain lxml element,
+  compiled once and cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
+
+from newscrawl.text import clean_lines, one_line
+
+# Elements whose start and end break a line of text.
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body center dd details dialog div dl dt fieldset "
+    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre "
+    "section summary table tbody thead tfoot tr td th ul".split()
+)
+# Elements that never hold text a reader sees.
+INVISIBLE_TAGS = frozenset(("script", "style", "noscript", "template", "head", "title"))
+
+
+def text_lines(element, excluded=frozenset()) -> list[str]:
+    """Lines of visible text under `element`, one per block or <br>-separated run.
+
+    `excluded` is a set of lxml elements to skip entirely (their tail text,
+    which belongs to the parent, is kept).
+
+    Walked with an explicit stack, not recursion: a page may nest elements
+    thousands deep (broken or hostile markup), far past Python's recursion
+    limit, and lxml parses such pages (huge_tree) without complaint.
+    """
+    if not len(element):
+        # A leaf (most comment fields): its own text is its one line. The
+        # same rules as the walk below, without setting it up.
+        tag = element.tag if isinstance(element, etree._Element) else None
+        if isinstance(element, str):
+            line = one_line(element)
+        elif not isinstance(tag, str) or tag in INVISIBLE_TAGS or element in excluded or tag.lower() == "br":
+            return []
+        else:
+            line = one_line(element.text)
+        return [line] if line else []
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush():
+        if current:
+            lines.append("".join(current))
+            current.clear()
+
+    # The stack holds, in reverse page order, elements still to read, the
+    # tails that follow them (str) and _BLOCK_END where a block closes.
+    stack: list = [element]
+    while stack:
+        item = stack.pop()
+        if item is _BLOCK_END:
+            flush()
+            continue
+        if isinstance(item, str):
+            current.append(item)
+            continue
+        tag = item.tag if isinstance(item.tag, str) else None
+        if tag is None or item in excluded or tag in INVISIBLE_TAGS:
+            # Comments, processing instructions, excluded or invisible blocks.
+            if tag in BLOCK_TAGS:
+                flush()
+            continue
+        tag = tag.lower()
+        if tag == "br":
+            flush()
+            continue
+        block = tag in BLOCK_TAGS
+        if block:
+            flush()
+            stack.append(_BLOCK_END)
+        if item.text:
+            current.append(item.text)
+        for child in reversed(item):
+            if child.tail:
+                stack.append(child.tail)
+            stack.append(child)
+    flush()
+    return clean_lines(lines)
+
+
+_BLOCK_END = object()  # text_lines' marker: the block element being read ends here
+
+
+def element_text(element) -> str:
+    """The visible text of one element as a single line (blocks and <br> become spaces)."""
+    return " ".join(text_lines(element))
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(css: str) -> etree.XPath:
+    """A profile selector compiled once. Parsel would translate and build an
+    XPath evaluator on every call; a comment thread makes dozens of calls per
+    page, and that was most of the extraction time."""
+    return etree.XPath(_TRANSLATOR.css_to_xpath(css), smart_strings=False)
+
+
+_TRANSLATOR = HTMLTranslator()
+
+
+def select(node, css: str) -> list:
+    """Elements (or attribute / text strings, for ::attr() and ::text) that
+    `css` matches under the lxml element `node`, as parsel's .css() would."""
+    simple = simple_css(css)
+    # Walked here: a named tag (lxml picks those out in C), or any element of
+    # a small subtree (a comment). A whole page without a tag name is XPath's.
+    if simple is None or not (simple[0] or node.getparent() is not None and len(node) < 50):
+        return _compiled(css)(node)
+    tag, classes, attribute = simple
+    found = []
+    for element in node.iter(tag) if tag else node.iter():
+        if not isinstance(element.tag, str):
+            continue  # an HTML comment or processing instruction
+        if classes and not classes <= set((element.get("class") or "").split()):
+            continue
+        if attribute is None:
+            found.append(element)
+        else:
+            value = element.get(attribute)
+            if value is not None:
+                found.append(value)
+    return found
+
+
+_SIMPLE = re.compile(r"([a-z][a-z0-9]*)?((?:\.[A-Za-z_][\w-]*)*)(?:::attr\(([A-Za-z_][\w:-]*)\))?")
+
+
+@functools.lru_cache(maxsize=1024)
+def simple_css(css: str):
+    """(tag, classes, attribute) for the selectors most profiles use
+    (`li.comment`, `.comment-author`, `time.comment-date::attr(datetime)`),
+    matched by walking the subtree: a comment's few elements are walked
+    faster than an XPath evaluator is set up. None for anything else."""
+    match = _SIMPLE.fullmatch(css.strip())
+    if not match or not (match.group(1) or match.group(2) or match.group(3)):
+        return None
+    classes = frozenset(c for c in match.group(2).split(".") if c)
+    return match.group(1), classes, match.group(3)
