@@ -42,6 +42,7 @@ import itertools
 import logging
 import time
 import warnings
+from weakref import WeakKeyDictionary
 
 from itemadapter import is_item
 from scrapy import Request, signals
@@ -56,6 +57,15 @@ from newscrawl.state import (KEY, REDIS_DOWN, outage_of, redis_client, redis_nam
                              worker_id)
 
 logger = logging.getLogger(__name__)
+
+# crawler -> its LeasingScheduler: the components that end leases or report
+# Redis lost find it here (not through an attribute set on the crawler).
+_schedulers: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def scheduler_of(crawler):
+    """The crawl's leasing scheduler, or None (not a distributed crawl, or not started yet)."""
+    return _schedulers.get(crawler)
 
 # scrapy-redis 0.9.1 still calls two Scrapy APIs deprecated since: warned
 # about on every request, they would bury a worker's own warnings. Its
@@ -173,7 +183,7 @@ class LeasingScheduler(Scheduler):
         scheduler.lease_numbers = itertools.count()
         scheduler.lost = None  # why this worker gave up on Redis, once it has
         scheduler.stopping = None
-        crawler.newscrawl_scheduler = scheduler  # for LeaseRelease and WorkerKeeper
+        _schedulers[crawler] = scheduler  # for LeaseRelease and WorkerKeeper (scheduler_of)
         return scheduler
 
     def open(self, spider):
@@ -408,7 +418,7 @@ class RedisItemsPipeline(RedisPipeline):
         try:
             return await loop.run_in_executor(None, self._process_item, item, self.crawler.spider)
         except REDIS_DOWN as exc:
-            self.crawler.newscrawl_scheduler.redis_lost(exc)
+            scheduler_of(self.crawler).redis_lost(exc)
             raise NotPushed(f"not pushed to Redis ({exc}); its page stays leased", log_level="DEBUG") from None
 
 
@@ -432,7 +442,7 @@ class LeaseOnFailure:
         return cls(crawler)
 
     def process_exception(self, request, exception):
-        scheduler = getattr(self.crawler, "newscrawl_scheduler", None)
+        scheduler = scheduler_of(self.crawler)
         if scheduler is not None and not isinstance(exception, REDIS_DOWN):
             scheduler.release(request)
         return None
@@ -461,10 +471,10 @@ class LeaseRelease:
     def _item_done(self, item, **kwargs):
         lease = self.items.pop(id(item), None)
         if lease and not isinstance(kwargs.get("exception"), NotPushed):
-            self.crawler.newscrawl_scheduler.settle(lease)
+            scheduler_of(self.crawler).settle(lease)
 
     def _lease(self, response):
-        scheduler = getattr(self.crawler, "newscrawl_scheduler", None)
+        scheduler = scheduler_of(self.crawler)
         request = response.request
         lease = request.meta.get("newscrawl_lease") if request is not None else None
         return (scheduler, lease) if scheduler is not None and lease else (None, None)
@@ -526,7 +536,7 @@ class LeaseRelease:
             async for item_or_request in start:
                 yield item_or_request
         except REDIS_DOWN as exc:
-            self.crawler.newscrawl_scheduler.redis_lost(exc)
+            scheduler_of(self.crawler).redis_lost(exc)
 
 
 class WorkerKeeper:
@@ -559,7 +569,7 @@ class WorkerKeeper:
 
     @property
     def scheduler(self):
-        return self.crawler.newscrawl_scheduler
+        return scheduler_of(self.crawler)
 
     def beat(self) -> bool:
         """Say this worker is alive, and take back the leases of dead ones.
@@ -743,7 +753,7 @@ class SharedPoliteness:
         except REDIS_DOWN as exc:
             # The worker stops; the requests it still sends keep the delay
             # between themselves, and their pages stay leased.
-            self.crawler.newscrawl_scheduler.redis_lost(exc)
+            scheduler_of(self.crawler).redis_lost(exc)
             wait_ms = delay * 1000
         if wait_ms > 0:
             self.crawler.stats.inc_value("distributed/polite_waits")
