@@ -96,6 +96,17 @@ def run_status(reason: str, stats: dict | None = None) -> str:
     return "failed"
 
 
+# What raised, counted as <area>/errors/<exception> with <area>/error_sample:
+# (area, the line's head, the unit it counts, what becomes of them).
+_RAISED = (
+    ("archive", "the archive could not store {n} {unit}", "article",
+     "the others were stored, these are fetched again next run"),
+    ("extract", "extraction raised on {n} {unit}", "article page", "not stored, fetched again next run"),
+    ("comments", "extraction raised on {n} {unit}", "comments page",
+     "their articles are stored with the comments read so far, the threads read again next run"),
+)
+
+
 def failures(stats: dict, *, unreadable: bool = True) -> list[str]:
     """Why a run failed whatever its finish reason says: storing failed,
     extraction raised, or (with `unreadable`) nothing could be read of the
@@ -106,23 +117,12 @@ def failures(stats: dict, *, unreadable: bool = True) -> list[str]:
         stored = sum(stats.get(f"archive/articles_{s}", 0) for s in ("new", "updated", "unchanged", "kept"))
         problems.append(f"storing failed ({store}); {stored} articles stored before it are kept, "
                         f"{stats.get('archive/not_stored', 0)} read and not stored are fetched again next run")
-    errors = _counts(stats, "archive/errors/")
-    if errors:
-        total = sum(errors.values())
-        problems.append(f"the archive could not store {total} article{'s' if total != 1 else ''} ({_named(errors)}; "
-                        f"first {stats.get('archive/error_sample')}); the others were stored, these are fetched "
-                        "again next run")
-    errors = _counts(stats, "extract/errors/")
-    if errors:
-        total = sum(errors.values())
-        problems.append(f"extraction raised on {total} article page{'s' if total != 1 else ''} ({_named(errors)}; "
-                        f"first {stats.get('extract/error_sample')}); not stored, fetched again next run")
-    errors = _counts(stats, "comments/errors/")
-    if errors:
-        total = sum(errors.values())
-        problems.append(f"extraction raised on {total} comments page{'s' if total != 1 else ''} ({_named(errors)}; "
-                        f"first {stats.get('comments/error_sample')}); their articles are stored with the comments "
-                        "read so far, the threads read again next run")
+    for area, head, unit, after in _RAISED:
+        errors = _counts(stats, f"{area}/errors/")
+        if errors:
+            total = sum(errors.values())
+            problems.append(head.format(n=total, unit=unit + ("s" if total != 1 else ""))
+                            + f" ({_named(errors)}; first {stats.get(f'{area}/error_sample')}); {after}")
     raised = {name: n for name, n in _counts(stats, "spider_exceptions/").items() if name != "count"}
     if raised:
         problems.append(f"the spider raised on {sum(raised.values())} pages ({_named(raised)})")
