@@ -318,6 +318,27 @@ def test_index_terms_are_stemmed_tokens_in_order():
     assert index_text(text) == " ".join(index_terms(text))
 
 
+def test_index_text_word_by_word_equals_the_whole_text_folded_at_once():
+    # index_text folds and stems each whitespace-separated piece on its own
+    # (memoized); index_terms folds the whole text first. Random texts of the
+    # characters where the two could part: whitespace that NFKC maps (NBSP,
+    # ideographic space), ligatures that NFKC turns into several words (ﷺ),
+    # marks and bidi controls inside words, digits, final sigma, dotted İ,
+    # underscores, punctuation, and pieces longer than the memoized length.
+    import random
+
+    alphabet = list("كتب الوزير إبراهيم ة ى ؤ") + [
+        "\u00a0", "\u3000", "\u2003", "\n", "\t", "\u200c", "\u200f", "\u2066", "\u0640", "\u064e", "\u0670",
+        "\ufdfa", "\ufefb", "\ufe8d", "\u2474", "٣", "۴", "7", "Σ", "ς", "İ", "_", "،", ".", "(", "-", "x",
+    ]
+    rng = random.Random(14)
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 120)))
+        assert index_text(text) == " ".join(index_terms(text)), repr(text)
+    long_piece = "ال" + "كتاب" * 30 + "،" + "ΟΔΟΣ" * 5
+    assert index_text(f"{long_piece} {long_piece}") == " ".join(index_terms(f"{long_piece} {long_piece}"))
+
+
 def test_index_text_is_idempotent_on_its_own_output_for_plain_words():
     # A query typed as already-indexed text meets itself.
     for text in ["عراق كتاب مدرس", "2024 bbc"]:
