@@ -44,6 +44,7 @@ keys are left as they are), and a Markdown table is printed.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -52,7 +53,7 @@ import subprocess
 import sys
 import time
 import types
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,6 +61,7 @@ sys.path.insert(0, str(REPO))
 
 import lxml  # noqa: E402
 import trafilatura  # noqa: E402
+from common import save_result  # noqa: E402
 
 from newscrawl.comment_detector import detect_comments  # noqa: E402
 from newscrawl.extract import page_selector  # noqa: E402
@@ -172,7 +174,7 @@ def bench_no_comments(repeats: int) -> dict:
         url = f"https://example.org/article/{html_path.stem}"
         root = page_selector(html, url).root
         detect_comments(root, url)
-        ms, thread = median_ms(lambda: detect_comments(root, url), repeats)
+        ms, thread = median_ms(functools.partial(detect_comments, root, url), repeats)
         pages[html_path.stem] = {"size_kb": round(len(html.encode("utf-8")) / 1024), "ms": ms}
         if thread and thread.comments:
             false_positives.append({"page": html_path.stem, "comments": len(thread.comments)})
@@ -250,7 +252,7 @@ def main() -> None:
     old = old_reader()
     rows = [bench_page(path, args.repeats, old) for path in gold_paths]
     result = {
-        "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                     "python": platform.python_version(), "lxml": lxml.__version__,
                     "trafilatura": trafilatura.__version__},
@@ -274,10 +276,7 @@ def main() -> None:
         "old_reader": totals(rows, "old_reader"),
         "trafilatura": totals(rows, "trafilatura"),
     }
-    # Read just before writing: other benchmarks keep their own keys in the file.
-    existing = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
-    existing["comment_threads"] = result
-    args.out.write_text(json.dumps(existing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    save_result("comment_threads", result, args.out)
     print(table(result))
 
 

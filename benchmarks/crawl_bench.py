@@ -30,8 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import resource
 import shutil
 import socket
 import sqlite3
@@ -41,12 +39,14 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from common import RESULTS, machine, save_result  # noqa: E402  (re-exported for reextract_bench)
 
 from newscrawl.extract import extract_article  # noqa: E402
 from newscrawl.samplesite import SampleSite, generate_site  # noqa: E402
@@ -54,7 +54,6 @@ from newscrawl.samplesite.render import render_article  # noqa: E402
 from newscrawl.sites import get_profile  # noqa: E402
 from newscrawl.text import one_line  # noqa: E402
 
-RESULTS = REPO / "benchmarks" / "results.json"
 # About 15 comments an article (mean 15.0); 21 and 38 span two comment pages.
 BENCH_COMMENT_COUNTS = (0, 3, 8, 12, 15, 18, 20, 21, 38)
 # Politeness off, same concurrency for every crawler measured. CONCURRENT_ITEMS
@@ -91,7 +90,9 @@ class Watched:
 
     def __init__(self, cmd, *, cwd, log: Path, site: SampleSite):
         self.log = log
-        self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+        # The child holds its own copy of the descriptor: ours closes at once.
+        with open(log, "w") as stderr:
+            self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr)
         self.site = site
         self.samples: list[tuple[int, float]] = []  # (pages served so far, RSS MB)
         self.hwm_kb: dict[int, int] = {}  # pid -> peak RSS seen
@@ -239,9 +240,10 @@ class RedisServer:
         import redis
 
         self.port = free_port()
+        self._log = open(work / "redis.log", "w")  # noqa: SIM115  (open while redis-server runs; closed by stop())
         self.proc = subprocess.Popen(
             [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(work)], stdout=open(work / "redis.log", "w"))
+             "--save", "", "--appendonly", "no", "--dir", str(work)], stdout=self._log)
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.client = redis.Redis.from_url(self.url)
         for _ in range(200):
@@ -255,9 +257,10 @@ class RedisServer:
     def used_memory(self) -> int:
         return int(self.client.info("memory")["used_memory"])
 
-    def stop(self):
+    def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
+        self._log.close()
 
 
 def run_distributed(site: MemorySite, work: Path, redis_server: RedisServer, n: int, expected_articles: int) -> dict:
@@ -448,18 +451,6 @@ def trafilatura_records(xml: str, shown) -> int:
 # --- report ------------------------------------------------------------------------------------
 
 
-def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
-    import scrapy
-    import trafilatura
-
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem / 1024 / 1024, 1),
-            "python": platform.python_version(), "scrapy": scrapy.__version__, "trafilatura": trafilatura.__version__,
-            "sqlite": sqlite3.sqlite_version, "os": platform.platform()}
-
-
 def table(result: dict) -> str:
     c, e = result["crawl"], result["extraction"]
     bare = c["bare"]
@@ -471,10 +462,14 @@ def table(result: dict) -> str:
         if key not in c:
             continue
         row = c[key]
-        memory = f"{row['peak_memory_mb']:.0f} MB" + (f" (all processes {row['peak_mb_all']:.0f} MB)" if "peak_mb_all" in row else "")
+        memory = f"{row['peak_memory_mb']:.0f} MB"
+        if "peak_mb_all" in row:
+            memory += f" (all processes {row['peak_mb_all']:.0f} MB)"
         lines.append(f"| {label} | {row['pages']} | {row['pages_per_second']:.1f} | "
-                     f"{row['pages_per_second'] / bare['pages_per_second']:.0%} | {row['cpu_seconds_per_page'] * 1000:.2f} ms | {memory} |")
-    lines += ["", "| extraction, per article page | median | p95 | comments as records (title, author, text) |", "|---|---:|---:|---:|",
+                     f"{row['pages_per_second'] / bare['pages_per_second']:.0%} | "
+                     f"{row['cpu_seconds_per_page'] * 1000:.2f} ms | {memory} |")
+    lines += ["", "| extraction, per article page | median | p95 | comments as records (title, author, text) |",
+              "|---|---:|---:|---:|",
               f"| newscrawl (profile selectors) | {e['ours_median_ms']:.2f} ms | {e['ours_p95_ms']:.2f} ms | "
               f"{e['ours_comment_records']} of {e['comments_shown']} |",
               f"| `trafilatura.extract(include_comments=True)` | {e['trafilatura_median_ms']:.2f} ms | "
@@ -486,7 +481,8 @@ def table(result: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2000, help="generated articles (default 2000)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each scenario; medians are reported (default 3)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of each scenario; medians are reported (default 3)")
     parser.add_argument("--no-redis", action="store_true", help="skip (c), the two workers over Redis")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file (default benchmarks/results.json)")
     args = parser.parse_args(argv)
@@ -502,8 +498,8 @@ def main(argv=None) -> int:
     # Extraction first, in a process that holds nothing else yet.
     print("extraction ...", flush=True)
     extraction = bench_extraction(model, args.repeats)
-    print(f"  newscrawl {extraction['ours_median_ms']:.2f} ms, trafilatura {extraction['trafilatura_median_ms']:.2f} ms "
-          "median per page", flush=True)
+    print(f"  newscrawl {extraction['ours_median_ms']:.2f} ms, "
+          f"trafilatura {extraction['trafilatura_median_ms']:.2f} ms median per page", flush=True)
 
     work = Path(tempfile.mkdtemp(prefix="newscrawl-bench-"))
     runs: dict[str, list] = {"bare": [], "full": [], "distributed": []}
@@ -547,9 +543,9 @@ def main(argv=None) -> int:
     full, bare = crawl["full"], crawl["bare"]
     # The target holds in every round, not only in the median one.
     each_round = [round((f["pages"] / f["seconds"]) / (b["pages"] / b["seconds"]), 3)
-                  for f, b in zip(runs["full"], runs["bare"])]
+                  for f, b in zip(runs["full"], runs["bare"], strict=True)]
     result = {
-        "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "site": {"articles": len(crawlable), "comments": sum(len(a.comments) for a in crawlable),
                  "served_from": "127.0.0.1, pages rendered once and kept in memory"},
@@ -566,9 +562,7 @@ def main(argv=None) -> int:
             "memory_flat": memory_flat(full["memory_mb_as_pages_are_served"]),
         },
     }
-    results = json.loads(args.out.read_text()) if args.out.exists() else {}
-    results["crawl"] = result
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    save_result("crawl", result, args.out)
     print()
     print(table(result))
     print()

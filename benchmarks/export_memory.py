@@ -27,12 +27,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-RESULTS = REPO / "benchmarks" / "results.json"
+
+from common import save_result  # noqa: E402
+
 WRAPPER = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
            "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
 LOAD_ALL = """
@@ -47,8 +49,9 @@ with open(sys.argv[2], "w", encoding="utf-8") as fh:
         a["comments"] = comments.get((a["site"], a["article_id"]), [])
         fh.write(json.dumps(a, ensure_ascii=False) + "\\n")
 """
-WORDS = ("العراق سوريا الحكومة الوزير قال إن في على من إلى الانتخابات المدينة الشعب الرئيس مصر لبنان "
-         "المغرب الأردن الاقتصاد النفط الحرب السلام المجلس البرلمان").split()
+WORDS = ["العراق", "سوريا", "الحكومة", "الوزير", "قال", "إن", "في", "على", "من", "إلى", "الانتخابات", "المدينة",
+         "الشعب", "الرئيس", "مصر", "لبنان", "المغرب", "الأردن", "الاقتصاد", "النفط", "الحرب", "السلام", "المجلس",
+         "البرلمان"]
 
 
 def build(path: Path, articles: int, comments: int = 5) -> None:
@@ -64,15 +67,17 @@ def build(path: Path, articles: int, comments: int = 5) -> None:
             a_rows, c_rows = [], []
             for n in range(start, min(articles, start + 5000)):
                 body = "\n".join(" ".join(rng.choices(WORDS, k=40)) for _ in range(8))
-                a_rows.append((n + 1, "elaph", str(1_000_000 + n), f"https://elaph.com/Web/News/2015/3/{1_000_000 + n}.html",
-                               "News", " ".join(rng.choices(WORDS, k=8)), "", body, "2015-03-24T10:00:00+03:00",
-                               comments, now, now, now, f"h{n}"))
+                url = f"https://elaph.com/Web/News/2015/3/{1_000_000 + n}.html"
+                a_rows.append((n + 1, "elaph", str(1_000_000 + n), url, "News",
+                               " ".join(rng.choices(WORDS, k=8)), "", body,
+                               "2015-03-24T10:00:00+03:00", comments, now, now, now, f"h{n}"))
                 for k in range(comments):
                     c_rows.append(("elaph", str(1_000_000 + n), n + 1, f"c{n}-{k}", f"c{n}-{k}", k,
                                    " ".join(rng.choices(WORDS, k=20)), f"h{n}-{k}", now, now))
             db.conn.executemany(
                 "INSERT INTO articles (id, site, article_id, url, section, title, subtitle, body, published, "
-                "comment_count, first_seen, last_seen, last_changed, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "comment_count, first_seen, last_seen, last_changed, content_hash) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 a_rows)
             db.conn.executemany(
                 "INSERT INTO comments (site, article_id, article_row, comment_key, comment_id, position, text, "
@@ -111,12 +116,10 @@ def main() -> None:
                 print(json.dumps(result, ensure_ascii=False), flush=True)
     if args.no_save:
         return
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["export_memory"] = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    save_result("export_memory", {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, Python {platform.python_version()}", "runs": runs,
-    }
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    })
 
 
 if __name__ == "__main__":

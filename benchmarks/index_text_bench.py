@@ -21,11 +21,13 @@ import statistics
 import sys
 import time
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from common import save_result  # noqa: E402
 
 from newscrawl.samplesite import generate_site  # noqa: E402
 from newscrawl.search import arabic  # noqa: E402
@@ -81,7 +83,7 @@ def main() -> None:
         times["index_text"].append(timed(arabic.index_text, texts))
     medians = {name: statistics.median(values) for name, values in times.items()}
     result = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "texts": len(texts), "characters": sum(map(len, texts)), "identical": True,
         "seconds_median": {k: round(v, 3) for k, v in medians.items()},
@@ -89,9 +91,7 @@ def main() -> None:
     }
     print(json.dumps(result, ensure_ascii=False))
     if not args.no_save:
-        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-        results["index_text"] = result
-        RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+        save_result("index_text", result)
 
 
 if __name__ == "__main__":

@@ -33,11 +33,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from common import save_result  # noqa: E402
 
 from newscrawl.dates import parse_date, to_iso  # noqa: E402
 from newscrawl.samplesite.captured import CapturedSite  # noqa: E402
@@ -180,13 +182,6 @@ def markdown(pages: dict[str, dict], ours: dict, ours_same: dict, theirs: dict) 
     return "\n".join(rows)
 
 
-def write_results(out: Path, result: dict) -> None:
-    # Re-read just before writing: other benchmarks write their own keys into the same file.
-    data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
-    data["real_pages"] = result
-    out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--method", choices=("crawl", "extract"), default="crawl",
@@ -206,7 +201,7 @@ def main(argv=None) -> int:
     ours_same = tally(pages, ours_got, without_comments=True)
     theirs = tally(pages, theirs_got)
     result = {
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "newscrawl_method": ("scrapy crawl generic (one real crawl, pages served on 127.0.0.1)"
                              if args.method == "crawl" else "extract_article with the generic profile"),
         "trafilatura": f"{trafilatura.__version__}: bare_extraction(html, url=..., with_metadata=True)",
@@ -218,7 +213,7 @@ def main(argv=None) -> int:
         "seconds": {"newscrawl": round(ours_seconds, 2), "trafilatura": round(theirs_seconds, 2)},
     }
     if not args.no_write:
-        write_results(args.out, result)
+        save_result("real_pages", result, args.out)
     print(markdown(pages, ours, ours_same, theirs))
     return 0
 

@@ -45,6 +45,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from common import save_result  # noqa: E402
+
 from newscrawl.archive import open_archive, store_articles  # noqa: E402
 from newscrawl.samplesite.model import REFERENCE_SEED as SEED  # noqa: E402
 from newscrawl.search import engine  # noqa: E402
@@ -315,7 +317,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--comments", type=int, default=1_000_000)
-    parser.add_argument("--db", default=os.environ.get("SEARCH_BENCH_DB") or str(HERE.parent / "archive" / "bench-search.db"),
+    default_db = os.environ.get("SEARCH_BENCH_DB") or str(HERE.parent / "archive" / "bench-search.db")
+    parser.add_argument("--db", default=default_db,
                         help="where the synthetic archive goes (env SEARCH_BENCH_DB; best outside the repo)")
     parser.add_argument("--keep", action="store_true", help="keep the synthetic archive afterwards")
     parser.add_argument("--reuse", action="store_true", default=bool(os.environ.get("SEARCH_BENCH_REUSE")),
@@ -357,9 +360,7 @@ def main() -> int:
         "measured": time.strftime("%Y-%m-%d %H:%M %Z"),
         "load_average": [round(x, 1) for x in os.getloadavg()],  # others' work on the same cores inflates wall time
     }
-    data = json.loads(out.read_text()) if out.exists() else {}
-    data["search"] = result
-    out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    save_result("search", result, out)
     rows = "\n".join(
         f"| {label} | {timing[kind]['p50_ms']} ms | {timing[kind]['p95_ms']} ms | {timing[kind]['max_ms']} ms "
         f"| {timing[kind]['cpu_p50_ms']} / {timing[kind]['cpu_p95_ms']} ms | {timing[kind]['snippet_share']:.0%} |"
@@ -377,7 +378,8 @@ stored in {built['store_seconds']} s ({built['store_rows_per_second']:,} rows/s)
 articles + comments with --since: p50 {since['p50_ms']} ms, p95 {since['p95_ms']} ms, max {since['max_ms']} ms \
 over {since['queries']} queries
 """)
-    print(f"wrote {out.relative_to(HERE.parent)} (key 'search'); slowest unified queries: {timing['unified']['slowest']}")
+    print(f"wrote {out.relative_to(HERE.parent)} (key 'search'); "
+          f"slowest unified queries: {timing['unified']['slowest']}")
     if not args.keep:
         build_info_path(db_path).unlink(missing_ok=True)
         for suffix in ("", "-wal", "-shm"):

@@ -33,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -92,7 +92,8 @@ class Server:
             def do_GET(self):
                 server.requests += 1
                 if self.path == "/robots.txt":
-                    status, kind, body = 200, "text/plain", f"User-agent: *\nDisallow: /Web/\nSitemap: {server.base}/sitemap.xml.gz\n".encode()
+                    robots = f"User-agent: *\nDisallow: /Web/\nSitemap: {server.base}/sitemap.xml.gz\n"
+                    status, kind, body = 200, "text/plain", robots.encode()
                 elif self.path in server.files:
                     status, kind, body = 200, "application/x-gzip", server.files[self.path]
                 else:
@@ -155,7 +156,7 @@ def main() -> None:
         return
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results.setdefault("sitemap_memory", {})[args.label] = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "repo": str(args.repo), "runs": runs,
     }

@@ -259,7 +259,7 @@ def evaluate(system) -> dict:
     tp_sum = ret_sum = rel_sum = 0
     for query, relevant, _ in QUERIES:
         qstems = [s for _, s in system(query)]
-        alternatives = getattr(system, "query_alternatives", lambda q: [[s] for s in qstems])(query)
+        alternatives = getattr(system, "query_alternatives", lambda q, qstems=qstems: [[s] for s in qstems])(query)
         retrieved = {
             d for d, stems in doc_stems.items()
             if alternatives and all(any(a in stems for a in alts) for alts in alternatives)
@@ -345,9 +345,9 @@ def paired(results: dict, a: str, b: str) -> dict:
     fa = [q["f1"] for q in results[a]["per_query"]]
     fb = [q["f1"] for q in results[b]["per_query"]]
     return {
-        f"{a}_better": sum(x > y for x, y in zip(fa, fb)),
-        f"{b}_better": sum(y > x for x, y in zip(fa, fb)),
-        "ties": sum(x == y for x, y in zip(fa, fb)),
+        f"{a}_better": sum(x > y for x, y in zip(fa, fb, strict=True)),
+        f"{b}_better": sum(y > x for x, y in zip(fa, fb, strict=True)),
+        "ties": sum(x == y for x, y in zip(fa, fb, strict=True)),
     }
 
 
@@ -356,9 +356,9 @@ def main() -> int:
     pystemmer_version = None
     if Stemmer is None:
         print(
-            "PyStemmer not found (looked in $PYSTEMMER_PATH=%s and sys.path); Snowball systems skipped.\n"
-            "Install it outside the project venv:  .venv/bin/python -m pip install --target /tmp/pystemmer PyStemmer"
-            % PYSTEMMER_PATH,
+            f"PyStemmer not found (looked in $PYSTEMMER_PATH={PYSTEMMER_PATH} and sys.path); "
+            "Snowball systems skipped.\n"
+            "Install it outside the project venv:  .venv/bin/python -m pip install --target /tmp/pystemmer PyStemmer",
             file=sys.stderr,
         )
     else:
@@ -377,7 +377,8 @@ def main() -> int:
     print(f"{len(DOCS)} documents, {len(QUERIES)} queries, "
           f"{sum(len(r) for _, r, _ in QUERIES)} relevance judgements; PyStemmer {pystemmer_version or 'absent'}")
     print()
-    head = f"{'system':<13} {'micro P':>8} {'micro R':>8} {'micro F1':>8} {'macro P':>8} {'macro R':>8} {'macro F1':>8} {'no hit':>6}"
+    head = (f"{'system':<13} {'micro P':>8} {'micro R':>8} {'micro F1':>8} "
+            f"{'macro P':>8} {'macro R':>8} {'macro F1':>8} {'no hit':>6}")
     print(head)
     print("-" * len(head))
     for name, res in results.items():

@@ -27,26 +27,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlite_utils  # noqa: E402
+from common import RESULTS, machine, save_result  # noqa: E402
 
 from newscrawl.archive import open_archive, store_article, store_articles  # noqa: E402
 from newscrawl.samplesite import generate_site  # noqa: E402
 from newscrawl.seedformat import dump_article  # noqa: E402
 
-RESULTS = Path(__file__).with_name("results.json")
 BENCH_COMMENT_COUNTS = (0, 3, 8, 12, 15, 18, 20, 21, 38)  # as crawl_bench.py
 BATCH = 100  # the crawl writer's default STORE_BATCH_ARTICLES
 
@@ -154,12 +151,6 @@ def offline_commands(items, work: Path, repeats: int) -> dict:
     }
 
 
-def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2000, help="generated articles (default 2000, as make bench)")
@@ -187,7 +178,7 @@ def main(argv=None) -> int:
     rate = {k: round(rows / statistics.median(v)) for k, v in times.items()}
     per_article = {k: round(statistics.median(v) / len(items)) for k, v in sizes.items()}
     result = {
-        "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "articles": len(items), "comments": rows - len(items), "rows": rows, "repeats": args.repeats,
         "batch_articles": BATCH,
@@ -206,13 +197,12 @@ def main(argv=None) -> int:
             "archive_at_most_2_5_times_raw_text": per_article["ours"] * len(items) <= 2.5 * raw,
         },
     }
-    results = json.loads(args.out.read_text()) if args.out.exists() else {}
-    results["store"] = result
-    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    save_result("store", result, args.out)
     print()
     print(f"| store, {len(items):,} articles | rows/s | vs plain | bytes per article | vs raw text |")
     print("|---|---:|---:|---:|---:|")
-    labels = {"ours": f"newscrawl, {BATCH} articles per transaction", "ours_unbatched": "newscrawl, one per transaction",
+    labels = {"ours": f"newscrawl, {BATCH} articles per transaction",
+              "ours_unbatched": "newscrawl, one per transaction",
               "plain_fts": "sqlite-utils insert_all + enable_fts", "plain": "sqlite-utils insert_all, no index"}
     for key, label in labels.items():
         print(f"| {label} | {rate[key]:,} | {rate[key] / rate['plain']:.0%} | {per_article[key]:,} | "
@@ -226,7 +216,8 @@ def main(argv=None) -> int:
           f"{o['export_articles_per_second']:,} articles/s |\n"
           f"| `sqlite-utils query --nl` of the articles table | {o['seconds_median']['sqlite_utils_query_nl']:.2f} | "
           f"{o['sqlite_utils_query_articles_per_second']:,} articles/s |")
-    print(f"\nraw text {result['raw_text_bytes_per_article']:,} B per article; targets: {json.dumps(result['targets'])}")
+    print(f"\nraw text {result['raw_text_bytes_per_article']:,} B per article; "
+          f"targets: {json.dumps(result['targets'])}")
     return 0
 
 
