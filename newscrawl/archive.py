@@ -26,11 +26,12 @@ import socket
 import sqlite3
 import urllib.parse
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Required, TypedDict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Required, TypedDict
 
 import sqlite_utils
 
@@ -104,7 +105,8 @@ CREATE TABLE IF NOT EXISTS comments (
     fingerprint TEXT NOT NULL,       -- hash of author, title, text
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
-    gone_since TEXT,                 -- UTC: first complete read of its thread without it (moderated, deleted); NULL: shown when last read
+    -- UTC: first complete read of its thread without it (moderated, deleted); NULL: shown when last read
+    gone_since TEXT,
     posted_month TEXT GENERATED ALWAYS AS (substr(posted_at, 1, 7)) VIRTUAL,  -- in the site's time, as posted_at
     UNIQUE (site, article_id, comment_key)
 );
@@ -183,16 +185,20 @@ CREATE TABLE IF NOT EXISTS search_pending (
     f1 TEXT, f2 TEXT, f3 TEXT        -- title, subtitle, body | title, author, text: as they were
 );
 CREATE TRIGGER IF NOT EXISTS articles_search_update AFTER UPDATE OF title, subtitle, body ON articles BEGIN
-    INSERT INTO search_pending (source, row_id, f1, f2, f3) VALUES ('articles', old.id, old.title, old.subtitle, old.body);
+    INSERT INTO search_pending (source, row_id, f1, f2, f3)
+    VALUES ('articles', old.id, old.title, old.subtitle, old.body);
 END;
 CREATE TRIGGER IF NOT EXISTS articles_search_delete AFTER DELETE ON articles BEGIN
-    INSERT INTO search_pending (source, row_id, f1, f2, f3) VALUES ('articles', old.id, old.title, old.subtitle, old.body);
+    INSERT INTO search_pending (source, row_id, f1, f2, f3)
+    VALUES ('articles', old.id, old.title, old.subtitle, old.body);
 END;
 CREATE TRIGGER IF NOT EXISTS comments_search_update AFTER UPDATE OF title, author, text ON comments BEGIN
-    INSERT INTO search_pending (source, row_id, f1, f2, f3) VALUES ('comments', old.id, old.title, old.author, old.text);
+    INSERT INTO search_pending (source, row_id, f1, f2, f3)
+    VALUES ('comments', old.id, old.title, old.author, old.text);
 END;
 CREATE TRIGGER IF NOT EXISTS comments_search_delete AFTER DELETE ON comments BEGIN
-    INSERT INTO search_pending (source, row_id, f1, f2, f3) VALUES ('comments', old.id, old.title, old.author, old.text);
+    INSERT INTO search_pending (source, row_id, f1, f2, f3)
+    VALUES ('comments', old.id, old.title, old.author, old.text);
 END;
 
 CREATE TABLE IF NOT EXISTS archive_meta (
@@ -222,7 +228,7 @@ class ArchiveError(Exception):
 
 
 def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # The marker of a newscrawl archive: PRAGMA application_id, four bytes at
@@ -263,19 +269,28 @@ def open_archive(path: str | os.PathLike, *, create: bool = True, readonly: bool
     if kind == "empty":
         path.parent.mkdir(parents=True, exist_ok=True)
     if readonly:
-        if version < SCHEMA_VERSION:
-            raise ArchiveError(f"{path} is an archive of schema {version} (this newscrawl reads {SCHEMA_VERSION}): "
-                               f"run a writing command once to upgrade it, e.g. newscrawl reindex --db {path}")
-        try:
-            db = sqlite_utils.Database(sqlite3.connect(_uri(path, "ro"), uri=True, timeout=60))
-            db.execute("PRAGMA busy_timeout = 60000")
-            db.execute("PRAGMA query_only = ON")
-            # Reads through the page cache without copying: a search at
-            # 100,000 articles spent a tenth of its time copying pages.
-            db.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")
-            return db
-        except sqlite3.DatabaseError as exc:
-            raise ArchiveError(f"{path} is not a usable SQLite archive: {exc}") from None
+        return _open_readonly(path, version)
+    return _open_for_writing(path, kind)
+
+
+def _open_readonly(path: Path, version: int) -> sqlite_utils.Database:
+    if version < SCHEMA_VERSION:
+        raise ArchiveError(f"{path} is an archive of schema {version} (this newscrawl reads {SCHEMA_VERSION}): "
+                           f"run a writing command once to upgrade it, e.g. newscrawl reindex --db {path}")
+    try:
+        db = sqlite_utils.Database(sqlite3.connect(_uri(path, "ro"), uri=True, timeout=60))
+        db.execute("PRAGMA busy_timeout = 60000")
+        db.execute("PRAGMA query_only = ON")
+        # Reads through the page cache without copying: a search at
+        # 100,000 articles spent a tenth of its time copying pages.
+        db.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")
+        return db
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"{path} is not a usable SQLite archive: {exc}") from None
+
+
+def _open_for_writing(path: Path, kind: str) -> sqlite_utils.Database:
+    """Open, migrate or create (`kind` "empty"), mark, and switch to WAL."""
     try:
         conn = sqlite3.connect(str(path), timeout=60)
         db = sqlite_utils.Database(conn)
@@ -318,7 +333,8 @@ def check_archive(path: str | os.PathLike, *, create: bool = False) -> tuple[str
         raise ArchiveError(f"{path} is a folder, not an archive file")
     kind, version = inspect_file(path)
     if kind == "empty" and not create:
-        raise ArchiveError(f"{path} is an empty file, not a newscrawl archive (a crawl or `newscrawl import` makes one)")
+        raise ArchiveError(f"{path} is an empty file, not a newscrawl archive "
+                           "(a crawl or `newscrawl import` makes one)")
     if version > SCHEMA_VERSION:
         raise ArchiveError(f"{path} was written by a newer newscrawl (schema {version} > {SCHEMA_VERSION})")
     return kind, version
@@ -722,7 +738,8 @@ def _store_one(db: sqlite_utils.Database, article: ArticleRecord, now: str, batc
         "comments_complete": int(article.get("comments_complete", (existing or {}).get("comments_complete", 1))),
         "comment_pages": article.get("comment_pages") or (existing or {}).get("comment_pages"),
         "sitemap_lastmod": article.get("sitemap_lastmod") or (existing or {}).get("sitemap_lastmod"),
-        "tags": json.dumps(article["tags"], ensure_ascii=False) if article.get("tags") else (existing or {}).get("tags"),
+        "tags": (json.dumps(article["tags"], ensure_ascii=False) if article.get("tags")
+                 else (existing or {}).get("tags")),
         "http_etag": http.get("etag") or (existing or {}).get("http_etag"),
         "http_last_modified": http.get("last_modified") or (existing or {}).get("http_last_modified"),
     }
@@ -820,7 +837,8 @@ def _keep_article_version(db, existing: dict, now: str) -> None:
             "site": existing["site"],
             "article_id": existing["article_id"],
             "content_hash": existing["content_hash"],
-            **{k: existing.get(k) for k in ("url", "section", "title", "subtitle", "body", "published", "author", "extraction")},
+            **{k: existing.get(k)
+               for k in ("url", "section", "title", "subtitle", "body", "published", "author", "extraction")},
             "seen_from": existing["last_changed"],
             "seen_until": existing["last_seen"],
             "replaced_at": now,
@@ -905,7 +923,8 @@ def _merge_comments(db, article: dict, article_row: int, now: str, result: Store
             seen_again.append((now, found["id"]))
             continue
         db.execute(
-            "UPDATE comments SET last_seen = :last_seen, " + ", ".join(f"{k} = :{k}" for k in updates) + " WHERE id = :id",
+            "UPDATE comments SET last_seen = :last_seen, " + ", ".join(f"{k} = :{k}" for k in updates)
+            + " WHERE id = :id",
             {**updates, "last_seen": now, "id": found["id"]},
         )
     # Plain SQL, one statement for the thread's new comments (Table.insert()
@@ -949,9 +968,11 @@ def _mark_gone(db, missing: list[dict], when: str, result: StoreResult) -> None:
     result.comments_gone += len(missing)
 
 
-_COMMENT_COLUMNS = ("id", "site", "article_id", "article_row", "comment_key", "comment_id", "position", "title", "author", "text",
+_COMMENT_COLUMNS = ("id", "site", "article_id", "article_row", "comment_key", "comment_id", "position", "title",
+                    "author", "text",
                     "posted_at", "likes", "parent_key", "depth", "fingerprint", "first_seen", "last_seen")
-_INSERT_COMMENT = f"INSERT INTO comments ({', '.join(_COMMENT_COLUMNS)}) VALUES ({', '.join('?' * len(_COMMENT_COLUMNS))})"
+_INSERT_COMMENT = (f"INSERT INTO comments ({', '.join(_COMMENT_COLUMNS)}) "
+                   f"VALUES ({', '.join('?' * len(_COMMENT_COLUMNS))})")
 
 
 def _parent_key(parent, keys_in_order: list[str]) -> str | None:
@@ -1013,7 +1034,8 @@ def _with_comments(db, row: dict) -> dict:
     return article
 
 
-def iter_articles(db, *, site: str | None = None, article_id: str | None = None, since: str | None = None):
+def iter_articles(db, *, site: str | None = None, article_id: str | None = None,
+                  since: str | None = None) -> Iterator[dict]:
     """Articles with their comments, filtered by site, id and publication date."""
     where, params = [], []
     if site:
@@ -1094,7 +1116,8 @@ def sitemap_lastmod(db, site: str, url: str) -> str | None:
 
 def mark_sitemap_done(db, site: str, url: str, lastmod: str | None) -> None:
     with db.atomic():
-        db["sitemaps"].upsert({"site": site, "url": url, "lastmod": lastmod, "fetched_at": utcnow()}, pk=("site", "url"))
+        db["sitemaps"].upsert({"site": site, "url": url, "lastmod": lastmod, "fetched_at": utcnow()},
+                              pk=("site", "url"))
 
 
 # --- crawl runs ------------------------------------------------------------

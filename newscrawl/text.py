@@ -56,7 +56,9 @@ def clean_lines(lines) -> list[str]:
 # Mojibake: UTF-8 or windows-1256 Arabic decoded as cp1252/latin-1 turns into
 # runs of Latin-1 letters such as "ÇáÍßæãÉ" or "Ø§Ù„". Real Arabic text has
 # almost none of these, so a field made mostly of them is a decoding error.
-_LATIN1_LETTERS = re.compile(r"[\u00c0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2020-\u2022\u2030\u2039\u203a]+")
+_LATIN1_LETTERS = re.compile(
+    r"[\u00c0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2020-\u2022\u2030\u2039\u203a]+"
+)
 _ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+")
 
 

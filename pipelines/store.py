@@ -1,5 +1,7 @@
 """Store articles and their comments in the SQLite archive (setting ARCHIVE_DB)."""
 
+from __future__ import annotations
+
 import asyncio
 import logging
 import multiprocessing
@@ -15,8 +17,8 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from newscrawl.archive import open_archive, store_articles
-from newscrawl.health import STORE_FAILED
 from newscrawl.control import stop, stopping_reason
+from newscrawl.health import STORE_FAILED
 
 logger = logging.getLogger(__name__)
 
@@ -91,14 +93,14 @@ class StorePipeline:
         self.writing: set[asyncio.Task] = set()
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> StorePipeline:
         settings = crawler.settings
         pipeline = cls(settings.get("ARCHIVE_DB"), crawler.stats, settings.getbool("STORE_IN_PROCESS"),
                        settings.getint("STORE_BATCH_ARTICLES"), settings.getfloat("STORE_BATCH_SECONDS"))
         pipeline.crawler = crawler
         return pipeline
 
-    def open_spider(self):
+    def open_spider(self) -> None:
         if not self.in_process:
             self.db = open_archive(self.db_path)
             return
@@ -112,7 +114,7 @@ class StorePipeline:
         # second of imports) while the crawl reads robots.txt and sitemaps.
         self.writer.submit(_noop)
 
-    def close_spider(self):
+    def close_spider(self) -> None:
         # Scrapy closes the spider once no item is in progress, so nothing is
         # gathering now; the writer finishes what it was given.
         if self.writer is not None:
@@ -122,7 +124,7 @@ class StorePipeline:
             self.db.close()
             self.db = None
 
-    async def process_item(self, item):
+    async def process_item(self, item: object) -> object:
         # Shallow: the fields hold plain dicts and lists already, and asdict()
         # would walk every comment asking whether it is an item.
         article = dict(ItemAdapter(item).items())
@@ -167,7 +169,7 @@ class StorePipeline:
                     stored.set_exception(failure)
             return
         self.stats.inc_value("archive/batches")
-        for (_, stored), result in zip(batch, results):
+        for (_, stored), result in zip(batch, results, strict=True):
             if not stored.done():
                 stored.set_result(result)
 

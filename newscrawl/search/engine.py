@@ -10,7 +10,7 @@ import re
 import sqlite3
 import unicodedata
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache
 from itertools import islice
 
 from newscrawl.search.arabic import MARKS
@@ -96,7 +96,7 @@ def snippet(text: str, query: Query, markers=("[", "]"), before: int = 12, after
     return ("… " if earlier else "") + piece + (" …" if later else "")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _words_after(count: int) -> re.Pattern:
     """Up to `count` words, each after what separates words: from the end of a
     word, the next `count` (fewer where the text ends), in one call."""
@@ -202,7 +202,8 @@ def _best_sql(table: str, weights, joins: str, where: list[str], present: str = 
 # A match whose row is gone: the normalized index is contentless, and a row
 # another tool deletes leaves it until the next store or reindex.
 _ARTICLE_PRESENT = "EXISTS (SELECT 1 FROM articles x WHERE x.id = k.rowid)"
-_COMMENT_PRESENT = ("EXISTS (SELECT 1 FROM comments x JOIN articles y ON y.site = x.site AND y.article_id = x.article_id "
+_COMMENT_PRESENT = ("EXISTS (SELECT 1 FROM comments x "
+                    "JOIN articles y ON y.site = x.site AND y.article_id = x.article_id "
                     "WHERE x.id = k.rowid)")
 
 
@@ -259,7 +260,7 @@ def _rows(db, sql: str, params: dict) -> list[dict]:
     try:
         cursor = db.execute(sql, params)
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, values)) for values in cursor.fetchall()]
+        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     except sqlite3.OperationalError as exc:  # should not happen: every term is quoted
         if "fts5" not in str(exc) and "syntax" not in str(exc):
             raise  # the archive's trouble (a damaged file), not the query's

@@ -198,14 +198,30 @@ def parse_query(text: str, columns: tuple[str, ...] | None = None) -> Query:
         columns = tuple(dict.fromkeys(ARTICLE_COLUMNS + COMMENT_COLUMNS))
     if text is None or not text.strip():
         raise QueryError("the query is empty: type a word to search for")
+    _check_size(text)
+    query = Query(text=text, match="")
+    query.match = _assemble(_balance(_items(text, columns, query)))
+    if not query.match:
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise QueryError(f"nothing to search for in {shown!r}: it has no words, only operators or symbols")
+    return query
+
+
+def _check_size(text: str) -> None:
     depth = deepest = 0
     for ch in text:
         depth += (ch == "(") - (ch == ")")
         deepest = max(deepest, depth)
     if deepest > MAX_DEPTH or len(text.split()) > MAX_WORDS:
         raise QueryError(f"the query is too complex: at most {MAX_DEPTH} levels of brackets and {MAX_WORDS} words")
-    query = Query(text=text, match="")
-    items: list[str] = []  # operands, operators and brackets ("(" or "title : ("), in order
+
+
+_NEEDS_OPERAND = 'needs a word, a "phrase", NEAR(...) or (brackets) after it'
+
+
+def _items(text: str, columns: tuple[str, ...], query: Query) -> list[str]:
+    """The query's operands, operators and brackets ("(" or "title : ("), in order."""
+    items: list[str] = []
     column = None  # a column filter waiting for what it applies to
     for m in _LEXER.finditer(text):
         if m.group("column") is not None:
@@ -214,34 +230,28 @@ def parse_query(text: str, columns: tuple[str, ...] | None = None) -> Query:
             column = _column_spec(m.group("column"), columns, text[m.start():].split()[0].strip('"'), query)
             continue
         word = m.group("word")
-        if column is not None and (m.group("close") or word in OPERATORS):
-            raise QueryError(f"{column.replace('- ', '-')}: needs a word, a \"phrase\", NEAR(...) or (brackets) after it")
-        if m.group("open"):
+        if m.group("close") or word in OPERATORS:
+            if column is not None:
+                raise QueryError(f"{column.replace('- ', '-')}: {_NEEDS_OPERAND}")
+            items.append(")" if m.group("close") else word)
+        elif m.group("open"):
             items.append("(" if column is None else f"{column} : (")
-            column = None
-            continue
-        if m.group("close"):
-            items.append(")")
-            continue
-        if m.group("near") is not None:
-            operand = _near(m.group("near"), query)
-        elif m.group("phrase") is not None:
-            operand = _operand("phrase", m.group("phrase"), query)
-        elif word in OPERATORS:
-            items.append(word)
-            continue
         else:
-            operand = _operand("word", word, query)
-        if operand:
-            items.append(operand if column is None else f"{column} : ({operand})")
+            operand = _operand_of(m, query)
+            if operand:
+                items.append(operand if column is None else f"{column} : ({operand})")
         column = None
     if column is not None:
-        raise QueryError(f"{column.replace('- ', '-')}: needs a word, a \"phrase\", NEAR(...) or (brackets) after it")
-    query.match = _assemble(_balance(items))
-    if not query.match:
-        shown = text if len(text) <= 60 else text[:57] + "..."
-        raise QueryError(f"nothing to search for in {shown!r}: it has no words, only operators or symbols")
-    return query
+        raise QueryError(f"{column.replace('- ', '-')}: {_NEEDS_OPERAND}")
+    return items
+
+
+def _operand_of(m: re.Match, query: Query) -> str | None:
+    if m.group("near") is not None:
+        return _near(m.group("near"), query)
+    if m.group("phrase") is not None:
+        return _operand("phrase", m.group("phrase"), query)
+    return _operand("word", m.group("word"), query)
 
 
 def _balance(items: list[str]) -> list[str]:
@@ -258,7 +268,7 @@ def _balance(items: list[str]) -> list[str]:
                 keep[i] = False
     for i in stack:
         keep[i] = False
-    return [item for item, k in zip(items, keep) if k]
+    return [item for item, k in zip(items, keep, strict=True) if k]
 
 
 def _is_open(item: str) -> bool:
@@ -335,7 +345,4 @@ def _finder(terms: set[str]) -> re.Pattern | None:
 
 def matches(word: str, query: Query) -> bool:
     """Whether a word of the original text is one the query looks for."""
-    for term in word_terms(word):
-        if term in query.terms or any(term.startswith(p) for p in query.prefixes):
-            return True
-    return False
+    return any(term in query.terms or any(term.startswith(p) for p in query.prefixes) for term in word_terms(word))
