@@ -95,6 +95,12 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Encoding": "gzip, deflate",
 }
 
+# Scrapy's scheduler, except that a JOBDIR left by a killed crawl is set
+# aside instead of resumed from (its queue files are not consistent), and a
+# request the disk queue refuses is kept in memory (newscrawl/scheduler.py).
+# Distributed workers replace it with newscrawl.distributed.LeasingScheduler.
+SCHEDULER = "newscrawl.scheduler.CrashSafeScheduler"
+
 DOWNLOADER_MIDDLEWARES = {
     # The fetch policy decides what may be fetched, before anything else
     # (robots.txt at 100 included) and for every request, redirects too;

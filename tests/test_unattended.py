@@ -115,6 +115,71 @@ def test_a_killed_crawl_leaves_a_sound_archive_and_the_next_run_completes_it(tmp
     assert [r["status"] for r in runs] == ["killed", "finished"]
 
 
+def damage_queue_files(jobdir: Path) -> int:
+    """Leave the request-queue files of `jobdir` as a SIGKILL can: empty
+    where queuelib expects a 4-byte header (it wrote the header into a
+    buffer that died with the process). Which files a kill leaves depends on
+    what was queued at that instant, so they are made here: the site's
+    download slot, article (0) and comments (-10) priorities, start requests ("s")."""
+    from scrapy.pqueues import _path_safe  # how Scrapy names a slot's folder
+
+    slot = jobdir / "requests.queue" / _path_safe("127.0.0.1")
+    slot.mkdir(parents=True, exist_ok=True)
+    files = [slot / name for name in ("0", "-10", "0s", "-10s")]
+    for f in files:
+        f.write_bytes(b"")
+    return len(files)
+
+
+def test_a_jobdir_left_by_a_killed_crawl_is_set_aside_and_the_archive_decides_what_to_fetch(tmp_path):
+    # What SIGKILL leaves, made certain: the marker of a crawl that did not
+    # close, and queue files cut short. Resumed as Scrapy would, the first
+    # request pushed to such a file raises and is lost (measured: 1 killed
+    # crawl in 12 then ended "finished" with 7 of 41 articles never stored).
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    jobdir = tmp_path / "job"
+    settings = {"JOBDIR": str(jobdir)}
+    with SampleSite(model) as site:
+        site.delay = 0.02
+        start_and_kill(site, db, after_articles=8, settings=settings)
+        assert (jobdir / "newscrawl.running").exists()  # the killed crawl did not close
+        assert damage_queue_files(jobdir) > 0
+        site.delay = 0
+        result = run_crawl(site.base_url, db, settings=settings)
+        assert result.returncode == 0, crawl_stats(result)
+    set_aside = [line for line in result.stderr.splitlines() if "was left by a crawl that did not close" in line]
+    assert len(set_aside) == 1 and "the archive decides what to fetch" in set_aside[0]
+    assert "'scheduler/jobdir_discarded': 1," in result.stderr  # Scrapy's stats dump
+    assert [p.name for p in jobdir.iterdir() if p.name.startswith("unclean-")]  # kept to look at
+    assert not (jobdir / "newscrawl.running").exists()  # this one closed
+    assert "struct.error" not in result.stderr and "Error caught on signal handler" not in result.stderr
+    assert dumps(db, tmp_path / "dumps") == expected(model)
+    assert count(db, "comments") == sum(len(a.comments) for a in model.crawlable())
+
+
+def test_a_request_the_jobdir_queue_refuses_is_kept_in_memory_and_fetched(tmp_path):
+    # Queue files damaged while no marker says so (a JOBDIR of another tool,
+    # a disk that fails): every request pushed to them goes to memory.
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    jobdir = tmp_path / "job"
+    settings = {"JOBDIR": str(jobdir)}
+    with SampleSite(model) as site:
+        site.delay = 0.02
+        start_and_kill(site, db, after_articles=8, settings=settings)
+        (jobdir / "newscrawl.running").unlink(missing_ok=True)
+        assert damage_queue_files(jobdir) > 0
+        site.delay = 0
+        result = run_crawl(site.base_url, db, settings=settings)
+        assert result.returncode == 0, crawl_stats(result)
+    refused = [line for line in result.stderr.splitlines() if "JOBDIR request queue refused a request" in line]
+    assert len(refused) == 1 and "kept in memory" in refused[0]
+    assert re.search(r"'scheduler/disk_queue_failed': [1-9]", result.stderr)
+    assert dumps(db, tmp_path / "dumps") == expected(model)
+    assert count(db, "comments") == sum(len(a.comments) for a in model.crawlable())
+
+
 def test_a_second_run_on_the_same_archive_is_refused_and_a_dead_one_does_not_block(tmp_path):
     model = generate_site(40)
     db = tmp_path / "news.db"
