@@ -49,17 +49,18 @@ BATCH = 100  # the crawl writer's default STORE_BATCH_ARTICLES
 
 
 def items_of(model) -> list[dict]:
-    """The model's articles as the crawl's pipelines hand them to the store."""
+    """The model's articles as the crawl's pipelines hand them to the store (dates to the second, as
+    the pages give them in their datetime attributes)."""
     items = []
     for a in model.crawlable():
         items.append({
             "site": "elaph", "article_id": str(a.article_id), "url": f"https://elaph.com{a.path}",
             "section": a.section, "title": a.title, "subtitle": a.subtitle, "body": list(a.body),
-            "published": a.published.isoformat(), "author": a.author or None,
+            "published": a.published.isoformat(timespec="seconds"), "author": a.author or None,
             "extraction": {"title": "profile", "body": "profile"}, "comments_complete": True, "comment_pages": 1,
             "comments_shown": len(a.comments),
             "comments": [{"comment_id": str(c.comment_id) if c.comment_id else None, "title": c.title,
-                          "author": c.author, "text": c.text, "posted_at": c.posted_at.isoformat(),
+                          "author": c.author, "text": c.text, "posted_at": c.posted_at.isoformat(timespec="seconds"),
                           "likes": c.likes, "parent": None, "depth": 0} for c in a.comments],
         })
     return items

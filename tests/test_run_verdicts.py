@@ -459,10 +459,11 @@ def assert_stopped_at_the_first_refusal(result, db, model, cause: str) -> int:
 
 @pytest.fixture
 def tmpfs(tmp_path):
-    """A 1 MB file system of its own: a disk that really fills up."""
+    """A 2 MB file system of its own: a disk that really fills up (an empty
+    archive and its WAL take about 1 MB of it: 16 KB pages)."""
     folder = tmp_path / "disk"
     folder.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], check=True)
     yield folder
     subprocess.run(["umount", "-l", str(folder)], check=True)
 
