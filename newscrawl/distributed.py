@@ -53,6 +53,7 @@ from scrapy_redis.pipelines import RedisPipeline
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from newscrawl.sitemap_ledger import Claims
 from newscrawl.state import (KEY, REDIS_DOWN, outage_of, redis_client, redis_name, retry_params,
                              worker_id)
 
@@ -368,8 +369,8 @@ return url
 """
 
 
-class RedisArticleClaims:
-    """newscrawl.spiders.base.ArticleClaims shared by a run's workers: which
+class RedisArticleClaims(Claims):
+    """newscrawl.sitemap_ledger.ArticleClaims shared by a run's workers: which
     articles the run asked for (hash <run>:<spider>:articles, id -> first URL)
     and the URLs of each not tried yet (hash <run>:<spider>:alternates)."""
 

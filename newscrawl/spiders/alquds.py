@@ -6,7 +6,7 @@
     scrapy crawl alquds -a feed=/?feed=rss2               # the RSS feed alone
 
 Arguments: base_url, refresh_days (7), since, urls, max_articles, feed; see
-newscrawl/spiders/base.py. Selectors live in newscrawl/sites/alquds.py.
+newscrawl/spiders/arguments.py. Selectors live in newscrawl/sites/alquds.py.
 """
 
 from newscrawl.sites.alquds import PROFILE

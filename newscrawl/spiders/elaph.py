@@ -6,7 +6,7 @@
     scrapy crawl elaph -a since=2025-01-01 -a max_articles=100
 
 Arguments: base_url, refresh_days (7), since, urls, max_articles; see
-newscrawl/spiders/base.py. Selectors live in newscrawl/sites/elaph.py.
+newscrawl/spiders/arguments.py. Selectors live in newscrawl/sites/elaph.py.
 """
 
 from newscrawl.sites.elaph import PROFILE

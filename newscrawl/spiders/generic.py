@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 from newscrawl.fetch_policy import FetchPolicy
 from newscrawl.sites.generic import PROFILE
-from newscrawl.spiders.base import SiteSpider, SpiderArgumentError
+from newscrawl.spiders.arguments import SpiderArgumentError
+from newscrawl.spiders.base import SiteSpider
 
 
 class GenericSpider(SiteSpider):

@@ -6,7 +6,7 @@
     scrapy crawl hespress -a since=2025-01-01 -a max_articles=100
 
 Arguments: base_url, refresh_days (7), since, urls, max_articles, feed; see
-newscrawl/spiders/base.py. Selectors live in newscrawl/sites/hespress.py.
+newscrawl/spiders/arguments.py. Selectors live in newscrawl/sites/hespress.py.
 """
 
 from newscrawl.sites.hespress import PROFILE
