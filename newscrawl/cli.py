@@ -338,7 +338,7 @@ def _store_imported(db, batch: list[tuple[str, dict]]) -> int:
     """Store a batch of parsed dumps in one transaction; say what became of each."""
     results = archive.store_articles(db, [article for _, article in batch])
     failed = 0
-    for (name, article), result in zip(batch, results):
+    for (name, article), result in zip(batch, results, strict=True):  # one result per article
         if isinstance(result, Exception):
             say(f"error: {name}: not stored ({type(result).__name__}: {show(str(result))})", err=True)
             failed += 1
@@ -534,7 +534,7 @@ def _cores() -> int:
 @click.option("--warc-dir", type=click.Path(file_okay=False), help="WARC folder (default: warc beside the archive).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes that extract, beside this one, which stores (default: one per core, "
-                   "here %d). --jobs 1 extracts in this process." % _cores())
+                   f"here {_cores()}). --jobs 1 extracts in this process.")
 def reextract(db_path, site, since, warc_dir, jobs):
     """Re-run extraction over the raw pages kept as WARC, without fetching.
 
@@ -564,7 +564,7 @@ def reextract(db_path, site, since, warc_dir, jobs):
     from scrapy.spiderloader import get_spider_loader
     from scrapy.utils.project import get_project_settings
 
-    from newscrawl.reextract import Report, ReextractFailed, Reextractor, index_warcs
+    from newscrawl.reextract import ReextractFailed, Reextractor, Report, index_warcs
 
     jobs = jobs or _cores()
 
@@ -695,7 +695,7 @@ def runs(db_path, limit, as_json):
         cov = json.loads(row["coverage"] or "{}")
         minutes = f"{stats.get('elapsed_time_seconds', 0) / 60:.1f}" if stats else "-"
 
-        def pct(name):
+        def pct(name, cov=cov):
             value = cov.get(name)
             return f"{value:.0%}" if isinstance(value, (int, float)) else "-"
 

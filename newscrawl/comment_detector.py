@@ -72,8 +72,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
@@ -134,7 +133,7 @@ _STRONG_DATE = re.compile(
 _TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
 # What a printed date is made of besides its numbers: connectors, times of
 # day, relative units, weekday names (the month names are added below).
-_DATE_TALK = (
+_DATE_TALK = (  # noqa: SIM905 - a word list kept as text: 180 quoted words would read worse
     "at on um uhr am pm a.m. p.m. le à de del el il op th st nd rd h ago vor il y a hace "
     "yesterday today gestern heute hier aujourd'hui "
     "mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday "
@@ -158,9 +157,10 @@ _LATIN_MONTHS = {
         "october oct okt oktober octobre octubre ottobre", "november nov novembre noviembre",
         "december dec dez dezember décembre decembre diciembre dicembre"), start=1)
     for name in names.split()}
-_ARABIC_MONTHS = ("يناير فبراير مارس أبريل ابريل إبريل مايو يونيو يونيه يوليو يوليه أغسطس سبتمبر أكتوبر اكتوبر "
-                   "نوفمبر ديسمبر كانون الثاني شباط آذار نيسان أيار حزيران تموز آب أيلول تشرين الأول جانفي فيفري "
-                   "أفريل ماي جوان جويلية أوت شتنبر نونبر دجنبر يوليوز غشت").split()
+_ARABIC_MONTHS = (  # noqa: SIM905 - a word list, as _DATE_TALK
+    "يناير فبراير مارس أبريل ابريل إبريل مايو يونيو يونيه يوليو يوليه أغسطس سبتمبر أكتوبر اكتوبر "
+    "نوفمبر ديسمبر كانون الثاني شباط آذار نيسان أيار حزيران تموز آب أيلول تشرين الأول جانفي فيفري "
+    "أفريل ماي جوان جويلية أوت شتنبر نونبر دجنبر يوليوز غشت").split()
 _MONTH_NAME = r"(?P<month>" + "|".join(sorted(map(re.escape, _LATIN_MONTHS), key=len, reverse=True)) + r")\.?"
 _DATE_WORDS_RE = re.compile(
     r"\d+|(?<!\w)(?:" + "|".join(sorted(map(re.escape, set(_DATE_TALK) | set(_LATIN_MONTHS) | set(
@@ -1119,7 +1119,7 @@ class _Page:
             if value and value.isdigit() and 9 <= len(value) <= 10:
                 # Drupal's data-comment-timestamp: an instant in no one's date order, but
                 # the last change, so a dateCreated or datetime beside it comes first.
-                return 3.8, datetime.fromtimestamp(int(value), tz=dt_timezone.utc).isoformat()
+                return 3.8, datetime.fromtimestamp(int(value), tz=UTC).isoformat()
         if tag == "time":
             text = _squash("".join(element.itertext()))
             return (3.0, text) if text else None
@@ -1538,7 +1538,7 @@ class _Page:
         (Drupal's article.comment inside a layout box)."""
         signatures = Counter()
         for element in order:
-            for _, node in zip(range(40), element.iterdescendants(etree.Element)):
+            for _, node in zip(range(40), element.iterdescendants(etree.Element), strict=False):  # the first 40 only
                 if _COMMENT_ID.search(node.get("id") or ""):
                     signatures[_element_css(node, prefer=_COMMENT_HINT)] += 1
                     break
@@ -1681,7 +1681,7 @@ def _holders(outer: dict, inner: dict):
     stop = outer["parent"]
     outer_items = outer["items"]
     for element in inner["items"]:
-        for _, ancestor in zip(range(_MAX_CLIMB), element.iterancestors()):
+        for _, ancestor in zip(range(_MAX_CLIMB), element.iterancestors(), strict=False):  # _MAX_CLIMB at most
             if ancestor is stop:
                 break
             if ancestor in outer_items:

@@ -30,8 +30,15 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from newscrawl import overview
-from newscrawl.datasette_pages import (archives, overview_page, page_path, search_page, set_archives, thread_page,
-                                      thread_path)
+from newscrawl.datasette_pages import (
+    archives,
+    overview_page,
+    page_path,
+    search_page,
+    set_archives,
+    thread_page,
+    thread_path,
+)
 from newscrawl.search.arabic import index_text, normalize
 from newscrawl.search.engine import ARTICLE_WEIGHTS, CANDIDATES, COMMENT_WEIGHTS, candidate_sql, snippet
 from newscrawl.search.query import ARTICLE_COLUMNS, COMMENT_COLUMNS, QueryError, parse_query

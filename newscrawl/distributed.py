@@ -38,6 +38,7 @@ What the project adds around scrapy-redis:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import time
@@ -53,8 +54,7 @@ from scrapy_redis.pipelines import RedisPipeline
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from newscrawl.state import (KEY, REDIS_DOWN, outage_of, redis_client, redis_name, retry_params,
-                             worker_id)
+from newscrawl.state import KEY, REDIS_DOWN, outage_of, redis_client, redis_name, retry_params, worker_id
 
 logger = logging.getLogger(__name__)
 
@@ -234,10 +234,8 @@ class LeasingScheduler(Scheduler):
 
     @staticmethod
     async def _stop(engine):
-        try:
+        with contextlib.suppress(RuntimeError):  # closed meanwhile
             await engine.close_spider_async(reason=REDIS_LOST)
-        except RuntimeError:
-            pass  # closed meanwhile
 
     def next_request(self):
         if self.lost is not None:

@@ -29,8 +29,7 @@ from dataclasses import dataclass, field
 from scrapy.exceptions import DropItem
 
 from newscrawl import archive
-from newscrawl.state import (KEY, REDIS_DOWN, outage_of, publish_article, publish_state,
-                             with_retries, worker_id)
+from newscrawl.state import KEY, REDIS_DOWN, outage_of, publish_article, publish_state, with_retries, worker_id
 from pipelines.normalize import NormalizeWhitespacePipeline
 from pipelines.validate import ValidatePipeline
 
@@ -136,7 +135,7 @@ class Drain:
             items.append(item)
             origins.append(raw)
         results = archive.store_articles(self.db, items) if items else []
-        for raw, item, result in zip(origins, items, results):
+        for raw, item, result in zip(origins, items, results, strict=True):
             if isinstance(result, Exception):
                 todo.append(("failed", raw, result))
                 continue

@@ -11,7 +11,7 @@ import fcntl
 import os
 import socket
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -34,7 +34,7 @@ def archive_lock(db_path: str | os.PathLike, purpose: str = "crawl"):
         except BlockingIOError:
             holder = os.pread(fd, 512, 0).decode("utf-8", "replace").strip() or "another process"
             raise ArchiveLocked(f"{db_path} is being written by {holder}") from None
-        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        started = datetime.now(UTC).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{purpose} pid {os.getpid()} on {socket.gethostname()}, started {started}\n".encode(), 0)
         yield

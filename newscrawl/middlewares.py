@@ -14,6 +14,7 @@ import time
 import charset_normalizer
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import TextResponse
+
 from newscrawl.control import stop, stopping_reason
 from newscrawl.exceptions import BlockedPage, CrawlStopped
 from newscrawl.text import looks_like_mojibake

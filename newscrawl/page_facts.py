@@ -361,9 +361,9 @@ def _headline_h1(root, facts: PageFacts):
         folded = fold(text)
         if not folded or is_publisher(text, facts.site_names):
             continue
-        if any(folded in title and _covers_title(folded, title) for title in titles):
-            if best is None or len(folded) > len(fold(best.xpath("string()"))):
-                best = element
+        if any(folded in title and _covers_title(folded, title) for title in titles) and (
+                best is None or len(folded) > len(fold(best.xpath("string()")))):
+            best = element
     return best
 
 
@@ -666,7 +666,8 @@ def date_near_headline(facts: PageFacts) -> str:
 # --- body: lead paragraph, captions ----------------------------------------------
 
 _TEXT_WITH = etree.XPath("//body//text()[contains(normalize-space(.), $needle)]")
-_BLOCKS = frozenset("p div section article header li td blockquote figcaption figure h2 h3 h4 h5 h6 dd".split())
+_BLOCKS = frozenset(("p", "div", "section", "article", "header", "li", "td", "blockquote", "figcaption", "figure",
+                     "h2", "h3", "h4", "h5", "h6", "dd"))
 _INVISIBLE = frozenset(("script", "style", "noscript", "template", "title", "head"))
 
 

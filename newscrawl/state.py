@@ -22,9 +22,9 @@ import logging
 import os
 import socket
 import threading
-import uuid
 import time
-from datetime import datetime, timedelta, timezone
+import uuid
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from redis.backoff import ExponentialBackoff
@@ -287,7 +287,7 @@ class RedisState:
             seen = datetime.fromisoformat(mark["at"])
         except (ValueError, KeyError, TypeError):
             return None  # unreadable: ask again
-        if datetime.now(timezone.utc) - seen > timedelta(days=GONE_RECHECK_DAYS):
+        if datetime.now(UTC) - seen > timedelta(days=GONE_RECHECK_DAYS):
             return None  # a page listed before it went live, a moved article: look again
         return mark.get("lastmod") or ""
 
@@ -295,7 +295,7 @@ class RedisState:
         # What the sitemap ledger does for a single crawl: not asked again
         # until its sitemap entry changes (or, for listings without a
         # <lastmod>, such as feeds, until GONE_RECHECK_DAYS have passed).
-        mark = {"lastmod": lastmod or "", "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        mark = {"lastmod": lastmod or "", "at": datetime.now(UTC).isoformat(timespec="seconds")}
         self.server.hset(f"{KEY}:gone:{site}", str(article_id), json.dumps(mark))
 
     def runs_coverage(self, spider):
@@ -333,7 +333,7 @@ class RedisState:
 GONE_RECHECK_DAYS = 30
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def worker_id() -> str:
     """This process's name among the workers: host:pid:token, the same for its whole life."""
     # host:pid, and a token: a container restarted after a crash often gets

@@ -6,6 +6,7 @@ this is the guard behind it. Across runs, the store merges by article id.
 """
 
 from itemadapter import ItemAdapter
+
 from newscrawl.exceptions import DuplicateArticle
 
 

@@ -7,7 +7,6 @@ Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it).
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlite_utils
@@ -159,12 +159,12 @@ def test_second_run_on_unchanged_site_fetches_no_articles_then_only_what_changed
         site.clear_log()
 
         # The site moves on: new comments on two articles, one new article.
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         busy = [a for a in model.crawlable() if a.comments and a.article_id != REFERENCE_ID][:2]
         for article in busy:
             model.add_comments(article.article_id, 3, now)
         fresh = ModelArticle(
-            article_id=1_578_800, section="Politics", published=datetime(2025, 10, 2, 9, 0, tzinfo=timezone.utc),
+            article_id=1_578_800, section="Politics", published=datetime(2025, 10, 2, 9, 0, tzinfo=UTC),
             title="مقال جديد", subtitle="", body=["إيلاف من لندن: نص جديد."], lastmod=now,
         )
         model.add_article(fresh)
@@ -185,7 +185,7 @@ def test_second_run_on_unchanged_site_fetches_no_articles_then_only_what_changed
 
 
 def test_recent_articles_are_fetched_again_for_new_comments(tmp_path):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     model = generate_site(10, recent=now)
     recent = max(model.articles, key=lambda a: a.published)
     db = tmp_path / "news.db"
@@ -243,7 +243,7 @@ def test_since_and_max_articles(site, model, tmp_path):
     result = run_crawl(site.base_url, tmp_path / "a.db", args={"since": "2015-01-01"})
     assert result.returncode == 0
     stored = query(tmp_path / "a.db", "SELECT published FROM articles")
-    expected = [a for a in model.crawlable() if a.published >= datetime(2015, 1, 1, tzinfo=timezone.utc)]
+    expected = [a for a in model.crawlable() if a.published >= datetime(2015, 1, 1, tzinfo=UTC)]
     assert len(stored) == len(expected) and all(r["published"] >= "2015" for r in stored)
     assert not [h for h in site.article_hits() if re.search(r"/(200\d|201[0-3])/", h.path)]
 
@@ -383,7 +383,7 @@ def test_reusing_a_jobdir_still_sees_changes(tmp_path):
     with SampleSite(model) as site:
         assert run_crawl(site.base_url, db, settings={"JOBDIR": str(job)}).returncode == 0
         target = next(a for a in model.crawlable() if a.article_id != REFERENCE_ID)
-        model.add_comments(target.article_id, 2, datetime.now(timezone.utc))
+        model.add_comments(target.article_id, 2, datetime.now(UTC))
         assert run_crawl(site.base_url, db, settings={"JOBDIR": str(job)}).returncode == 0
     count = query(db, "SELECT comment_count FROM articles WHERE article_id = ?", [str(target.article_id)])[0]
     assert count["comment_count"] == len(target.comments)
@@ -394,7 +394,7 @@ def test_contact_setting_goes_into_the_user_agent(site, model, tmp_path):
                        settings={"NEWSCRAWL_CONTACT": "mailto:archivist@example.org"})
     assert result.returncode == 0
     assert {h.user_agent for h in site.hits()} == {
-        f"newscrawl/0.1.0 (+mailto:archivist@example.org; archive of Arabic news for research)"}
+        "newscrawl/0.1.0 (+mailto:archivist@example.org; archive of Arabic news for research)"}
 
 
 def test_a_crawled_archive_is_searchable_as_a_reader_means(full):
@@ -419,7 +419,7 @@ def test_comments_that_vanish_from_a_thread_are_kept_and_marked_gone(tmp_path):
     with SampleSite(model) as site:
         assert run_crawl(site.base_url, db).returncode == 0
         removed = [article.comments.pop(3), article.comments.pop(-1)]
-        article.lastmod = datetime.now(timezone.utc)  # the sitemap says the page changed
+        article.lastmod = datetime.now(UTC)  # the sitemap says the page changed
         result = run_crawl(site.base_url, db, args={"refresh_days": 0})
         assert result.returncode == 0, crawl_stats(result)
         rows = query(db, "SELECT comment_id, gone_since FROM comments WHERE article_id = ?", [str(article.article_id)])
@@ -430,7 +430,7 @@ def test_comments_that_vanish_from_a_thread_are_kept_and_marked_gone(tmp_path):
         assert query(db, "SELECT count(*) AS n FROM comments WHERE gone_since IS NOT NULL")[0]["n"] == 2
 
         article.comments.insert(3, removed[0])  # moderation lifted
-        article.lastmod = datetime.now(timezone.utc)
+        article.lastmod = datetime.now(UTC)
         assert run_crawl(site.base_url, db, args={"refresh_days": 0}).returncode == 0
         still = query(db, "SELECT comment_id FROM comments WHERE gone_since IS NOT NULL")
         assert [r["comment_id"] for r in still] == [str(removed[1].comment_id)]

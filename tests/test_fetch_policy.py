@@ -192,7 +192,7 @@ def test_a_generic_crawl_is_bound_to_the_hosts_it_was_given(hosts, tmp_path):
 
 
 @pytest.mark.crawl
-def test_a_distributed_worker_is_bound_by_the_same_middleware(hosts, tmp_path, redis_url):
+def test_a_distributed_worker_is_bound_by_the_same_middleware(hosts, tmp_path, redis_url):  # noqa: F811 - the fixture
     from tests.test_distributed import WORKER, drain
 
     site, other, secret = hosts

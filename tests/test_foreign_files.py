@@ -262,7 +262,7 @@ def test_recognising_an_archive_keeps_this_processs_locks_on_it(tmp_path):
 
 @pytest.mark.parametrize("kind", ["sqlite", "not sqlite"])
 def test_a_crawl_refuses_a_foreign_archive_file_and_leaves_it_alone(tmp_path, kind):
-    from tests.conftest import crawl_command, REPO
+    from tests.conftest import REPO, crawl_command
 
     data = tmp_path / "data"
     data.mkdir()

@@ -10,7 +10,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -19,7 +19,7 @@ from newscrawl.extract import extract_article
 from newscrawl.samplesite import SampleSite
 from newscrawl.samplesite.alquds import BOM, COMMENTS_PER_PAGE, LONG_THREAD, add_comments, generate_alquds
 from newscrawl.sites import get_profile
-from tests.conftest import REPO, crawl_stats, run_cli, run_crawl, site_dumps
+from tests.conftest import REPO, crawl_stats, run_crawl, site_dumps
 from tests.fixture_pages import FIXTURES as ALL_FIXTURES
 from tests.fixture_pages import read_fixture
 
@@ -258,7 +258,7 @@ def test_since_stores_only_newer_posts(model, tmp_path):
     with SampleSite(model) as site:
         result = crawl(site.base_url, db, args={"since": "2020-01-01"})
         assert result.returncode == 0, crawl_stats(result)
-    since = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    since = datetime(2020, 1, 1, tzinfo=UTC)
     stored = {r["article_id"] for r in query(db, "SELECT article_id FROM articles")}
     assert stored == {str(a.article_id) for a in model.crawlable() if a.published >= since}
     assert 3 < len(stored) < len(model.crawlable())
@@ -266,7 +266,7 @@ def test_since_stores_only_newer_posts(model, tmp_path):
 
 @pytest.mark.crawl
 def test_recent_posts_are_refreshed_unless_refresh_days_is_0(tmp_path):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     model = generate_alquds(recent=now)
     recent = max(model.articles, key=lambda a: a.published)
     db = tmp_path / "news.db"

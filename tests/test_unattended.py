@@ -11,7 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,8 +19,8 @@ import pytest
 from newscrawl.archive import open_archive
 from newscrawl.samplesite import SampleSite, generate_site
 from tests.conftest import REPO, count, crawl_command, crawl_stats, rows, run_cli, run_crawl
-from tests.conftest import site_dumps as dumps
 from tests.conftest import expected_dumps as expected
+from tests.conftest import site_dumps as dumps
 
 pytestmark = pytest.mark.crawl
 
@@ -198,7 +198,7 @@ def test_a_template_change_stops_the_run_loudly_and_thins_nothing(tmp_path):
     with SampleSite(model) as site:
         assert run_crawl(site.base_url, db).returncode == 0
         before = dumps(db, tmp_path / "before")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for article in model.articles:
             article.touch(now)  # every article changed: all are fetched again
         site.new_template = True
@@ -261,7 +261,7 @@ def test_no_conditional_request_when_the_thread_length_is_unknown(tmp_path):
         conn.execute("UPDATE articles SET comment_pages = NULL")
         conn.commit()
         conn.close()
-        model.add_comments(long_thread.article_id, 3, datetime.now(timezone.utc))
+        model.add_comments(long_thread.article_id, 3, datetime.now(UTC))
         site.clear_log()
         assert run_crawl(site.base_url, db, args={"refresh_days": 100000}).returncode == 0
         assert not [h for h in site.article_hits() if "If-None-Match" in h.headers]
@@ -336,7 +336,7 @@ def test_a_changed_comment_template_stops_the_run_and_keeps_the_threads_open(tmp
     db = tmp_path / "news.db"
     with SampleSite(model) as site:
         assert run_crawl(site.base_url, db).returncode == 0
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for article in model.articles:
             article.touch(now)
         site.new_comment_template = True

@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, quote
 from zoneinfo import ZoneInfo
 
@@ -332,9 +332,9 @@ RENDERER = AlqudsRenderer()
 def _local(when: datetime) -> datetime:
     """`when` as a London wall time that reads back the same without an offset
     (never in the hour a clock change repeats or skips)."""
-    when = when.astimezone(timezone.utc).astimezone(LONDON)
+    when = when.astimezone(UTC).astimezone(LONDON)
     while when.fold or when.replace(tzinfo=None).replace(tzinfo=LONDON).utcoffset() != when.utcoffset():
-        when = (when + timedelta(hours=1)).astimezone(timezone.utc).astimezone(LONDON)
+        when = (when + timedelta(hours=1)).astimezone(UTC).astimezone(LONDON)
     return when
 
 
@@ -373,7 +373,7 @@ def generate_alquds(articles: int = 24, seed: int = 11, recent: datetime | None 
             counter["comment"] += rng.randint(1, 40)  # ids are site-wide
         return out
 
-    start, end = datetime(2012, 6, 1, tzinfo=timezone.utc), datetime(2025, 9, 1, tzinfo=timezone.utc)
+    start, end = datetime(2012, 6, 1, tzinfo=UTC), datetime(2025, 9, 1, tzinfo=UTC)
     span = (end - start).total_seconds()
     long_index = articles - 5  # a newer-theme post
     posts = []

@@ -39,7 +39,7 @@ class CapturedSite:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def start(self) -> "CapturedSite":
+    def start(self) -> CapturedSite:
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="captured-site", daemon=True)
         self.thread.start()
         return self
@@ -48,7 +48,7 @@ class CapturedSite:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "CapturedSite":
+    def __enter__(self) -> CapturedSite:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -59,7 +59,7 @@ class RecordingServer:
         with self.lock:
             return list(self.log)
 
-    def start(self) -> "RecordingServer":
+    def start(self) -> RecordingServer:
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="recording-server", daemon=True)
         self.thread.start()
         return self
@@ -68,7 +68,7 @@ class RecordingServer:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "RecordingServer":
+    def __enter__(self) -> RecordingServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -169,7 +169,7 @@ def reference_article() -> ModelArticle:
     published = datetime(2015, 3, 24, 17, 40, tzinfo=TZ)
     comments = []
     pairs = lines[header + 1 :]
-    for n, (title, line) in enumerate(zip(pairs[0::2], pairs[1::2])):
+    for n, (title, line) in enumerate(zip(pairs[0::2], pairs[1::2], strict=True)):  # a valid dump: title, line
         author, _, text = line.partition(" -")
         comments.append(
             ModelComment(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import random
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from newscrawl.samplesite.base import SiteRenderer
 from newscrawl.samplesite.model import AUTHORS, HOSTILE, ModelArticle, ModelComment, SiteModel, _reference_words
@@ -119,7 +119,7 @@ def generate_wordpress(articles: int = 10, seed: int = 3) -> SiteModel:
     """A WordPress blog of `articles` posts, one of them with three pages of comments."""
     rng = random.Random(seed)
     words = _reference_words()
-    start = datetime(2021, 1, 10, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2021, 1, 10, 9, 0, tzinfo=UTC)
     posts, next_comment = [], 501
     for n in range(articles):
         published = start + timedelta(days=37 * n, hours=n)
