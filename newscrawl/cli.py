@@ -573,13 +573,7 @@ def reextract(db_path, site, since, warc_dir, jobs):
     folder = Path(warc_dir) if warc_dir else Path(db_path).parent / "warc"
     if not folder.is_dir():
         raise click.ClickException(f"no WARC folder at {folder} (crawls write it unless WARC_ENABLED is off)")
-    # The generic profile takes any URL for an article: over a WARC folder it
-    # would re-read every site's pages as generic ones.
-    profiled = sorted(name for name in PROFILES if name != "generic")
-    names = [site] if site else profiled
-    for name in names:
-        if name not in profiled:
-            raise click.ClickException(f"cannot re-extract site {name!r}; sites with a profile: {', '.join(profiled)}")
+    names = _reextract_sites(site)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
     loader = get_spider_loader(get_project_settings())
     # What the spider notices about a page (a looping comments link, a
@@ -605,28 +599,45 @@ def reextract(db_path, site, since, warc_dir, jobs):
                 stored = sum(reextractor.report.articles.values())
                 raise click.ClickException(f"{name}: interrupted; {stored} articles were stored before "
                                            "(the archive is intact: run the command again)") from None
-            counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
-            say(f"{name}: {report.pages} pages from {report.warc_files} WARC files: {counts}; "
-                f"{report.comments_new} new comments")
-            articles = sum(report.articles.values()) + len(report.failed)
-            if articles:
-                say(f"  {report.seconds:.1f} s with {report.jobs} {'job' if report.jobs == 1 else 'jobs'}; CPU per "
-                    f"article: extraction {report.extract_cpu / articles * 1000:.2f} ms, "
-                    f"store {report.store_cpu / articles * 1000:.2f} ms")
-            if report.changed_fields:
-                say("  changed: " + ", ".join(f"{f} x{n}" for f, n in report.changed_fields.most_common()))
-            for reason, n in report.dropped.items():
-                say(f"  dropped {n}: {show(reason)}", err=True)
-            if report.incomplete:
-                say(f"  {report.incomplete} threads incomplete (a comments page is not in the WARC files)", err=True)
-            for problem in report.unreadable:
-                say(f"  warning: {show(problem)}", err=True)
-            for problem in report.failed:
-                say(f"  not re-extracted: {show(problem)}", err=True)
+            _say_reextracted(name, report)
             failed += len(report.failed)
     if failed:
         raise click.ClickException(f"{failed} article pages could not be re-extracted (named above); "
                                    "their archived copies are as they were")
+
+
+def _reextract_sites(site: str | None) -> list[str]:
+    """The sites `reextract` goes over: `site`, or every site with a profile."""
+    # The generic profile takes any URL for an article: over a WARC folder it
+    # would re-read every site's pages as generic ones.
+    profiled = sorted(name for name in PROFILES if name != "generic")
+    names = [site] if site else profiled
+    for name in names:
+        if name not in profiled:
+            raise click.ClickException(f"cannot re-extract site {name!r}; sites with a profile: {', '.join(profiled)}")
+    return names
+
+
+def _say_reextracted(name: str, report) -> None:
+    """The summary of one site's re-extraction: counts, time and CPU, what changed, what went wrong."""
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
+    say(f"{name}: {report.pages} pages from {report.warc_files} WARC files: {counts}; "
+        f"{report.comments_new} new comments")
+    articles = sum(report.articles.values()) + len(report.failed)
+    if articles:
+        say(f"  {report.seconds:.1f} s with {report.jobs} {'job' if report.jobs == 1 else 'jobs'}; CPU per "
+            f"article: extraction {report.extract_cpu / articles * 1000:.2f} ms, "
+            f"store {report.store_cpu / articles * 1000:.2f} ms")
+    if report.changed_fields:
+        say("  changed: " + ", ".join(f"{f} x{n}" for f, n in report.changed_fields.most_common()))
+    for reason, n in report.dropped.items():
+        say(f"  dropped {n}: {show(reason)}", err=True)
+    if report.incomplete:
+        say(f"  {report.incomplete} threads incomplete (a comments page is not in the WARC files)", err=True)
+    for problem in report.unreadable:
+        say(f"  warning: {show(problem)}", err=True)
+    for problem in report.failed:
+        say(f"  not re-extracted: {show(problem)}", err=True)
 
 
 @cli.command()

@@ -297,19 +297,7 @@ def generate_hespress(articles: int = 24, seed: int = 11, recent: datetime | Non
         )
         model.articles.append(article)
 
-    # Cases every crawl must meet, whatever the seed.
-    arts = model.articles
-    threads = [c for a in arts for c in a.comments]
-    if not any(c.likes < 0 for c in threads):
-        threads[0].likes = -7
-    if not any(c.likes > 0 for c in threads):
-        threads[-1].likes = 12
-    if all(a.comments for a in arts):
-        arts[-2].comments = []
-    # Its slug was changed after publication: the sitemap lists both URLs.
-    renamed = next(a for a in arts if a.comments and a.tags)
-    renamed.aliases = [slug_path("عنوان-قديم-" + renamed.slug, renamed.article_id)]
-
+    _add_required_cases(model.articles)
     if recent is not None:
         when = _minute(recent.astimezone(TZ) - timedelta(hours=5))
         comments = make_comments(rng, words, 3, 99001, when)
@@ -324,6 +312,21 @@ def generate_hespress(articles: int = 24, seed: int = 11, recent: datetime | Non
         for c in article.comments:
             assert " -" not in c.author and not c.author.startswith("-"), c.author
     return model
+
+
+def _add_required_cases(arts: list[ModelArticle]) -> None:
+    """Cases every crawl must meet, whatever the seed: a disliked and a liked
+    comment, an article without comments, an article with a renamed slug."""
+    threads = [c for a in arts for c in a.comments]
+    if not any(c.likes < 0 for c in threads):
+        threads[0].likes = -7
+    if not any(c.likes > 0 for c in threads):
+        threads[-1].likes = 12
+    if all(a.comments for a in arts):
+        arts[-2].comments = []
+    # Its slug was changed after publication: the sitemap lists both URLs.
+    renamed = next(a for a in arts if a.comments and a.tags)
+    renamed.aliases = [slug_path("عنوان-قديم-" + renamed.slug, renamed.article_id)]
 
 
 def add_comments(model: SiteModel, article_id: int, count: int, when: datetime, seed: int = 5) -> list[ModelComment]:

@@ -140,13 +140,41 @@ class SampleSite:
     def respond(self, method: str, raw_path: str, headers_in) -> tuple[int, dict, bytes]:
         parts = urlsplit(raw_path)
         path = parts.path
+        listing = self._listing(path, parts.query)
+        if listing is not None:
+            return listing
+        for fragment, status in self.fail_paths.items():
+            if fragment in raw_path:
+                return status, {"Content-Type": "text/html"}, b"<html><body>Internal Server Error</body></html>"
+        routed = self.renderer.route(path, parts.query)
+        if routed is None:
+            return self._not_found()
+        article_id, page = routed
+        article = next((a for a in self.model.articles if a.article_id == article_id), None)
+        if article is None or article.missing or self.renderer.gone(path):
+            return self._not_found()
+        refusal = self._refusal(article)
+        if refusal is not None:
+            return refusal
+        if page < 1 or page > self.renderer.comment_pages(article, self.model.comments_per_page):
+            return self._not_found()
+        validators = self._validators(article, page, self.model.comments_per_page if self.etag_page_only else None)
+        if self.conditional and _not_modified(headers_in, validators):
+            return 304, validators, b""
+        status, headers, body = self._article_page(article, page)
+        if self.conditional:
+            headers = {**headers, **validators}
+        return status, headers, self._switched(article, page, path, body)
+
+    def _listing(self, path: str, query: str) -> tuple[int, dict, bytes] | None:
+        """robots.txt, a sitemap or a feed; None for any other path."""
         base = self.base_url
         renderer = self.renderer
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain; charset=utf-8"}, renderer.robots_txt(base).encode()
         if path == "/sitemaps/allsitemaps.xml":
             return 200, {"Content-Type": "application/xml"}, renderer.sitemap_index(self.model, base).encode()
-        feed = renderer.feed(self.model, base, path + (f"?{parts.query}" if parts.query else ""))
+        feed = renderer.feed(self.model, base, path + (f"?{query}" if query else ""))
         if feed is not None:
             return 200, {"Content-Type": "application/rss+xml; charset=utf-8"}, feed.encode()
         month = MONTH_SITEMAP.match(path)
@@ -158,35 +186,30 @@ class SampleSite:
             if month.group(3):
                 return 200, {"Content-Type": "application/x-gzip"}, gzip.compress(xml.encode(), mtime=0)
             return 200, {"Content-Type": "application/xml"}, xml.encode()
-        for fragment, status in self.fail_paths.items():
-            if fragment in raw_path:
-                return status, {"Content-Type": "text/html"}, b"<html><body>Internal Server Error</body></html>"
-        routed = renderer.route(path, parts.query)
-        if routed is None:
-            return self._not_found()
-        article_id, page = routed
-        article = next((a for a in self.model.articles if a.article_id == article_id), None)
-        if article is None or article.missing or renderer.gone(path):
-            return self._not_found()
+        return None
+
+    def _refusal(self, article) -> tuple[int, dict, bytes] | None:
+        """What the switches answer instead of an article page (blocked, a
+        captcha, a flaky article's failures before the page); None for the page."""
         if self.block_status:
             extra = {"Retry-After": self.retry_after} if self.retry_after else {}
-            return self.block_status, {"Content-Type": "text/html", **extra}, b"<html><body>Too many requests</body></html>"
+            return (self.block_status, {"Content-Type": "text/html", **extra},
+                    b"<html><body>Too many requests</body></html>")
         if self.captcha:
-            page = "<html><head><title>Attention Required</title></head><body><h2>Please complete the captcha</h2></body></html>"
+            page = ("<html><head><title>Attention Required</title></head>"
+                    "<body><h2>Please complete the captcha</h2></body></html>")
             return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
         with self.lock:
             left = self.flaky_left.get(article.article_id, 0)
             if left:
                 self.flaky_left[article.article_id] = left - 1
-                return self.flaky_status, {"Content-Type": "text/html", "Retry-After": "1"}, b"<html><body>Try again later</body></html>"
-        if page < 1 or page > renderer.comment_pages(article, self.model.comments_per_page):
-            return self._not_found()
-        validators = self._validators(article, page, self.model.comments_per_page if self.etag_page_only else None)
-        if self.conditional and _not_modified(headers_in, validators):
-            return 304, validators, b""
-        status, headers, body = self._article_page(article, page)
-        if self.conditional:
-            headers = {**headers, **validators}
+                return (self.flaky_status, {"Content-Type": "text/html", "Retry-After": "1"},
+                        b"<html><body>Try again later</body></html>")
+        return None
+
+    def _switched(self, article, page: int, path: str, body: bytes) -> bytes:
+        """An article page as the switches change it: a redesign, renamed
+        comment items, the thread on the AMP copy only, no title, padding."""
         if self.new_template:
             for old, new in REDESIGN:
                 body = body.replace(old, new)
@@ -196,11 +219,11 @@ class SampleSite:
             body = re.sub(rb'<section class="comments".*?</section>', b"", body, flags=re.S)
         if article.article_id in self.strip_title:
             # No headline anywhere: not in the template's <h1>, og:title or <title>.
-            body = re.sub(rb'<h1 class="article-title">.*?</h1>|<meta property="og:title"[^>]*>|<title>.*?</title>', b"",
-                          body, flags=re.S)
+            body = re.sub(rb'<h1 class="article-title">.*?</h1>|<meta property="og:title"[^>]*>|<title>.*?</title>',
+                          b"", body, flags=re.S)
         if article.article_id in self.padding:
             body = body.replace(b"</body>", b"<!--" + b"x" * self.padding[article.article_id] + b"--></body>")
-        return status, headers, body
+        return body
 
     @staticmethod
     def _validators(article, page: int, per_page: int | None = None) -> dict:
