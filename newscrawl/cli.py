@@ -714,7 +714,8 @@ def runs(db_path, limit, as_json):
             f"{row['id']:>4}  {show(row['spider']):<8} {show(row['started'][:19]):<20} {minutes:>5}  "
             f"{show(row['status']):<16} "
             f"{show(stats.get('archive/articles_new', 0)):>5} {show(stats.get('archive/articles_updated', 0)):>4} "
-            f"{show(stats.get('archive/comments_new', 0)):>8}  {pct('title'):>4} {pct('body'):>4} {pct('published'):>4} "
+            f"{show(stats.get('archive/comments_new', 0)):>8}  "
+            f"{pct('title'):>4} {pct('body'):>4} {pct('published'):>4} "
             f"{pct('comments_block'):>4}  {show(row['verdict'] or '')}"
         )
 
@@ -759,7 +760,8 @@ def drain(db_path, redis_url, idle):
             report = worker.report  # an item cut short stays in the processing list, stored on the next start
         counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
         say(f"drained {report.items} items in {report.batches} transactions: {counts}; "
-            f"{report.comments_new} new comments; {report.runs} worker runs recorded" + (f"; {report.recovered} recovered" if report.recovered else "")
+            f"{report.comments_new} new comments; {report.runs} worker runs recorded"
+            + (f"; {report.recovered} recovered" if report.recovered else "")
             + (f"; {report.failed} not storable, kept in newscrawl:items:failed" if report.failed else ""))
         for reason, n in report.dropped.items():
             say(f"  dropped {n}: {show(reason)}", err=True)

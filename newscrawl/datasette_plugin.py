@@ -218,11 +218,14 @@ def startup(datasette):
 def _database_metadata(name: str) -> dict:
     return {
         **ARCHIVE_METADATA,
-        "description_html": f'<a href="{escape(page_path("search", name))}"><strong>Search articles and comments</strong></a>: '
-        "Arabic-aware, ranked together, each hit linked to its article's page with the whole comment thread. "
-        "Every article id in the tables below opens that page too. "
-        f'<a href="{escape(page_path("overview", name))}"><strong>Overview</strong></a>: articles and comments per month, '
-        "section and site, thread lengths, commenters, vanished comments, crawl health.",
+        "description_html": (
+            f'<a href="{escape(page_path("search", name))}"><strong>Search articles and comments</strong></a>: '
+            "Arabic-aware, ranked together, each hit linked to its article's page with the whole comment thread. "
+            "Every article id in the tables below opens that page too. "
+            f'<a href="{escape(page_path("overview", name))}"><strong>Overview</strong></a>: '
+            "articles and comments per month, section and site, thread lengths, commenters, vanished comments, "
+            "crawl health."
+        ),
     }
 
 

@@ -103,7 +103,8 @@ class Distributed:
                   **settings.getdict("REDIS_PARAMS")}
         settings.set("REDIS_PARAMS", params, priority=max(WORKER, settings.getpriority("REDIS_PARAMS") or 0))
         settings.set("SCHEDULER", "newscrawl.distributed.LeasingScheduler", priority=WORKER)
-        settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", priority=WORKER)  # the lease scripts' sorted set
+        # The lease scripts work on a sorted set.
+        settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", priority=WORKER)
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=WORKER)
         settings.set("SCHEDULER_PERSIST", True, priority=WORKER)  # one worker's end is not the run's
         settings.set("SCHEDULER_QUEUE_KEY", f"{run}:%(spider)s:requests", priority=WORKER)
@@ -195,7 +196,8 @@ class LeasingScheduler(Scheduler):
         except REDIS_DOWN as exc:
             self.redis_lost(exc, close=False)
         if not isinstance(self.queue, PriorityQueue):
-            raise TypeError(f"leases need scrapy_redis.queue.PriorityQueue as SCHEDULER_QUEUE_CLASS, not {self.queue_cls}")
+            raise TypeError("leases need scrapy_redis.queue.PriorityQueue as SCHEDULER_QUEUE_CLASS, "
+                            f"not {self.queue_cls}")
         self._take = self.server.register_script(_TAKE)
         self._queue = self.server.register_script(_QUEUE)
 

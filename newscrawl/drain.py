@@ -171,8 +171,8 @@ class Drain:
     def _set_aside(self, raw: bytes, exc: Exception) -> None:
         self.report.failed += 1
         logger.error("item not stored, kept in %s: %s: %s", FAILED, type(exc).__name__, exc)
-        self.server.rpush(FAILED, json.dumps({"error": f"{type(exc).__name__}: {exc}", "item": raw.decode("utf-8", "replace")},
-                                             ensure_ascii=False))
+        self.server.rpush(FAILED, json.dumps(
+            {"error": f"{type(exc).__name__}: {exc}", "item": raw.decode("utf-8", "replace")}, ensure_ascii=False))
 
     def _workers_alive(self) -> bool:
         return next(self.server.scan_iter(f"{KEY}:*:alive:*", count=1000), None) is not None

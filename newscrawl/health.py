@@ -134,7 +134,8 @@ def failures(stats: dict, *, unreadable: bool = True) -> list[str]:
 
 def article_pages(stats: dict) -> int:
     """Article pages the site answered with something to read (or a 304)."""
-    return sum(stats.get(key, 0) for key in ("extract/pages", "extract/errors", "extract/not_html", "articles/not_modified"))
+    return sum(stats.get(key, 0)
+               for key in ("extract/pages", "extract/errors", "extract/not_html", "articles/not_modified"))
 
 
 def nothing_read(stats: dict) -> str | None:
@@ -157,7 +158,8 @@ def nothing_read(stats: dict) -> str | None:
         robots = any(k.startswith("robotstxt/exception_count/") for k in stats) or any(
             k.startswith("robotstxt/response_status_count/5") for k in stats)
         said = (["robots.txt failed"] if robots else []) + [f"{n} {what}" for what, n in failed_sources.items()]
-        return f"nothing could be read from the site: {', '.join(said)}{_causes(stats, ' (', ')')}; no article page was fetched"
+        return (f"nothing could be read from the site: {', '.join(said)}{_causes(stats, ' (', ')')}; "
+                "no article page was fetched")
     return None
 
 
@@ -226,7 +228,8 @@ def verdict(reason: str, stats: dict, usual: dict | None, max_drop: float) -> st
     if incomplete:
         # Not marked read: the next run reads them again.
         warnings.append("discovery incomplete: " + ", ".join(f"{n} {what}" for what, n in incomplete.items()))
-    failed_articles = sum(n for name, n in _counts(stats, "articles/failed/").items() if name not in ("http_404", "http_410"))
+    failed_articles = sum(n for name, n in _counts(stats, "articles/failed/").items()
+                          if name not in ("http_404", "http_410"))
     if failed_articles:
         warnings.append(f"{failed_articles} article page{'s' if failed_articles != 1 else ''} could not be fetched "
                         f"(fetched again next run)")

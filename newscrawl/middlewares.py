@@ -56,7 +56,8 @@ class CharsetMiddleware:
             # Bytes that are valid UTF-8 with non-ASCII in them are UTF-8,
             # whatever the page says: no real windows-1256 text is.
             self.stats.inc_value("charset/declared_wrong")
-            logger.warning("%s: page says %s but its bytes are UTF-8; decoding as UTF-8", response.url, response.encoding)
+            logger.warning("%s: page says %s but its bytes are UTF-8; decoding as UTF-8",
+                           response.url, response.encoding)
             return response.replace(encoding="utf-8")
         text = sample.decode(response.encoding, errors="replace")
         if not looks_like_mojibake(text):
@@ -66,7 +67,8 @@ class CharsetMiddleware:
         best = charset_normalizer.from_bytes(sample).best()
         if best is None or looks_like_mojibake(str(best)):
             self.stats.inc_value("charset/undecodable")
-            logger.error("%s: cannot find a charset that decodes this page cleanly (tried %s)", response.url, response.encoding)
+            logger.error("%s: cannot find a charset that decodes this page cleanly (tried %s)",
+                         response.url, response.encoding)
             return response
         self.stats.inc_value("charset/declared_wrong" if declared else "charset/redetected")
         logger.warning(

@@ -477,7 +477,8 @@ _ITEM_NAME = etree.XPath(".//*[@itemprop='name']")
 BYLINE_WORDS = ("كتب", "كتبت", "كتبه", "بقلم", "حوار", "إعداد", "اعداد", "تقرير", "تحرير", "الكاتب", "الكاتبة",
                 "المحرر", "by", "written by", "author", "von", "par")
 BYLINE_LEAD = re.compile(
-    r"^\s*(?:" + "|".join(sorted(map(re.escape, BYLINE_WORDS), key=len, reverse=True)) + r")(?![^\W\d_])\s*[:：\-–]?\s*",
+    r"^\s*(?:" + "|".join(sorted(map(re.escape, BYLINE_WORDS), key=len, reverse=True))
+    + r")(?![^\W\d_])\s*[:：\-–]?\s*",
     re.IGNORECASE,
 )
 

@@ -89,7 +89,8 @@ def test_503_then_200_is_retried_and_stored(full):
     flaky = next(a for a in full["model"].articles if a.flaky)
     statuses = [h.status for h in full["site"].hits(f"/{flaky.article_id}.htm")]
     assert statuses[:3] == [503, 503, 200]
-    assert query(full["db"], "SELECT count(*) AS n FROM articles WHERE article_id = ?", [str(flaky.article_id)])[0]["n"] == 1
+    assert query(full["db"], "SELECT count(*) AS n FROM articles WHERE article_id = ?",
+                 [str(flaky.article_id)])[0]["n"] == 1
 
 
 def test_looping_comments_link_ends_the_thread_without_doubles(full):
@@ -106,7 +107,8 @@ def test_one_article_under_many_urls_is_fetched_and_stored_once(full):
     aliased = next(a for a in full["model"].articles if len(a.aliases) >= 3)
     first_pages = [h for h in full["site"].article_hits() if f"/{aliased.article_id}.htm" in h.path]
     assert len(first_pages) == 1
-    assert query(full["db"], "SELECT count(*) AS n FROM articles WHERE article_id = ?", [str(aliased.article_id)])[0]["n"] == 1
+    assert query(full["db"], "SELECT count(*) AS n FROM articles WHERE article_id = ?",
+                 [str(aliased.article_id)])[0]["n"] == 1
 
 
 def test_no_mojibake_reaches_the_archive(full):
@@ -130,8 +132,8 @@ def test_comment_counts_and_fields(full):
     assert no_id == sum(1 for a in full["model"].crawlable() for c in a.comments if c.comment_id is None) > 0
     ref = query(full["db"], "SELECT * FROM comments WHERE article_id = ? ORDER BY position", [str(REFERENCE_ID)])
     assert ref[0]["comment_id"] == "5501" and ref[0]["posted_at"].endswith("+03:00")
-    assert query(full["db"], "SELECT published, comments_complete FROM articles WHERE article_id = ?", [str(REFERENCE_ID)])[0] == {
-        "published": "2015-03-24T17:40:00+03:00", "comments_complete": 1}
+    assert query(full["db"], "SELECT published, comments_complete FROM articles WHERE article_id = ?",
+                 [str(REFERENCE_ID)])[0] == {"published": "2015-03-24T17:40:00+03:00", "comments_complete": 1}
 
 
 def test_user_agent_is_honest(full):
@@ -201,7 +203,8 @@ def test_recent_articles_are_fetched_again_for_new_comments(tmp_path):
         site.clear_log()
         assert run_crawl(site.base_url, db, args={"refresh_days": 0}).returncode == 0
         assert site.article_hits() == []  # nothing changed and no refresh window
-    assert query(db, "SELECT comment_count FROM articles WHERE article_id = ?", [str(recent.article_id)])[0]["comment_count"] == 6
+    assert query(db, "SELECT comment_count FROM articles WHERE article_id = ?",
+                 [str(recent.article_id)])[0]["comment_count"] == 6
 
 
 def test_a_failed_comments_page_is_completed_on_the_next_run(tmp_path):
@@ -212,7 +215,8 @@ def test_a_failed_comments_page_is_completed_on_the_next_run(tmp_path):
         site.fail_paths[f"{threaded.article_id}{threaded.ext}?cpage=2"] = 500
         result = run_crawl(site.base_url, db)
         assert result.returncode == 0
-        row = query(db, "SELECT comment_count, comments_complete FROM articles WHERE article_id = ?", [str(threaded.article_id)])[0]
+        row = query(db, "SELECT comment_count, comments_complete FROM articles WHERE article_id = ?",
+                    [str(threaded.article_id)])[0]
         assert row == {"comment_count": 20, "comments_complete": 0}
         assert "comments page" in result.stderr and "fetched again next run" in result.stderr
 
@@ -220,9 +224,11 @@ def test_a_failed_comments_page_is_completed_on_the_next_run(tmp_path):
         site.clear_log()
         assert run_crawl(site.base_url, db).returncode == 0
         assert [h.path for h in site.article_hits()] == [threaded.path]
-    row = query(db, "SELECT comment_count, comments_complete FROM articles WHERE article_id = ?", [str(threaded.article_id)])[0]
+    row = query(db, "SELECT comment_count, comments_complete FROM articles WHERE article_id = ?",
+                [str(threaded.article_id)])[0]
     assert row == {"comment_count": 45, "comments_complete": 1}
-    assert query(db, "SELECT count(*) AS n FROM comments WHERE article_id = ?", [str(threaded.article_id)])[0]["n"] == 45
+    assert query(db, "SELECT count(*) AS n FROM comments WHERE article_id = ?",
+                 [str(threaded.article_id)])[0]["n"] == 45
 
 
 # --- arguments ----------------------------------------------------------------
@@ -359,14 +365,16 @@ def test_an_article_dropped_by_validation_is_fetched_again(tmp_path):
         site.clear_log()
         assert run_crawl(site.base_url, db).returncode == 0
         assert [h.path for h in site.article_hits()] == [victim.path]
-    assert query(db, "SELECT title FROM articles WHERE article_id = ?", [str(victim.article_id)])[0]["title"] == victim.title
+    assert query(db, "SELECT title FROM articles WHERE article_id = ?",
+                 [str(victim.article_id)])[0]["title"] == victim.title
 
 
 def test_a_404_alias_listed_first_does_not_hide_the_article(full):
     moved = next(a for a in full["model"].articles if a.aliases_first)
     hits = [(h.path, h.status) for h in full["site"].article_hits() if f"/{moved.article_id}." in h.path]
     assert hits == [(moved.aliases[0], 404), (moved.path, 200)]
-    assert query(full["db"], "SELECT title FROM articles WHERE article_id = ?", [str(moved.article_id)])[0]["title"] == moved.title
+    assert query(full["db"], "SELECT title FROM articles WHERE article_id = ?",
+                 [str(moved.article_id)])[0]["title"] == moved.title
 
 
 def test_gzip_sitemaps_are_read(full):

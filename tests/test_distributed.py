@@ -210,7 +210,8 @@ def test_the_drain_finishes_what_a_killed_drain_had_taken(redis_url, tmp_path):
 
 
 def test_drain_errors_are_one_line(tmp_path):
-    result = run_cli("drain", "--db", str(tmp_path / "x.db"), "--redis", f"redis://127.0.0.1:{free_port()}/0", "--idle", "1")
+    result = run_cli("drain", "--db", str(tmp_path / "x.db"), "--redis", f"redis://127.0.0.1:{free_port()}/0",
+                     "--idle", "1")
     assert result.returncode == 1 and "cannot reach Redis" in result.stderr and "Traceback" not in result.stderr
 
 

@@ -98,7 +98,8 @@ sys.addaudithook(_hook)
 '''
 
 
-def watched_crawl(base_url: str, db: Path, tmp: Path, watch: list[str], **options) -> tuple[subprocess.CompletedProcess, list[str]]:
+def watched_crawl(base_url: str, db: Path, tmp: Path, watch: list[str],
+                  **options) -> tuple[subprocess.CompletedProcess, list[str]]:
     """A real `scrapy crawl`, with an audit hook that records any open() of the `watch` paths."""
     hook = tmp / "hook"
     hook.mkdir(exist_ok=True)

@@ -199,7 +199,8 @@ def damaged_copies(tmp_path):
     truncated.write_bytes(data[: len(data) // 2])
     garbled = bytearray(data)
     start = (root - 1) * page_size
-    garbled[start + 8: start + page_size] = bytes(range(256)) * ((page_size - 8) // 256) + b"\xff" * ((page_size - 8) % 256)
+    garbled[start + 8: start + page_size] = (bytes(range(256)) * ((page_size - 8) // 256)
+                                             + b"\xff" * ((page_size - 8) % 256))
     broken = tmp_path / "garbled.db"
     broken.write_bytes(bytes(garbled))
     return truncated, broken

@@ -34,9 +34,11 @@ NEW_THEME_YEAR = 2018  # articles published from this year on use the newer them
 BOM = "\ufeff"
 COMMENTS_PER_PAGE = 20
 LONG_THREAD = 45  # comments of the one paginated thread (three pages)
-ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
+ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
+                 "ديسمبر")
 SECTIONS = ("عربي", "رأي", "ثقافة", "اقتصاد", "رياضة", "صحافة", "تقارير")
-BYLINES = ("", "لندن ـ «القدس العربي»", "رأي القدس", "بيروت ـ «القدس العربي»", "سعيد الناصري", "تونس ـ «القدس العربي» ـ ليلى")
+BYLINES = ("", "لندن ـ «القدس العربي»", "رأي القدس", "بيروت ـ «القدس العربي»", "سعيد الناصري",
+           "تونس ـ «القدس العربي» ـ ليلى")
 # Reader names as the site shows them, country and all; "" is a comment without author.
 COMMENTERS = (
     "سامي - لندن", "أحمد (المغرب)", "", "محمد - الجزائر", "أبو خالد - فلسطين", "Karim - Paris",
@@ -94,7 +96,8 @@ def _body_line(line: str, index: int, style: int) -> str:
     choice = (style + index) % 4
     if choice == 1 and len(words) > 4:
         cut = len(words) // 2
-        inner = f'{esc(" ".join(words[:cut]))} <a href="/?tag={index}">{esc(words[cut])}</a> {esc(" ".join(words[cut + 1:]))}'
+        inner = (f'{esc(" ".join(words[:cut]))} <a href="/?tag={index}">{esc(words[cut])}</a> '
+                 f'{esc(" ".join(words[cut + 1:]))}')
     elif choice == 2 and len(words) > 2:
         inner = f"<strong>{esc(words[0])}</strong> {esc(' '.join(words[1:]))}"
     else:
@@ -110,7 +113,8 @@ def _body(article) -> str:
     i = 0
     while i < len(lines):
         if article.style % 3 == 2 and i == 2 and i + 1 < len(lines):
-            parts.append(f"<p>{esc(lines[i])}<br />\n{esc(lines[i + 1])}</p>")  # wpautop keeps a single newline as <br />
+            # wpautop keeps a single newline as <br />
+            parts.append(f"<p>{esc(lines[i])}<br />\n{esc(lines[i + 1])}</p>")
             i += 2
         else:
             parts.append(_body_line(lines[i], i, article.style))
@@ -123,7 +127,8 @@ def _body(article) -> str:
                 parts.append('<figure class="wp-block-image"><img src="/wp-content/uploads/photo.jpg" alt="">'
                              "<figcaption>صورة من الأرشيف</figcaption></figure>")
         if len(parts) == 3:
-            parts.append('<ins class="adsbygoogle" data-ad-slot="1"></ins><script>(adsbygoogle = window.adsbygoogle || []).push({});</script>')
+            parts.append('<ins class="adsbygoogle" data-ad-slot="1"></ins>'
+                         "<script>(adsbygoogle = window.adsbygoogle || []).push({});</script>")
     parts.append('<div class="sharedaddy"><h3 class="sd-title">شارك هذا:</h3><ul><li><a href="#">فيسبوك</a></li>'
                  "<li><a href=\"#\">تويتر</a></li></ul></div>")
     if article.theme == "new":
@@ -168,7 +173,8 @@ def _new_comment(comment: ModelComment, n: int, article, base_url: str) -> str:
         f'<div class="comment-author vcard"><img alt="" src="/avatar.png" class="avatar" height="60" width="60">'
         f'{_author_html(comment, "b")} <span class="says">قال:</span></div>\n'
         f'<div class="comment-metadata"><a href="{_shortlink(article, base_url)}#comment-{comment.comment_id}">'
-        f'<time datetime="{comment.posted_at.isoformat(timespec="seconds")}">{shown_date(comment.posted_at, clock=True)}</time></a></div>\n'
+        f'<time datetime="{comment.posted_at.isoformat(timespec="seconds")}">'
+        f'{shown_date(comment.posted_at, clock=True)}</time></a></div>\n'
         f"</footer>\n"
         f'<div class="comment-content">{_comment_text(comment)}</div>\n'
         f'<div class="reply"><a rel="nofollow" class="comment-reply-link" href="#respond">رد</a></div>\n'
@@ -193,7 +199,8 @@ def render_comments(article, base_url: str, page: int, per_page: int) -> str:
     pages = max(1, -(-len(article.comments) // per_page))
     shown = article.comments[(page - 1) * per_page : page * per_page]
     prev_link = f'<a href="{attr(_page_link(article, base_url, page - 1))}">التعليقات الأقدم</a>' if page > 1 else ""
-    next_link = f'<a href="{attr(_page_link(article, base_url, page + 1))}">التعليقات الأحدث</a>' if page < pages else ""
+    next_link = (f'<a href="{attr(_page_link(article, base_url, page + 1))}">التعليقات الأحدث</a>'
+                 if page < pages else "")
     if article.theme == "old":
         if not article.comments:
             return f'<div id="comments">\n{_respond("old")}\n</div>'
@@ -240,7 +247,8 @@ def _old_theme(article, base_url: str, page: int, per_page: int) -> str:
 {_head(article, base_url)}
 </head>
 <body class="single postid-{article.article_id}">
-<div id="header"><a href="{base_url}/">القدس العربي</a><ul class="menu"><li><a href="/?cat=3">عربي</a></li><li><a href="/?cat=5">رأي</a></li></ul></div>
+<div id="header"><a href="{base_url}/">القدس العربي</a>\
+<ul class="menu"><li><a href="/?cat=3">عربي</a></li><li><a href="/?cat=5">رأي</a></li></ul></div>
 <div id="content">
 <div id="post-{article.article_id}" class="post hentry">
 <h1 class="entry-title">{_title_html(article)}</h1>
@@ -275,18 +283,23 @@ def _new_theme(article, base_url: str, page: int, per_page: int) -> str:
 <script type="application/ld+json">{{"@type": "NewsArticle", "headline": "x"}}</script>
 </head>
 <body class="post-template-default single single-post postid-{article.article_id}">
-<header id="masthead" class="site-header"><a href="{base_url}/">القدس العربي</a><nav class="main-navigation"><a href="/?cat=3">عربي</a> <a href="/?cat=5">رأي</a></nav></header>
+<header id="masthead" class="site-header"><a href="{base_url}/">القدس العربي</a>\
+<nav class="main-navigation"><a href="/?cat=3">عربي</a> <a href="/?cat=5">رأي</a></nav></header>
 <main id="main" class="site-main">
 <article id="post-{article.article_id}" class="post-{article.article_id} post type-post status-publish hentry">
 <header class="entry-header">
 <h1 class="entry-title">{_title_html(article)}</h1>
-<div class="entry-meta">{byline}<span class="posted-on"><a href="{attr(_permalink(article, base_url))}" rel="bookmark"><time class="entry-date published" datetime="{published}">{shown_date(article.published)}</time><time class="updated" datetime="{updated}">{shown_date(article.lastmod or article.published)}</time></a></span>
+<div class="entry-meta">{byline}<span class="posted-on">\
+<a href="{attr(_permalink(article, base_url))}" rel="bookmark">\
+<time class="entry-date published" datetime="{published}">{shown_date(article.published)}</time>\
+<time class="updated" datetime="{updated}">{shown_date(article.lastmod or article.published)}</time></a></span>
 <span class="cat-links"><a href="/?cat=3" rel="category tag">{esc(article.section)}</a></span></div>
 </header>
 <div class="entry-content">
 {_body(article)}
 </div>
-<footer class="entry-footer"><span class="tags-links"><a href="/?tag=1" rel="tag">{esc(article.section)}</a></span></footer>
+<footer class="entry-footer">\
+<span class="tags-links"><a href="/?tag=1" rel="tag">{esc(article.section)}</a></span></footer>
 </article>
 {render_comments(article, base_url, page, per_page)}
 </main>

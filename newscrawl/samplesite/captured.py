@@ -40,7 +40,8 @@ class CapturedSite:
         return self.base_url + path
 
     def start(self) -> CapturedSite:
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="captured-site", daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       name="captured-site", daemon=True)
         self.thread.start()
         return self
 

@@ -30,7 +30,8 @@ from newscrawl.samplesite.model import AUTHORS, HOSTILE, ModelArticle, ModelComm
 TZ = ZoneInfo("Africa/Casablanca")
 ARTICLE_PATH = re.compile(r"^/(?:[^/]*-)?(\d+)\.html$", re.IGNORECASE)
 
-MOROCCAN_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "ماي", "يونيو", "يوليوز", "غشت", "شتنبر", "أكتوبر", "نونبر", "دجنبر")
+MOROCCAN_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "ماي", "يونيو", "يوليوز", "غشت", "شتنبر", "أكتوبر", "نونبر",
+                   "دجنبر")
 WEEKDAYS = ("الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")  # datetime.weekday() order
 SECTIONS = ("سياسة", "اقتصاد", "مجتمع", "رياضة", "فن وثقافة", "جهات", "تكنولوجيا", "كتاب وآراء")
 BYLINES = ("هسبريس", "هسبريس من الرباط", "هسبريس من الدار البيضاء", "هسبريس - فاس", "")
@@ -111,7 +112,8 @@ def render_body(article: ModelArticle) -> str:
 
 
 def render_comment(comment: ModelComment, index: int) -> str:
-    classes = "comment " if index % 3 else f"comment {'even' if index % 2 else 'odd'} thread-{'even' if index % 2 else 'odd'} depth-1 "
+    parity = "even" if index % 2 else "odd"
+    classes = "comment " if index % 3 else f"comment {parity} thread-{parity} depth-1 "
     author = f'<span class="fn">{esc(comment.author)}</span>' if comment.author else ""
     if comment.join == "br":
         text = "<p>" + "<br>\n".join(esc(b) for b in comment.blocks) + "</p>"
@@ -166,7 +168,8 @@ def render_article(article: ModelArticle, base_url: str) -> str:
 <nav><a href="/politique">سياسة</a> <a href="/economie">اقتصاد</a> <a href="/societe">مجتمع</a></nav></header>
 <main>
 <article class="post">
-<ol class="breadcrumb"><li><a href="/">الرئيسية</a></li><li><a href="/c/{article.style}">{esc(article.section)}</a></li></ol>
+<ol class="breadcrumb"><li><a href="/">الرئيسية</a></li>\
+<li><a href="/c/{article.style}">{esc(article.section)}</a></li></ol>
 <h1 class="post-title">{_noise(article.style)}{esc(article.title)}{_noise(article.style + 1)}</h1>
 <div class="post-meta">{author}<span class="date-post">{shown_date(article.published)}</span></div>
 <div class="article-content">
@@ -223,7 +226,8 @@ def _minute(when: datetime) -> datetime:
     return when.replace(second=0, microsecond=0)
 
 
-def make_comments(rng: random.Random, words: list[str], count: int, first_id: int, after: datetime) -> list[ModelComment]:
+def make_comments(rng: random.Random, words: list[str], count: int, first_id: int,
+                  after: datetime) -> list[ModelComment]:
     """`count` comments, oldest first, with ids from `first_id`, posted after `after`."""
     comments = []
     when = after

@@ -269,7 +269,8 @@ def generate_site(articles: int = 40, seed: int = 7, recent: datetime | None = N
             style=n,
         )
         if published.year < 2011:
-            article.encoding = ("cp1256", "cp1256-undeclared", "cp1256-mislabelled", "utf-8-mislabelled", "utf-8")[n % 5]
+            article.encoding = ("cp1256", "cp1256-undeclared", "cp1256-mislabelled", "utf-8-mislabelled",
+                                "utf-8")[n % 5]
         if article.encoding.startswith("cp1256"):
             _make_cp1256_safe(article)
         model.articles.append(article)

@@ -54,7 +54,8 @@ def _not_modified(headers_in, validators: dict) -> bool:
     since = headers_in.get("If-Modified-Since")
     if since:
         try:
-            return email.utils.parsedate_to_datetime(validators["Last-Modified"]) <= email.utils.parsedate_to_datetime(since)
+            changed = email.utils.parsedate_to_datetime(validators["Last-Modified"])
+            return changed <= email.utils.parsedate_to_datetime(since)
         except (TypeError, ValueError):
             return False
     return False
@@ -260,7 +261,8 @@ class SampleSite:
                 status, headers, body = site.respond("GET", self.path, self.headers)
                 with site.lock:
                     site.log.append(
-                        Hit("GET", self.path, status, time.time(), self.headers.get("User-Agent", ""), dict(self.headers))
+                        Hit("GET", self.path, status, time.time(), self.headers.get("User-Agent", ""),
+                            dict(self.headers))
                     )
                 self.send_response(status)
                 for name, value in headers.items():

@@ -45,8 +45,10 @@ class WordPressRenderer(SiteRenderer):
         when = comment.posted_at.isoformat(timespec="seconds")
         paragraphs = "".join(f"<p>{esc(b)}</p>" for b in comment.blocks)
         if microdata:
-            return (f'<div class="comment-item" itemscope itemtype="http://schema.org/Comment" id="comment-{comment.comment_id}">'
-                    f'<span itemprop="author" itemscope itemtype="http://schema.org/Person"><span itemprop="name">{esc(comment.author)}</span></span>'
+            return (f'<div class="comment-item" itemscope itemtype="http://schema.org/Comment" '
+                    f'id="comment-{comment.comment_id}">'
+                    f'<span itemprop="author" itemscope itemtype="http://schema.org/Person">'
+                    f'<span itemprop="name">{esc(comment.author)}</span></span>'
                     f'<time itemprop="dateCreated" datetime="{when}">{comment.posted_at:%Y-%m-%d}</time>'
                     f'<div itemprop="text">{paragraphs}</div></div>')
         author = f'<b class="fn">{esc(comment.author)}</b> <span class="says">قال:</span>' if comment.author else ""
@@ -81,7 +83,8 @@ class WordPressRenderer(SiteRenderer):
         if page < self.comment_pages(article, per_page):
             nav = (f'<nav class="comment-navigation"><div class="nav-previous"></div><div class="nav-next">'
                    f'<a href="{article.path}comment-page-{page + 1}/#comments">التعليقات الأحدث</a></div></nav>')
-        return (f'<div id="comments" class="comments-area"><h2 class="comments-title">{len(article.comments)} تعليقات</h2>'
+        return (f'<div id="comments" class="comments-area">'
+                f'<h2 class="comments-title">{len(article.comments)} تعليقات</h2>'
                 f'{listing}{nav}<div id="respond" class="comment-respond"><h3 id="reply-title">اترك تعليقاً</h3>'
                 '<form><textarea name="comment"></textarea><input type="submit" value="إرسال"></form></div></div>')
 
@@ -96,7 +99,8 @@ class WordPressRenderer(SiteRenderer):
 <link rel="canonical" href="{base_url}{article.path}">
 </head><body class="single">
 <header id="masthead"><p class="site-title"><a href="/">مدونة الأخبار</a></p>
-<nav class="main-navigation"><ul><li><a href="/category/news/">أخبار</a></li><li><a href="/category/opinion/">رأي</a></li></ul></nav></header>
+<nav class="main-navigation"><ul><li><a href="/category/news/">أخبار</a></li>\
+<li><a href="/category/opinion/">رأي</a></li></ul></nav></header>
 <main id="main"><article class="post type-post">
 <header class="entry-header"><h1 class="entry-title">{esc(article.title)}</h1>
 <div class="entry-meta"><time class="entry-date published" datetime="{when}">{article.published:%Y-%m-%d}</time>

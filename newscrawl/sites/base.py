@@ -77,7 +77,8 @@ class Layout:
         return f"{self.name}, {start} to {end}"
 
 
-_LAYOUT_FIELDS = tuple(f.name for f in dataclasses.fields(Layout) if f.name not in ("name", "valid_from", "valid_until"))
+_LAYOUT_FIELDS = tuple(f.name for f in dataclasses.fields(Layout)
+                       if f.name not in ("name", "valid_from", "valid_until"))
 
 
 @dataclass(frozen=True)
