@@ -207,7 +207,7 @@ async def _archive(datasette, request, database: str):
     return datasette.get_database(database)
 
 
-async def thread_page(datasette, request):
+async def thread_page(datasette, request) -> Response:
     database = url_var(request, "database")
     site, article_id = url_var(request, "site"), url_var(request, "article_id")
     db = await _archive(datasette, request, database)
@@ -237,7 +237,7 @@ async def thread_page(datasette, request):
 KINDS = (("all", "articles and comments"), ("articles", "articles"), ("comments", "comments"))
 
 
-async def search_page(datasette, request):
+async def search_page(datasette, request) -> Response:
     database = url_var(request, "database")
     db = await _archive(datasette, request, database)
     q = (request.args.get("q") or "").strip()
@@ -319,7 +319,7 @@ Sites: <a href="?site=">all</a>{% for name in sites %} · <a href="?site={{ name
 """
 
 
-async def overview_page(datasette, request):
+async def overview_page(datasette, request) -> Response:
     import json
 
     database = url_var(request, "database")

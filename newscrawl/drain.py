@@ -24,7 +24,9 @@ import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from scrapy.exceptions import DropItem
 
@@ -34,6 +36,7 @@ from pipelines.normalize import NormalizeWhitespacePipeline
 from pipelines.validate import ValidatePipeline
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")  # what a step given to Drain.patiently returns
 
 ITEMS = f"{KEY}:items"
 PROCESSING = f"{KEY}:items:processing"
@@ -53,10 +56,10 @@ class Counts:
     def __init__(self):
         self.values = Counter()
 
-    def inc_value(self, key, count=1, start=0):
+    def inc_value(self, key, count=1, start=0) -> None:
         self.values[key] += count
 
-    def set_value(self, key, value):
+    def set_value(self, key, value) -> None:
         self.values[key] = value
 
 
@@ -265,7 +268,7 @@ class Drain:
         self.take(raws)
         return True
 
-    def patiently(self, step):
+    def patiently(self, step: Callable[[], T]) -> T:
         """Run a step until Redis lets it finish: each call is retried for
         REDIS_RETRY_FOR seconds, and a step that still failed is logged and
         run again. The drain ends only when stopped, or idle."""

@@ -254,7 +254,7 @@ class CrawlHealth:
         self.stopping = False
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> CrawlHealth:
         settings = crawler.settings
         if not settings.getbool("HEALTH_ENABLED"):
             raise NotConfigured
@@ -269,7 +269,7 @@ class CrawlHealth:
         crawler.signals.connect(health.check, signal=signals.item_dropped)
         return health
 
-    def spider_opened(self, spider):
+    def spider_opened(self, spider) -> None:
         state = state_for(self.crawler.settings)
         try:
             self.usual = baseline(state.runs_coverage(spider.name), self.min_pages, self.runs)
@@ -277,7 +277,7 @@ class CrawlHealth:
             state.close()
         self.crawler.stats.set_value("health/baseline", json.dumps(self.usual) if self.usual else None)
 
-    def check(self, *args, **kwargs):
+    def check(self, *args, **kwargs) -> None:
         stats = self.crawler.stats.get_stats()
         if self.stopping or stats.get("extract/pages", 0) < self.min_pages:
             return
@@ -305,7 +305,7 @@ class Progress:
         self.last = (0.0, 0)
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> Progress:
         interval = crawler.settings.getfloat("PROGRESS_INTERVAL")
         if not interval:
             raise NotConfigured
@@ -314,17 +314,17 @@ class Progress:
         crawler.signals.connect(progress.spider_closed, signal=signals.spider_closed)
         return progress
 
-    def spider_opened(self, spider):
+    def spider_opened(self, spider) -> None:
         self.started = time.monotonic()
         self.last = (self.started, 0)
         self.task = create_looping_call(self.log)
         self.task.start(self.interval, now=False)
 
-    def spider_closed(self, spider, reason):
+    def spider_closed(self, spider, reason) -> None:
         if self.task and self.task.running:
             self.task.stop()
 
-    def log(self):
+    def log(self) -> None:
         stats = self.crawler.stats.get_stats()
         now, pages = time.monotonic(), stats.get("response_received_count", 0)
         rate = (pages - self.last[1]) / max(now - self.last[0], 1e-6) * 60

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import socket
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ def lock_path(db_path: str | os.PathLike) -> Path:
 
 
 @contextmanager
-def archive_lock(db_path: str | os.PathLike, purpose: str = "crawl"):
+def archive_lock(db_path: str | os.PathLike, purpose: str = "crawl") -> Iterator[None]:
     path = lock_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

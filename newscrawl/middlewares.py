@@ -13,7 +13,7 @@ import time
 
 import charset_normalizer
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.http import TextResponse
+from scrapy.http import Request, Response, TextResponse
 
 from newscrawl.control import stop, stopping_reason
 from newscrawl.exceptions import BlockedPage, CrawlStopped
@@ -44,10 +44,10 @@ class CharsetMiddleware:
         self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> CharsetMiddleware:
         return cls(crawler.stats)
 
-    def process_response(self, request, response):
+    def process_response(self, request, response) -> Response:
         if not isinstance(response, TextResponse) or not response.body:
             return response
         declared = response._declared_encoding()
@@ -127,7 +127,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         self.restore_delay = not settings.getbool("AUTOTHROTTLE_ENABLED")
         self.raised: dict[str, float] = {}  # slot key -> delay before the Retry-After
 
-    def process_response(self, request, response):
+    def process_response(self, request, response) -> Request | Response:
         if self.raised and 200 <= response.status < 300:
             self._restore(request)
         if response.status in (429, 503) and not request.meta.get("dont_retry", False):
@@ -185,7 +185,7 @@ class BlockMiddleware:
         self.stopping = False
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> BlockMiddleware:
         settings = crawler.settings
         return cls(
             crawler,
@@ -207,12 +207,12 @@ class BlockMiddleware:
         # title. (Asked only then: it parses the whole page.)
         return not any(response.css(css.split("::")[0]) for css in profile.title)
 
-    def process_request(self, request):
+    def process_request(self, request) -> None:
         reason = stopping_reason(self.crawler)
         if reason:
             raise CrawlStopped(f"crawl stopping ({reason})")
 
-    def process_response(self, request, response):
+    def process_response(self, request, response) -> Response:
         if stopping_reason(self.crawler):
             return response
         if response.status in self.BLOCK_STATUSES or self._is_captcha(request, response):

@@ -672,7 +672,7 @@ _BLOCKS = frozenset(("p", "div", "section", "article", "header", "li", "td", "bl
 _INVISIBLE = frozenset(("script", "style", "noscript", "template", "title", "head"))
 
 
-def block_of_text(root, text: str):
+def block_of_text(root, text: str) -> etree._Element | None:
     """The block element (p, div, figcaption...) whose text holds the start of
     `text` (a line of extracted body), or None. The first six words are
     looked for in one text node, then the first three (inline markup such as

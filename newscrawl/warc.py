@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -108,7 +109,7 @@ class WarcMiddleware:
             writer.on_written = self._written
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> WarcMiddleware:
         settings = crawler.settings
         if not settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off")
@@ -121,7 +122,7 @@ class WarcMiddleware:
         self.pool.shutdown(wait=True)
         self.writer.close()
 
-    def process_response(self, request, response):
+    def process_response(self, request, response) -> Response:
         if request.meta.get("page_kind") in ("article", "comments") and response.status != 304:
             date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             page = _page(request, response, date)

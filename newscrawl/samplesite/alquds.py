@@ -317,7 +317,7 @@ class AlqudsRenderer(SiteRenderer):
     def article_path(self, article) -> str:
         return f"/?p={article.article_id}"
 
-    def route(self, path, query):
+    def route(self, path, query) -> tuple[int, int] | None:
         if path not in ("/", "/index.php"):
             return None  # pretty permalinks are not modelled: no crawl should ask for them
         params = parse_qs(query)
@@ -327,11 +327,11 @@ class AlqudsRenderer(SiteRenderer):
         cpage = params.get("cpage", ["1"])[0]
         return int(post), int(cpage) if cpage.isdigit() else 1
 
-    def feed_link(self, article, base_url):
+    def feed_link(self, article, base_url) -> tuple[str, str]:
         # WordPress: <link> is the pretty permalink, <guid isPermaLink="false"> the ?p= shortlink.
         return _permalink(article, base_url), _shortlink(article, base_url)
 
-    def article_response(self, article, base_url, page, per_page):
+    def article_response(self, article, base_url, page, per_page) -> tuple[dict, bytes]:
         page_html = (_old_theme if article.theme == "old" else _new_theme)(article, base_url, page, per_page)
         return {"Content-Type": "text/html; charset=UTF-8"}, page_html.encode("utf-8")
 

@@ -200,18 +200,18 @@ class HespressRenderer(SiteRenderer):
     def article_path(self, article) -> str:
         return slug_path(article.slug, article.article_id)
 
-    def route(self, path, query):
+    def route(self, path, query) -> tuple[int, int] | None:
         # Any slug (an old one, or none) reaches the article: identity is the id.
         match = ARTICLE_PATH.match(path)
         return (int(match.group(1)), 1) if match else None
 
-    def comment_pages(self, article, per_page):
+    def comment_pages(self, article, per_page) -> int:
         return 1  # the whole thread is on the article page
 
-    def article_response(self, article, base_url, page, per_page):
+    def article_response(self, article, base_url, page, per_page) -> tuple[dict, bytes]:
         return {"Content-Type": "text/html; charset=UTF-8"}, render_article(article, base_url).encode("utf-8")
 
-    def feed_link(self, article, base_url):
+    def feed_link(self, article, base_url) -> tuple[str, str]:
         # WordPress: a short-link guid that is not an article URL; the link is.
         return base_url + article.path, f"{base_url}/?p={article.article_id}"
 

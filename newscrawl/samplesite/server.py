@@ -246,7 +246,7 @@ class SampleSite:
         return 200, headers, body
 
     @staticmethod
-    def _not_found():
+    def _not_found() -> tuple[int, dict, bytes]:
         return 404, {"Content-Type": "text/html; charset=utf-8"}, "<html><body>الصفحة غير موجودة</body></html>".encode()
 
     def _handler_class(self):

@@ -32,13 +32,13 @@ class WordPressRenderer(SiteRenderer):
         p = article.published
         return f"/{p.year}/{p.month:02d}/{p.day:02d}/story-{article.article_id}/"
 
-    def route(self, path, query):
+    def route(self, path, query) -> tuple[int, int] | None:
         match = PERMALINK.match(path)
         if not match:
             return None
         return int(match.group(4)), int(match.group(5) or 1)
 
-    def article_response(self, article, base_url, page, per_page):
+    def article_response(self, article, base_url, page, per_page) -> tuple[dict, bytes]:
         return {"Content-Type": "text/html; charset=UTF-8"}, self.page(article, base_url, page, per_page).encode()
 
     def comment(self, comment: ModelComment, microdata: bool, replies: str = "") -> str:
