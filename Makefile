@@ -1,18 +1,20 @@
 # newscrawl: two commands for a new user, `make demo` and `make test`.
 # Both build .venv from the pinned requirements.txt first (`make install`).
+# `make lint` runs ruff (pyproject.toml [tool.ruff]); CI runs it before the tests.
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test serve bench bench-search bench-real bench-reextract clean help
+.PHONY: install demo test lint serve bench bench-search bench-real bench-reextract clean help
 
 DB ?= archive/demo.db
 
 help:
 	@echo "make demo     crawl the bundled local Elaph-model site into archive/demo.db, dump it, summarize"
 	@echo "make test     run the tests (real crawls of the local model site)"
+	@echo "make lint     ruff over the whole tree (rules in pyproject.toml); CI runs it before the tests"
 	@echo "make serve    browse and search archive/demo.db in Datasette (DB=archive/news.db for yours)"
 	@echo "make bench    crawl, extraction, store, import/reindex/export and re-extraction, beside bare Scrapy, Trafilatura, sqlite-utils and warcio+lxml (about 20 min)"
 	@echo "make bench-search  search latency on 100,000 articles and 1,000,000 comments (about 15 min)"
@@ -36,6 +38,9 @@ demo: install
 
 test: install
 	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
 
 serve: install
 	$(VENV)/bin/newscrawl serve --db $(DB)

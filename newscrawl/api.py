@@ -33,14 +33,14 @@ class Archive:
         self.conn = db.conn  # the sqlite3 connection, for your own SQL
 
     @classmethod
-    def open(cls, path: str | PathLike) -> "Archive":
+    def open(cls, path: str | PathLike) -> Archive:
         """Open the archive at `path` read-only; ArchiveError if there is none."""
         return cls(archive.open_archive(path, readonly=True))
 
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc) -> None:

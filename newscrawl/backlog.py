@@ -63,7 +63,7 @@ class DiscoveryBacklog:
         self.out = 0  # discovery requests handed out whose answer was not read yet
 
     @classmethod
-    def from_crawler(cls, crawler, wanted: Callable[[], bool] | None = None) -> "DiscoveryBacklog":
+    def from_crawler(cls, crawler, wanted: Callable[[], bool] | None = None) -> DiscoveryBacklog:
         backlog = cls(crawler, crawler.settings.getint("DISCOVERY_BATCH"), wanted)
         crawler.signals.connect(backlog.scheduler_empty, signal=signals.scheduler_empty)
         crawler.signals.connect(backlog.spider_idle, signal=signals.spider_idle)

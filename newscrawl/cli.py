@@ -141,7 +141,7 @@ def write_atomically(path: Path, text: str) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newscrawl", message="%(prog)s %(version)s")
-def cli():
+def cli() -> None:
     """Search, export and import the newscrawl archive (one SQLite file).
 
     The crawler fills it: `scrapy crawl elaph` writes archive/news.db.
@@ -168,7 +168,7 @@ def cli():
 @click.option("--site", help="Only this site (e.g. elaph).")
 @click.option("--id", "article_id", help="Only this article id.")
 @click.option("--since", help="Only articles published on or after this date (ISO, e.g. 2015-03-01).")
-def dump(db_path, out_dir, site, article_id, since):
+def dump(db_path, out_dir, site, article_id, since) -> None:
     """Write articles as plain-text dumps, OUT/<site>/<article_id>.txt.
 
     The layout is the seed format (seeds/000_479c496df3c3ad8c.txt): title,
@@ -212,7 +212,7 @@ def dump(db_path, out_dir, site, article_id, since):
 @click.option("--comments", "layout", type=click.Choice(["nested", "flat"]), default=None,
               help="nested: comments inside each article (default for jsonl, parquet); "
               "flat: articles and comments as two files in the folder --out (always for csv).")
-def export(db_path, fmt, out, site, since, until, layout):
+def export(db_path, fmt, out, site, since, until, layout) -> None:
     """Export articles and their comments, every column, streaming.
 
     \b
@@ -257,7 +257,7 @@ def export(db_path, fmt, out, site, since, until, layout):
 @click.option("--max-size", "max_mb", default=MAX_IMPORT_MB, show_default=True, type=click.FloatRange(min=0.001),
               help="Largest file to read, in MB; a larger one is refused, not read.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def import_(db_path, site, article_id, max_mb, files):
+def import_(db_path, site, article_id, max_mb, files) -> None:
     """Read seed-format dumps back into the archive.
 
     The article id is the file name without .txt (or --id). An article that
@@ -338,7 +338,7 @@ def _store_imported(db, batch: list[tuple[str, dict]]) -> int:
     """Store a batch of parsed dumps in one transaction; say what became of each."""
     results = archive.store_articles(db, [article for _, article in batch])
     failed = 0
-    for (name, article), result in zip(batch, results):
+    for (name, article), result in zip(batch, results, strict=True):  # one result per article
         if isinstance(result, Exception):
             say(f"error: {name}: not stored ({type(result).__name__}: {show(str(result))})", err=True)
             failed += 1
@@ -352,7 +352,7 @@ def _store_imported(db, batch: list[tuple[str, dict]]) -> int:
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
 @click.option("--site", help="Only this site (e.g. elaph).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table. " + JSON_HELP)
-def stats(db_path, site, as_json):
+def stats(db_path, site, as_json) -> None:
     """How much the archive holds, per site, and how the last crawl ended.
 
     The file is checked first (PRAGMA quick_check, which reads all of it):
@@ -390,7 +390,7 @@ def stats(db_path, site, as_json):
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="How many hits.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line. " + JSON_HELP)
 @click.argument("query", nargs=-1, required=True)
-def search(db_path, only_articles, only_comments, site, since, limit, as_json, query):
+def search(db_path, only_articles, only_comments, site, since, limit, as_json, query) -> None:
     """Search articles and reader comments the way a reader means it.
 
     Hamza forms, harakat, tatweel, ة/ه, ى/ي and the prefixes ال وال بال كال
@@ -470,7 +470,7 @@ def search(db_path, only_articles, only_comments, site, since, limit, as_json, q
 
 @cli.command()
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
-def reindex(db_path):
+def reindex(db_path) -> None:
     """Rebuild the search indexes from the archive's text.
 
     Needed only after the normalizer changed (newscrawl search says so) or
@@ -496,7 +496,7 @@ def reindex(db_path):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
 @click.option("-o", "--open", "open_browser", is_flag=True, help="Open a browser at the archive.")
-def serve(db_path, host, port, open_browser):
+def serve(db_path, host, port, open_browser) -> None:
     """Browse and search the archive in Datasette, read-only.
 
     The project's Datasette plugin makes the search boxes of `articles` and
@@ -534,8 +534,8 @@ def _cores() -> int:
 @click.option("--warc-dir", type=click.Path(file_okay=False), help="WARC folder (default: warc beside the archive).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes that extract, beside this one, which stores (default: one per core, "
-                   "here %d). --jobs 1 extracts in this process." % _cores())
-def reextract(db_path, site, since, warc_dir, jobs):
+                   f"here {_cores()}). --jobs 1 extracts in this process.")
+def reextract(db_path, site, since, warc_dir, jobs) -> None:
     """Re-run extraction over the raw pages kept as WARC, without fetching.
 
     Works for the sites with a profile (not for `generic` crawls).
@@ -564,7 +564,7 @@ def reextract(db_path, site, since, warc_dir, jobs):
     from scrapy.spiderloader import get_spider_loader
     from scrapy.utils.project import get_project_settings
 
-    from newscrawl.reextract import Report, ReextractFailed, Reextractor, index_warcs
+    from newscrawl.reextract import ReextractFailed, Reextractor, Report, index_warcs
 
     jobs = jobs or _cores()
 
@@ -573,13 +573,7 @@ def reextract(db_path, site, since, warc_dir, jobs):
     folder = Path(warc_dir) if warc_dir else Path(db_path).parent / "warc"
     if not folder.is_dir():
         raise click.ClickException(f"no WARC folder at {folder} (crawls write it unless WARC_ENABLED is off)")
-    # The generic profile takes any URL for an article: over a WARC folder it
-    # would re-read every site's pages as generic ones.
-    profiled = sorted(name for name in PROFILES if name != "generic")
-    names = [site] if site else profiled
-    for name in names:
-        if name not in profiled:
-            raise click.ClickException(f"cannot re-extract site {name!r}; sites with a profile: {', '.join(profiled)}")
+    names = _reextract_sites(site)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
     loader = get_spider_loader(get_project_settings())
     # What the spider notices about a page (a looping comments link, a
@@ -605,28 +599,45 @@ def reextract(db_path, site, since, warc_dir, jobs):
                 stored = sum(reextractor.report.articles.values())
                 raise click.ClickException(f"{name}: interrupted; {stored} articles were stored before "
                                            "(the archive is intact: run the command again)") from None
-            counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
-            say(f"{name}: {report.pages} pages from {report.warc_files} WARC files: {counts}; "
-                f"{report.comments_new} new comments")
-            articles = sum(report.articles.values()) + len(report.failed)
-            if articles:
-                say(f"  {report.seconds:.1f} s with {report.jobs} {'job' if report.jobs == 1 else 'jobs'}; CPU per "
-                    f"article: extraction {report.extract_cpu / articles * 1000:.2f} ms, "
-                    f"store {report.store_cpu / articles * 1000:.2f} ms")
-            if report.changed_fields:
-                say("  changed: " + ", ".join(f"{f} x{n}" for f, n in report.changed_fields.most_common()))
-            for reason, n in report.dropped.items():
-                say(f"  dropped {n}: {show(reason)}", err=True)
-            if report.incomplete:
-                say(f"  {report.incomplete} threads incomplete (a comments page is not in the WARC files)", err=True)
-            for problem in report.unreadable:
-                say(f"  warning: {show(problem)}", err=True)
-            for problem in report.failed:
-                say(f"  not re-extracted: {show(problem)}", err=True)
+            _say_reextracted(name, report)
             failed += len(report.failed)
     if failed:
         raise click.ClickException(f"{failed} article pages could not be re-extracted (named above); "
                                    "their archived copies are as they were")
+
+
+def _reextract_sites(site: str | None) -> list[str]:
+    """The sites `reextract` goes over: `site`, or every site with a profile."""
+    # The generic profile takes any URL for an article: over a WARC folder it
+    # would re-read every site's pages as generic ones.
+    profiled = sorted(name for name in PROFILES if name != "generic")
+    names = [site] if site else profiled
+    for name in names:
+        if name not in profiled:
+            raise click.ClickException(f"cannot re-extract site {name!r}; sites with a profile: {', '.join(profiled)}")
+    return names
+
+
+def _say_reextracted(name: str, report) -> None:
+    """The summary of one site's re-extraction: counts, time and CPU, what changed, what went wrong."""
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
+    say(f"{name}: {report.pages} pages from {report.warc_files} WARC files: {counts}; "
+        f"{report.comments_new} new comments")
+    articles = sum(report.articles.values()) + len(report.failed)
+    if articles:
+        say(f"  {report.seconds:.1f} s with {report.jobs} {'job' if report.jobs == 1 else 'jobs'}; CPU per "
+            f"article: extraction {report.extract_cpu / articles * 1000:.2f} ms, "
+            f"store {report.store_cpu / articles * 1000:.2f} ms")
+    if report.changed_fields:
+        say("  changed: " + ", ".join(f"{f} x{n}" for f, n in report.changed_fields.most_common()))
+    for reason, n in report.dropped.items():
+        say(f"  dropped {n}: {show(reason)}", err=True)
+    if report.incomplete:
+        say(f"  {report.incomplete} threads incomplete (a comments page is not in the WARC files)", err=True)
+    for problem in report.unreadable:
+        say(f"  warning: {show(problem)}", err=True)
+    for problem in report.failed:
+        say(f"  not re-extracted: {show(problem)}", err=True)
 
 
 @cli.command()
@@ -634,7 +645,7 @@ def reextract(db_path, site, since, warc_dir, jobs):
 @click.option("--warc", type=click.Path(exists=True), help="A WARC file or folder a crawl kept; with --url.")
 @click.option("--url", help="The page's address: the record to take from --warc, or the URL a file was saved from.")
 @click.argument("page", required=False)
-def doctor(site, warc, url, page):
+def doctor(site, warc, url, page) -> None:
     """Show what a site profile matches on one page, field by field.
 
     For each field: every selector of the profile, how many elements it
@@ -669,7 +680,7 @@ def doctor(site, warc, url, page):
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="The archive file.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000), help="How many runs.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line, with all stats. " + JSON_HELP)
-def runs(db_path, limit, as_json):
+def runs(db_path, limit, as_json) -> None:
     """The history of crawl runs: how each ended, what it stored, how well it read the site.
 
     Coverage is the share of article pages where the profile found the
@@ -695,7 +706,7 @@ def runs(db_path, limit, as_json):
         cov = json.loads(row["coverage"] or "{}")
         minutes = f"{stats.get('elapsed_time_seconds', 0) / 60:.1f}" if stats else "-"
 
-        def pct(name):
+        def pct(name, cov=cov):
             value = cov.get(name)
             return f"{value:.0%}" if isinstance(value, (int, float)) else "-"
 
@@ -703,7 +714,8 @@ def runs(db_path, limit, as_json):
             f"{row['id']:>4}  {show(row['spider']):<8} {show(row['started'][:19]):<20} {minutes:>5}  "
             f"{show(row['status']):<16} "
             f"{show(stats.get('archive/articles_new', 0)):>5} {show(stats.get('archive/articles_updated', 0)):>4} "
-            f"{show(stats.get('archive/comments_new', 0)):>8}  {pct('title'):>4} {pct('body'):>4} {pct('published'):>4} "
+            f"{show(stats.get('archive/comments_new', 0)):>8}  "
+            f"{pct('title'):>4} {pct('body'):>4} {pct('published'):>4} "
             f"{pct('comments_block'):>4}  {show(row['verdict'] or '')}"
         )
 
@@ -713,7 +725,7 @@ def runs(db_path, limit, as_json):
 @click.option("--redis", "redis_url", required=True, help="The Redis the workers use, e.g. redis://127.0.0.1:6379/0")
 @click.option("--idle", type=click.FloatRange(min=0), help="Exit after this many seconds without items "
               "and without a live worker (default: run until stopped with Ctrl-C).")
-def drain(db_path, redis_url, idle):
+def drain(db_path, redis_url, idle) -> None:
     """Store what distributed workers crawl: the one writer of the archive.
 
     Workers are ordinary crawls given -s REDIS_URL: they share one frontier
@@ -748,7 +760,8 @@ def drain(db_path, redis_url, idle):
             report = worker.report  # an item cut short stays in the processing list, stored on the next start
         counts = ", ".join(f"{n} {status}" for status, n in sorted(report.articles.items())) or "no articles"
         say(f"drained {report.items} items in {report.batches} transactions: {counts}; "
-            f"{report.comments_new} new comments; {report.runs} worker runs recorded" + (f"; {report.recovered} recovered" if report.recovered else "")
+            f"{report.comments_new} new comments; {report.runs} worker runs recorded"
+            + (f"; {report.recovered} recovered" if report.recovered else "")
             + (f"; {report.failed} not storable, kept in newscrawl:items:failed" if report.failed else ""))
         for reason, n in report.dropped.items():
             say(f"  dropped {n}: {show(reason)}", err=True)

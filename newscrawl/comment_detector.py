@@ -72,8 +72,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
@@ -134,7 +133,7 @@ _STRONG_DATE = re.compile(
 _TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
 # What a printed date is made of besides its numbers: connectors, times of
 # day, relative units, weekday names (the month names are added below).
-_DATE_TALK = (
+_DATE_TALK = (  # noqa: SIM905 - a word list kept as text: 180 quoted words would read worse
     "at on um uhr am pm a.m. p.m. le à de del el il op th st nd rd h ago vor il y a hace "
     "yesterday today gestern heute hier aujourd'hui "
     "mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday "
@@ -158,9 +157,10 @@ _LATIN_MONTHS = {
         "october oct okt oktober octobre octubre ottobre", "november nov novembre noviembre",
         "december dec dez dezember décembre decembre diciembre dicembre"), start=1)
     for name in names.split()}
-_ARABIC_MONTHS = ("يناير فبراير مارس أبريل ابريل إبريل مايو يونيو يونيه يوليو يوليه أغسطس سبتمبر أكتوبر اكتوبر "
-                   "نوفمبر ديسمبر كانون الثاني شباط آذار نيسان أيار حزيران تموز آب أيلول تشرين الأول جانفي فيفري "
-                   "أفريل ماي جوان جويلية أوت شتنبر نونبر دجنبر يوليوز غشت").split()
+_ARABIC_MONTHS = (  # noqa: SIM905 - a word list, as _DATE_TALK
+    "يناير فبراير مارس أبريل ابريل إبريل مايو يونيو يونيه يوليو يوليه أغسطس سبتمبر أكتوبر اكتوبر "
+    "نوفمبر ديسمبر كانون الثاني شباط آذار نيسان أيار حزيران تموز آب أيلول تشرين الأول جانفي فيفري "
+    "أفريل ماي جوان جويلية أوت شتنبر نونبر دجنبر يوليوز غشت").split()
 _MONTH_NAME = r"(?P<month>" + "|".join(sorted(map(re.escape, _LATIN_MONTHS), key=len, reverse=True)) + r")\.?"
 _DATE_WORDS_RE = re.compile(
     r"\d+|(?<!\w)(?:" + "|".join(sorted(map(re.escape, set(_DATE_TALK) | set(_LATIN_MONTHS) | set(
@@ -241,6 +241,10 @@ _SKIP_TAGS = INVISIBLE_TAGS | _FORM_TAGS | frozenset(("svg", "iframe", "object",
                                                      "audio", "canvas", "map"))
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _TEXT_BLOCKS = frozenset(("p", "blockquote", "pre"))
+# The tags that make an element without attributes a part candidate (a text
+# block, a heading, a date, a name); a bare br, a, span or div costs only
+# this lookup.
+_BARE_PART_TAGS = _TEXT_BLOCKS | _HEADINGS | frozenset(("time", "cite", "b", "strong"))
 # A comment's id: "comment-12", "div-comment-12", SPIP's "forum12", "msg_12".
 # Not "post-12": WordPress numbers every post so (a post list, a live blog's
 # entries, the article itself). A bare "c12" only as the whole id (Django's
@@ -428,32 +432,38 @@ def _lines(roots: list, excluded: set, skip=frozenset()) -> list[str]:
     lines: list[str] = []
     current: list[str] = []
     for root in roots:
-        walker = etree.iterwalk(root, events=_TEXT_EVENTS)
-        for event, element in walker:
-            if event == "start":
-                tag = element.tag
-                if tag in BLOCK_TAGS or tag == "br":
-                    if current:
-                        lines.append("".join(current))
-                        current.clear()
-                    if tag == "br":
-                        continue
-                if tag in _SKIP_TAGS or element in excluded or element in skip:
-                    walker.skip_subtree()
-                elif element.text:
-                    current.append(element.text)
-            elif event == "end":
-                if element.tag in BLOCK_TAGS and current:
-                    lines.append("".join(current))
-                    current.clear()
-                if element.tail and element is not root:
-                    current.append(element.tail)
-            elif element.tail:
-                current.append(element.tail)  # an HTML comment's tail is text
+        _walk_lines(root, excluded, skip, lines, current)
         if current:
             lines.append("".join(current))
             current.clear()
     return [line for line in map(one_line, lines) if line]
+
+
+def _walk_lines(root, excluded: set, skip, lines: list[str], current: list[str]) -> None:
+    """The walk of `_lines` over one root: each line ended goes to `lines`,
+    the line being read is in `current`."""
+    walker = etree.iterwalk(root, events=_TEXT_EVENTS)
+    for event, element in walker:
+        if event == "start":
+            tag = element.tag
+            if tag in BLOCK_TAGS or tag == "br":
+                if current:
+                    lines.append("".join(current))
+                    current.clear()
+                if tag == "br":
+                    continue
+            if tag in _SKIP_TAGS or element in excluded or element in skip:
+                walker.skip_subtree()
+            elif element.text:
+                current.append(element.text)
+        elif event == "end":
+            if element.tag in BLOCK_TAGS and current:
+                lines.append("".join(current))
+                current.clear()
+            if element.tail and element is not root:
+                current.append(element.tail)
+        elif element.tail:
+            current.append(element.tail)  # an HTML comment's tail is text
 
 
 # --- one item ---------------------------------------------------------------------------
@@ -539,6 +549,66 @@ class _Kind:
             return True
         # Members named by nothing: only a bare element of a nesting tag is one of them.
         return not self.core and not self.id_scheme and self.tag in _NESTABLE and not element.get("class")
+
+
+def _attribute_kind(name: str, value: str, tag: str, element, paging: list) -> int:
+    """The anchor kinds one attribute of _ANCHOR_ATTRIBUTES other than
+    `class` shows (for `_Page.anchor_bits`); a link to a comment page
+    (comment-page-2, ?cpage=2) goes to `paging`."""
+    kind = 0
+    if name == "href":
+        if "replytocom" in value or "#respond" in value or "/reply" in value:
+            kind |= REPLY
+        elif "omment" in value and _PAGING_URL.search(value):
+            paging.append(element)
+    elif name == "id":
+        if "omment" in value.lower():
+            kind |= HINT
+        if _COMMENT_ID.search(value):
+            kind |= IDENT
+    elif name == "datetime" or name == "title" and tag == "abbr":
+        kind |= DATE
+    elif name != "title":
+        if "author" in value:
+            kind |= AUTHOR
+        elif "date" in value.lower():
+            kind |= DATE
+        elif "Comment" in value:
+            kind |= HINT
+    return kind
+
+
+def _note_bare_part(found: _Found, element, tag: str, order: int, quoted: bool) -> None:
+    """File an element without attributes, one of _BARE_PART_TAGS, among the
+    part candidates of `_Page.walk_item`."""
+    if tag in _TEXT_BLOCKS:
+        found.text_blocks.append(element)
+    if quoted:
+        return
+    if tag == "time":
+        text = _squash("".join(element.itertext()))
+        if text:
+            found.dates.append((3.0, order, element, text))
+    elif tag in _HEADINGS:
+        found.headings.append(element)
+        found.title_boxes.add(element)
+    elif tag == "cite":
+        found.cites.append(element)
+    elif tag == "b" or tag == "strong":
+        found.bolds.append(element)
+
+
+def _beside_text(item: _Item, found: _Found, link, author_element, text_boxes: set) -> bool:
+    """A link of an item that is beside its text (for `_Page.points_elsewhere`):
+    not the commenter's name, not in the text the reader wrote, and showing
+    words that are not the author or a date."""
+    if link is author_element or author_element is not None and (
+            _inside(link, (author_element,), found.roots) or _inside(author_element, (link,), found.roots)):
+        return False  # the commenter's name, linking to a page about them
+    if text_boxes and (link in text_boxes or _inside(link, text_boxes, found.roots)):
+        return False  # a link the reader wrote
+    text = _squash(link.text if len(link) == 0 else "".join(link.itertext()))
+    return bool(text) and text != item.author and not _looks_like_date(text) and not _no_words(text)
 
 
 def _id_scheme(value: str | None) -> str | None:
@@ -681,32 +751,13 @@ class _Page:
             tag = element.tag
             kind = _TAG_KINDS.get(tag, 0)
             for name, value in element.items():
-                if name not in _ANCHOR_ATTRIBUTES:
-                    continue
                 if name == "class":
                     found = class_kinds.get(value)
                     if found is None:
                         found = class_kinds[value] = _class_kinds(value)
                     kind |= found
-                elif name == "href":
-                    if "replytocom" in value or "#respond" in value or "/reply" in value:
-                        kind |= REPLY
-                    elif "omment" in value and _PAGING_URL.search(value):
-                        paging.append(element)
-                elif name == "id":
-                    if "omment" in value.lower():
-                        kind |= HINT
-                    if _COMMENT_ID.search(value):
-                        kind |= IDENT
-                elif name == "datetime" or name == "title" and tag == "abbr":
-                    kind |= DATE
-                elif name != "title":
-                    if "author" in value:
-                        kind |= AUTHOR
-                    elif "date" in value.lower():
-                        kind |= DATE
-                    elif "Comment" in value:
-                        kind |= HINT
+                elif name in _ANCHOR_ATTRIBUTES:
+                    kind |= _attribute_kind(name, value, tag, element, paging)
             if tag == "a":
                 text = element.text
                 if text and len(text) < 30 and _is_reply_word(text):
@@ -784,16 +835,39 @@ class _Page:
         kind = self.kind_of(members, tag)
         if kind is None:
             return None
+        candidates = self.item_candidates(parent, tag, members, kind)
+        if candidates is None:
+            return None
+        reading = self.read_candidates(candidates)
+        if reading is None:
+            return None
+        items, pingbacks, read = reading
+        comments = [read[element] for element in candidates if element in items]
+        score = sum(info.score for info in comments)
+        if self.refused(parent, items, comments):
+            return None
+        if self.named_thread(parent):
+            score *= 1.3
+        return {"parent": parent, "tag": tag, "kind": kind, "items": items, "pingbacks": pingbacks,
+                "read": read, "score": score, "candidates": candidates}
+
+    def item_candidates(self, parent, tag: str, members: list, kind: _Kind) -> list | None:
+        """The elements of the group to read as items: the members and, when
+        they are named alike or may nest, the elements like them below (the
+        replies); None when the members are too big to be comments."""
         if kind.core or kind.id_scheme or tag in _NESTABLE:
-            candidates = [element for element in parent.iter(tag) if element is not parent
-                          and (element.getparent() is parent or kind.matches(element))]
-        else:
-            # Nothing names these members alike, so nothing below them is one
-            # of them: a bare div inside a div is a part, never a reply.
-            sizes = sorted(_COUNT(member) for member in members)
-            if sizes[len(sizes) // 2] > _BIG_MEMBER:
-                return None
-            candidates = members
+            return [element for element in parent.iter(tag) if element is not parent
+                    and (element.getparent() is parent or kind.matches(element))]
+        # Nothing names these members alike, so nothing below them is one
+        # of them: a bare div inside a div is a part, never a reply.
+        sizes = sorted(_COUNT(member) for member in members)
+        if sizes[len(sizes) // 2] > _BIG_MEMBER:
+            return None
+        return members
+
+    def read_candidates(self, candidates: list) -> tuple[set, set, dict] | None:
+        """(items, pingbacks, what was read of each candidate); None when no
+        candidate is a comment, or the first dozen read are not."""
         items: set = set()
         pingbacks: set = set()
         done: set = set()  # both
@@ -816,34 +890,33 @@ class _Page:
                     return None  # a dozen members and not one comment: not a thread
         if not items:
             return None
-        comments = [read[element] for element in candidates if element in items]
-        score = sum(info.score for info in comments)
+        return items, pingbacks, read
+
+    def refused(self, parent, items: set, comments: list) -> bool:
+        """The group's comments, read, are not this page's thread (step 4 of
+        the module's doc)."""
         if len(comments) == 1 and (comments[0].score < 7.5 or not comments[0].evidence):
-            return None  # one lone item must look like a comment on its own
+            return True  # one lone item must look like a comment on its own
         if sum(info.evidence for info in comments) * 2 < len(comments) and not self.named_thread(parent):
             # Structure alone: a live blog or a list of signed, dated entries
             # looks the same. A thread shows something only comments have: a
             # reply link, comment ids, a comment name on the items or around
             # them, "X says:".
-            return None
+            return True
         if sum(info.elsewhere for info in comments) * 2 > len(comments):
-            return None  # each item is a title linking to another page: a list of articles or of their comments
+            return True  # each item is a title linking to another page: a list of articles or of their comments
         if sum(info.elsewhere or bool(info.pages) for info in comments) * 2 > len(comments) and \
                 len(set().union(*(info.pages for info in comments))) > 1:
             # Most items link to other pages' comments, or beside their text to
             # other articles, and not all to one page (the article under another
             # form of its address): a box of other articles' comments, whatever
             # its name ("box-home", "last-comments").
-            return None
+            return True
         if self.off_thread(parent):
-            return None
-        if sum(bool(_OTHER_ARTICLES.search(f"{e.get('class') or ''} {e.get('id') or ''}".lower()))
-               for e in items) * 2 > len(items):
-            return None  # the items are named so themselves: the box ("div.last-comments") read as one comment
-        if self.named_thread(parent):
-            score *= 1.3
-        return {"parent": parent, "tag": tag, "kind": kind, "items": items, "pingbacks": pingbacks,
-                "read": read, "score": score, "candidates": candidates}
+            return True
+        # The items are named so themselves: the box ("div.last-comments") read as one comment.
+        return sum(bool(_OTHER_ARTICLES.search(f"{e.get('class') or ''} {e.get('id') or ''}".lower()))
+                   for e in items) * 2 > len(items)
 
     def kind_of(self, members: list, tag: str) -> _Kind | None:
         """What the members have in common; None when they are not alike
@@ -971,21 +1044,8 @@ class _Page:
                     quotes.append(element)
                 attributes = element.items()
                 if not attributes:
-                    if tag in _TEXT_BLOCKS:
-                        found.text_blocks.append(element)
-                    if quoted:
-                        pass
-                    elif tag == "time":
-                        text = _squash("".join(element.itertext()))
-                        if text:
-                            found.dates.append((3.0, order, element, text))
-                    elif tag in _HEADINGS:
-                        found.headings.append(element)
-                        found.title_boxes.add(element)
-                    elif tag == "cite":
-                        found.cites.append(element)
-                    elif tag == "b" or tag == "strong":
-                        found.bolds.append(element)
+                    if tag in _BARE_PART_TAGS:
+                        _note_bare_part(found, element, tag, order, quoted)
                 elif not self.note_parts(item, found, element, tag, dict(attributes), order, quoted):
                     walker.skip_subtree()  # hidden, a reply link or a vote box: not read into
         return found
@@ -1039,9 +1099,7 @@ class _Page:
             flags, rank = 0, 0.0
         if not quoted and (flags & (F_DATE | F_META) or "datetime" in attributes or "content" in attributes
                            or tag == "time" or tag == "abbr" or not _EPOCH_ATTRIBUTES.isdisjoint(attributes)):
-            date = self.date_of(element, tag, attributes, flags)
-            if date:
-                found.dates.append((date[0], order, element, date[1]))  # a hidden element may still hold a date
+            self.note_date(found, element, tag, attributes, flags, order)  # a hidden element may still hold a date
         if flags & F_HIDDEN or "hidden" in attributes or attributes.get("aria-hidden") == "true" or (
                 "style" in attributes and _HIDDEN_STYLE.search(attributes["style"])):
             found.hidden.add(element)
@@ -1059,6 +1117,20 @@ class _Page:
             found.cites.append(element)
         elif tag == "b" or tag == "strong":
             found.bolds.append(element)
+        return self.note_links_and_boxes(found, element, tag, attributes, classes, flags)
+
+    def note_date(self, found: _Found, element, tag: str, attributes: dict, flags: int, order: int) -> None:
+        """File the element's date, if it shows one, among the date candidates."""
+        date = self.date_of(element, tag, attributes, flags)
+        if date:
+            found.dates.append((date[0], order, element, date[1]))
+
+    def note_links_and_boxes(self, found: _Found, element, tag: str, attributes: dict, classes: str | None,
+                             flags: int) -> bool:
+        """The rest of `note_parts`: reply links, page furniture (votes,
+        "Permalink", "edit"), a comment's subject line, headings and titles,
+        links and text boxes. False when the element's inside is not to be
+        read."""
         if (tag == "a" or flags & F_REPLY) and self.is_reply_link(element, flags, tag, attributes):
             found.replies.append(element)
             return False
@@ -1119,7 +1191,7 @@ class _Page:
             if value and value.isdigit() and 9 <= len(value) <= 10:
                 # Drupal's data-comment-timestamp: an instant in no one's date order, but
                 # the last change, so a dateCreated or datetime beside it comes first.
-                return 3.8, datetime.fromtimestamp(int(value), tz=dt_timezone.utc).isoformat()
+                return 3.8, datetime.fromtimestamp(int(value), tz=UTC).isoformat()
         if tag == "time":
             text = _squash("".join(element.itertext()))
             return (3.0, text) if text else None
@@ -1364,20 +1436,19 @@ class _Page:
             if self.teases(link, link in found.title_links):
                 item.elsewhere = True
                 return
-            if link is author_element or author_element is not None and (
-                    _inside(link, (author_element,), found.roots) or _inside(author_element, (link,), found.roots)):
-                continue  # the commenter's name, linking to a page about them
             if text_boxes is None:
                 text_boxes = set(found.text_blocks) | set(found.containers)
-            if text_boxes and (link in text_boxes or _inside(link, text_boxes, found.roots)):
-                continue  # a link the reader wrote
-            text = _squash(link.text if len(link) == 0 else "".join(link.itertext()))
-            if not text or text == item.author or _looks_like_date(text) or _no_words(text):
+            if not _beside_text(item, found, link, author_element, text_boxes):
                 continue
             if target is False:
                 target = self.other_page(href)
             if target is not None and not _NOT_TEASER_PATH.search(target[0]):
                 item.pages.add(target[0])
+        self.widget_pages(item, found)
+
+    def widget_pages(self, item: _Item, found: _Found) -> None:
+        """The other pages the item's reply and permalink boxes lead to by a
+        comment anchor ("Reply" or "Permalink" on another page), into `pages`."""
         for box in found.replies + found.votes:
             for link in (box,) if box.tag == "a" else box.iter("a"):
                 href = link.get("href") or ""
@@ -1538,7 +1609,7 @@ class _Page:
         (Drupal's article.comment inside a layout box)."""
         signatures = Counter()
         for element in order:
-            for _, node in zip(range(40), element.iterdescendants(etree.Element)):
+            for _, node in zip(range(40), element.iterdescendants(etree.Element), strict=False):  # the first 40 only
                 if _COMMENT_ID.search(node.get("id") or ""):
                     signatures[_element_css(node, prefer=_COMMENT_HINT)] += 1
                     break
@@ -1681,7 +1752,7 @@ def _holders(outer: dict, inner: dict):
     stop = outer["parent"]
     outer_items = outer["items"]
     for element in inner["items"]:
-        for _, ancestor in zip(range(_MAX_CLIMB), element.iterancestors()):
+        for _, ancestor in zip(range(_MAX_CLIMB), element.iterancestors(), strict=False):  # _MAX_CLIMB at most
             if ancestor is stop:
                 break
             if ancestor in outer_items:

@@ -75,6 +75,8 @@ def marked(snippet: str) -> Markup:
     return Markup(str(escape(snippet)).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>"))
 
 
+# In the templates, a backslash that ends a line joins it to the next one
+# (Python drops both): the page gets one line where the source needs two.
 THREAD_TEMPLATE = """{% extends "base.html" %}
 {% block title %}{{ article.title }}{% endblock %}
 {% block extra_head %}<style>
@@ -97,25 +99,38 @@ THREAD_TEMPLATE = """{% extends "base.html" %}
 <h1>{{ article.title }}</h1>
 {% if article.subtitle %}<p class="subtitle"><strong>{{ article.subtitle }}</strong></p>{% endif %}
 <p class="meta">
-<span class="ltr">{{ article.site }}</span> · <time class="ltr" datetime="{{ article.published or '' }}">{{ published }}</time>{% if article.author %} · {{ article.author }}{% endif %}{% if article.section %} · {{ article.section }}{% endif %}
-{% if article.url %} · {% if web_url %}<a class="ltr" href="{{ web_url }}" rel="noopener noreferrer nofollow">{{ article.url }}</a>{% else %}<span class="ltr">{{ article.url }}</span>{% endif %}{% endif %}
+<span class="ltr">{{ article.site }}</span> · \
+<time class="ltr" datetime="{{ article.published or '' }}">{{ published }}</time>\
+{% if article.author %} · {{ article.author }}{% endif %}{% if article.section %} · {{ article.section }}{% endif %}
+{% if article.url %} · {% if web_url %}\
+<a class="ltr" href="{{ web_url }}" rel="noopener noreferrer nofollow">{{ article.url }}</a>\
+{% else %}<span class="ltr">{{ article.url }}</span>{% endif %}{% endif %}
 · <a href="{{ row_url }}">row</a>
 </p>
 <div class="body">{% for line in body %}<p>{{ line }}</p>{% endfor %}</div>
-<h2 id="comments">{{ comments|length }} {{ "comment" if comments|length == 1 else "comments" }}{% if article.comments_shown is not none %} (the page shows {{ article.comments_shown }}){% endif %}{% if gone %}, {{ gone }} no longer shown{% endif %}{% if not article.comments_complete %} · thread incomplete, read again next crawl{% endif %}</h2>
+<h2 id="comments">{{ comments|length }} {{ "comment" if comments|length == 1 else "comments" }}\
+{% if article.comments_shown is not none %} (the page shows {{ article.comments_shown }}){% endif %}\
+{% if gone %}, {{ gone }} no longer shown{% endif %}\
+{% if not article.comments_complete %} · thread incomplete, read again next crawl{% endif %}</h2>
 {% for entry in comments %}{% set c = entry.comment %}
-<article class="comment{% if c.gone_since %} gone{% endif %}" id="c-{{ c.comment_key }}" data-depth="{{ entry.depth }}" style="margin-inline-start: {{ entry.depth * 2 }}em">
+<article class="comment{% if c.gone_since %} gone{% endif %}" id="c-{{ c.comment_key }}" \
+data-depth="{{ entry.depth }}" style="margin-inline-start: {{ entry.depth * 2 }}em">
 <div class="comment-meta"><strong class="author">{{ c.author or "(no name)" }}</strong>
 {% if c.posted_at %} · <time class="ltr" datetime="{{ c.posted_at }}">{{ shown_date(c.posted_at) }}</time>{% endif %}
 {% if c.likes is not none %} · <span class="ltr">{{ c.likes }} likes</span>{% endif %}
-{% if entry.depth %} · <a class="ltr" href="#c-{{ c.parent_key }}">reply to {{ parents.get(c.parent_key, "") }}</a>{% endif %}
-{% if c.gone_since %} <span class="badge gone ltr">no longer shown since {{ shown_date(c.gone_since) }}</span>{% endif %}
+{% if entry.depth %} · \
+<a class="ltr" href="#c-{{ c.parent_key }}">reply to {{ parents.get(c.parent_key, "") }}</a>{% endif %}
+{% if c.gone_since %} \
+<span class="badge gone ltr">no longer shown since {{ shown_date(c.gone_since) }}</span>{% endif %}
 {% if versions.get(c.comment_key) %} <span class="badge">edited</span>{% endif %}</div>
 {% if c.title %}<h3 class="comment-title">{{ c.title }}</h3>{% endif %}
 <div class="text">{{ c.text }}</div>
 {% if versions.get(c.comment_key) %}<details><summary>earlier versions ({{ versions[c.comment_key]|length }})</summary>
-{% for v in versions[c.comment_key] %}<div class="version"><p class="comment-meta"><span class="ltr">until {{ shown_date(v.replaced_at) }}</span>{% if v.author != c.author %} · {{ v.author }}{% endif %}</p>
-{% if v.title %}<h4>{{ v.title }}</h4>{% endif %}<div class="text">{{ v.text }}</div></div>{% endfor %}</details>{% endif %}
+{% for v in versions[c.comment_key] %}<div class="version"><p class="comment-meta">\
+<span class="ltr">until {{ shown_date(v.replaced_at) }}</span>\
+{% if v.author != c.author %} · {{ v.author }}{% endif %}</p>
+{% if v.title %}<h4>{{ v.title }}</h4>{% endif %}<div class="text">{{ v.text }}</div></div>{% endfor %}\
+</details>{% endif %}
 </article>
 {% endfor %}
 </div>
@@ -139,22 +154,27 @@ mark { background: #ffe38a; padding: 0 .1em; }
 <h1>Search articles and comments</h1>
 <form action="" method="get">
 <p><input type="search" name="q" value="{{ q }}" dir="auto" size="50" aria-label="query">
-<select name="kind">{% for value, label in kinds %}<option value="{{ value }}"{% if value == kind %} selected{% endif %}>{{ label }}</option>{% endfor %}</select>
+<select name="kind">{% for value, label in kinds %}\
+<option value="{{ value }}"{% if value == kind %} selected{% endif %}>{{ label }}</option>{% endfor %}</select>
 <input type="submit" value="Search"></p>
 <p class="meta">Arabic-aware: hamza forms, harakat, ة/ه, ى/ي and prefixes such as وال, بال, ال do not matter.
 "a phrase", prefix*, AND / OR / NOT, title: author: body:, NEAR(a b, 5) as in <code>newscrawl search</code>.</p>
 </form>
 {% if error %}<p class="error">{{ error }}</p>{% endif %}
-{% if q and not error %}<p>{{ "no hits" if not hits else "hits %d–%d%s" % (first, first + hits|length - 1, " of more" if more else "") }}</p>{% endif %}
+{% if q and not error %}\
+<p>{{ "no hits" if not hits else "hits %d–%d%s" % (first, first + hits|length - 1, " of more" if more else "") }}</p>\
+{% endif %}
 <div dir="rtl" lang="ar">
 {% for hit in hits %}
 <div class="hit"><span class="kind">{{ hit.kind }}</span>
 <a class="hit-link" href="{{ hit.link }}"><strong>{{ hit.title }}</strong></a>
-<span class="meta"><span class="ltr">{{ hit.site }}/{{ hit.article_id }}</span> · <span class="ltr">{{ hit.date }}</span>{% if hit.author %} · {{ hit.author }}{% endif %}</span>
+<span class="meta"><span class="ltr">{{ hit.site }}/{{ hit.article_id }}</span> · \
+<span class="ltr">{{ hit.date }}</span>{% if hit.author %} · {{ hit.author }}{% endif %}</span>
 <div class="snippet">{{ hit.snippet }}</div></div>
 {% endfor %}
 </div>
-<p>{% if previous %}<a href="{{ previous }}">← previous</a>{% endif %} {% if more %}<a class="next" href="{{ more }}">next →</a>{% endif %}</p>
+<p>{% if previous %}<a href="{{ previous }}">← previous</a>{% endif %} \
+{% if more %}<a class="next" href="{{ more }}">next →</a>{% endif %}</p>
 </div>
 {% endblock %}
 """
@@ -187,7 +207,7 @@ async def _archive(datasette, request, database: str):
     return datasette.get_database(database)
 
 
-async def thread_page(datasette, request):
+async def thread_page(datasette, request) -> Response:
     database = url_var(request, "database")
     site, article_id = url_var(request, "site"), url_var(request, "article_id")
     db = await _archive(datasette, request, database)
@@ -217,7 +237,7 @@ async def thread_page(datasette, request):
 KINDS = (("all", "articles and comments"), ("articles", "articles"), ("comments", "comments"))
 
 
-async def search_page(datasette, request):
+async def search_page(datasette, request) -> Response:
     database = url_var(request, "database")
     db = await _archive(datasette, request, database)
     q = (request.args.get("q") or "").strip()
@@ -274,7 +294,8 @@ OVERVIEW_TEMPLATE = """{% extends "base.html" %}
 {% block content %}
 <div class="newscrawl-overview">
 <h1>Overview{% if site %}: {{ site }}{% endif %}</h1>
-<p>{{ totals.articles }} articles, {{ totals.comments }} comments{% if totals.gone %}, {{ totals.gone }} no longer shown{% endif %}.
+<p>{{ totals.articles }} articles, {{ totals.comments }} comments\
+{% if totals.gone %}, {{ totals.gone }} no longer shown{% endif %}.
 Sites: <a href="?site=">all</a>{% for name in sites %} · <a href="?site={{ name|urlencode }}">{{ name }}</a>{% endfor %}
 · <a href="{{ search_url }}">search</a></p>
 {% for chart in charts %}
@@ -284,7 +305,8 @@ Sites: <a href="?site=">all</a>{% for name in sites %} · <a href="?site={{ name
 <p class="meta"><a href="{{ chart.query_url }}">the numbers (SQL, CSV, JSON)</a></p></div>
 {% endfor %}
 <div class="chart-box" id="crawl_health"><h2>Crawl health</h2>
-<p class="meta">The last 30 runs: share of article pages where each field was found. <a href="{{ runs_url }}">the numbers</a></p>
+<p class="meta">The last 30 runs: share of article pages where each field was found. \
+<a href="{{ runs_url }}">the numbers</a></p>
 <table class="rows-and-columns"><thead><tr><th>run</th><th>spider</th><th>started</th><th>status</th>
 {% for f in fields %}<th>{{ f }}</th>{% endfor %}<th>verdict</th></tr></thead><tbody>
 {% for run in runs %}<tr><td>{{ run.id }}</td><td>{{ run.spider }}</td><td>{{ run.started }}</td>
@@ -297,7 +319,7 @@ Sites: <a href="?site=">all</a>{% for name in sites %} · <a href="?site={{ name
 """
 
 
-async def overview_page(datasette, request):
+async def overview_page(datasette, request) -> Response:
     import json
 
     database = url_var(request, "database")
@@ -321,7 +343,8 @@ async def overview_page(datasette, request):
         runs.append(run)
     where = "" if not site else " WHERE site = :site"
     totals = dict((await db.execute(
-        f"SELECT (SELECT count(*) FROM articles{where}) AS articles, (SELECT count(*) FROM comments{where}) AS comments, "
+        f"SELECT (SELECT count(*) FROM articles{where}) AS articles, "
+        f"(SELECT count(*) FROM comments{where}) AS comments, "
         f"(SELECT count(*) FROM comments WHERE gone_since IS NOT NULL{' AND site = :site' if site else ''}) AS gone",
         params)).rows[0])
     context = {"database": database, "site": site, "sites": sites, "charts": charts, "runs": runs,

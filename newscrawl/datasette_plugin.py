@@ -24,14 +24,22 @@ Metadata and plugins, no fork: Datasette itself is unchanged.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from newscrawl import overview
-from newscrawl.datasette_pages import (archives, overview_page, page_path, search_page, set_archives, thread_page,
-                                      thread_path)
+from newscrawl.datasette_pages import (
+    archives,
+    overview_page,
+    page_path,
+    search_page,
+    set_archives,
+    thread_page,
+    thread_path,
+)
 from newscrawl.search.arabic import index_text, normalize
 from newscrawl.search.engine import ARTICLE_WEIGHTS, CANDIDATES, COMMENT_WEIGHTS, candidate_sql, snippet
 from newscrawl.search.query import ARTICLE_COLUMNS, COMMENT_COLUMNS, QueryError, parse_query
@@ -195,8 +203,8 @@ _archives = archives
 
 
 @hookimpl
-def startup(datasette):
-    async def find_archives():
+def startup(datasette) -> Callable[[], Awaitable[None]]:
+    async def find_archives() -> None:
         names = set()
         for name, database in datasette.databases.items():
             if name.startswith("_"):
@@ -211,11 +219,14 @@ def startup(datasette):
 def _database_metadata(name: str) -> dict:
     return {
         **ARCHIVE_METADATA,
-        "description_html": f'<a href="{escape(page_path("search", name))}"><strong>Search articles and comments</strong></a>: '
-        "Arabic-aware, ranked together, each hit linked to its article's page with the whole comment thread. "
-        "Every article id in the tables below opens that page too. "
-        f'<a href="{escape(page_path("overview", name))}"><strong>Overview</strong></a>: articles and comments per month, '
-        "section and site, thread lengths, commenters, vanished comments, crawl health.",
+        "description_html": (
+            f'<a href="{escape(page_path("search", name))}"><strong>Search articles and comments</strong></a>: '
+            "Arabic-aware, ranked together, each hit linked to its article's page with the whole comment thread. "
+            "Every article id in the tables below opens that page too. "
+            f'<a href="{escape(page_path("overview", name))}"><strong>Overview</strong></a>: '
+            "articles and comments per month, section and site, thread lengths, commenters, vanished comments, "
+            "crawl health."
+        ),
     }
 
 
@@ -230,7 +241,7 @@ INSTANCE_METADATA = {
 
 
 @hookimpl
-def get_metadata(datasette, key, database, table):
+def get_metadata(datasette, key, database, table) -> dict:
     names = _archives(datasette)
     if not names:
         return {}
@@ -239,14 +250,14 @@ def get_metadata(datasette, key, database, table):
 
 
 @hookimpl
-def canned_queries(datasette, database, actor):
+def canned_queries(datasette, database, actor) -> dict | None:
     if database in _archives(datasette):
         return {**CANNED_QUERIES, **overview.canned_queries()}
     return None
 
 
 @hookimpl(trylast=True)  # after Datasette's own escape_fts, so ours is the one registered
-def prepare_connection(conn):
+def prepare_connection(conn) -> None:
     # Only a newscrawl archive's search tables hold normalized text: other
     # databases served alongside keep Datasette's own escape_fts.
     is_archive = conn.execute(
@@ -261,7 +272,7 @@ def prepare_connection(conn):
 
 
 @hookimpl
-def render_cell(row, value, column, table, database, datasette):
+def render_cell(row, value, column, table, database, datasette) -> Markup | None:
     # Snippets carry 【match】 marks: show them highlighted, everything else escaped.
     if column == "snippet" and isinstance(value, str) and MARK_OPEN in value:
         html = str(escape(value)).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
@@ -278,7 +289,7 @@ def render_cell(row, value, column, table, database, datasette):
 
 
 @hookimpl
-def extra_body_script(template, database, table, columns, view_name, request, datasette):
+def extra_body_script(template, database, table, columns, view_name, request, datasette) -> str | None:
     """A query the search box cannot read gets the CLI's one-line
     explanation above the results, instead of silently finding nothing."""
     if request is None or database not in archives(datasette):
@@ -325,7 +336,7 @@ def _explain_query(table: str | None, request) -> str | None:
 
 
 @hookimpl
-def extra_css_urls():
+def extra_css_urls() -> list[str]:
     return ["/-/newscrawl.css"]
 
 
@@ -334,7 +345,7 @@ async def _css(request):
 
 
 @hookimpl
-def register_routes():
+def register_routes() -> list[tuple[str, Callable]]:
     return [
         (r"^/-/newscrawl\.css$", _css),
         (r"^/-/thread/(?P<database>[^/]+)/(?P<site>[^/]+)/(?P<article_id>[^/]+)$", thread_page),
@@ -344,7 +355,7 @@ def register_routes():
 
 
 @hookimpl
-def database_actions(datasette, actor, database):
+def database_actions(datasette, actor, database) -> list[dict] | None:
     if database in archives(datasette):
         return [{"href": page_path("search", database), "label": "Search articles and comments"},
                 {"href": page_path("overview", database), "label": "Overview: the archive at a glance"}]

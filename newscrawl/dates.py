@@ -53,7 +53,7 @@ from __future__ import annotations
 import heapq
 import re
 import unicodedata
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -276,7 +276,7 @@ def is_date_only(text: str | None) -> bool:
     return not _LETTER_RUNS.search(rest)
 
 
-_EPOCH_NOW = datetime(2000, 1, 1, tzinfo=timezone.utc)  # any reference will do: only "is there a date" is asked
+_EPOCH_NOW = datetime(2000, 1, 1, tzinfo=UTC)  # any reference will do: only "is there a date" is asked
 _DATE_LINE_WORDS = (
     "تم", "نشر", "نشرت", "نشره", "النشر", "منشور", "في", "بتاريخ", "تاريخ", "التاريخ", "اخر", "آخر", "تحديث",
     "التحديث", "محدثة", "محدث", "حدث", "الساعة", "على الساعة", "يوم", "و", "published", "updated", "last", "on", "at",
@@ -317,7 +317,7 @@ def _parse_rfc2822(s: str, zone: tzinfo) -> datetime | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if dt.tzinfo is None:  # no zone, or "-0000" (UTC, local zone unknown)
-        dt = dt.replace(tzinfo=timezone.utc if "-0000" in match.group() else zone)
+        dt = dt.replace(tzinfo=UTC if "-0000" in match.group() else zone)
     return dt
 
 
@@ -353,7 +353,7 @@ def _at_time(
         return None if need_time else datetime(day.year, day.month, day.day, tzinfo=zone)
     clock, offset = found
     try:
-        tzinfo = zone if offset is None else (timezone.utc if not offset else timezone(offset))
+        tzinfo = zone if offset is None else (UTC if not offset else timezone(offset))
         return datetime(day.year, day.month, day.day, *clock, tzinfo=tzinfo)
     except ValueError:  # 25:99, or an offset of a day or more
         return None

@@ -68,11 +68,13 @@ def main() -> None:
     db.close()
 
     print(f"crawl 1: {pages} requests ({first_articles} article pages) in {seconds:.1f} s")
-    print(f"crawl 2: {second_pages} requests ({second_articles} article pages) in {seconds2:.1f} s: unchanged site, nothing refetched")
+    print(f"crawl 2: {second_pages} requests ({second_articles} article pages) in {seconds2:.1f} s: "
+          "unchanged site, nothing refetched")
     print(f"archive: {stats['articles']} articles, {stats['comments']} comments, "
           f"published {stats['first_published'][:10]} .. {stats['last_published'][:10]}  -> {DB.relative_to(REPO)}")
     print("runs:    " + ", ".join(f"#{r['id']} {r['status']}" for r in runs) + " (table crawl_runs)")
-    print(f"dumps:   {written} files in {DUMPS.relative_to(REPO)}/elaph/ ; {same} of {len(expected)} identical to what the pages show")
+    print(f"dumps:   {written} files in {DUMPS.relative_to(REPO)}/elaph/ ; "
+          f"{same} of {len(expected)} identical to what the pages show")
     print(f"log:     {LOG.relative_to(REPO)}")
     print()
     print("Look at it:")
@@ -80,7 +82,8 @@ def main() -> None:
     print(f"  cat {DUMPS.relative_to(REPO)}/elaph/994567.txt            # the reference article, as crawled")
     print(f"  .venv/bin/sqlite-utils tables {DB.relative_to(REPO)} --counts")
     print(f"  .venv/bin/newscrawl search --db {DB.relative_to(REPO)} ابراهيم   # Arabic-aware search (finds إبراهيم)")
-    print("  .venv/bin/newscrawl export --db archive/demo.db --out archive/demo.jsonl   # take it away (also csv, parquet)")
+    print("  .venv/bin/newscrawl export --db archive/demo.db --out archive/demo.jsonl"
+          "   # take it away (also csv, parquet)")
     print("  make serve                                    # browse it in Datasette: http://127.0.0.1:8001/demo")
     print("                                                # search: /-/search/demo  at a glance: /-/overview/demo")
     if same != len(expected) or written != len(expected):

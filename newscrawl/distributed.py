@@ -38,10 +38,13 @@ What the project adds around scrapy-redis:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import time
 import warnings
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from itemadapter import is_item
@@ -53,9 +56,9 @@ from scrapy_redis.pipelines import RedisPipeline
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from newscrawl.items import ArticleItem
 from newscrawl.sitemap_ledger import Claims
-from newscrawl.state import (KEY, REDIS_DOWN, outage_of, redis_client, redis_name, retry_params,
-                             worker_id)
+from newscrawl.state import KEY, REDIS_DOWN, outage_of, redis_client, redis_name, retry_params, worker_id
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +67,7 @@ logger = logging.getLogger(__name__)
 _schedulers: WeakKeyDictionary = WeakKeyDictionary()
 
 
-def scheduler_of(crawler):
+def scheduler_of(crawler) -> LeasingScheduler | None:
     """The crawl's leasing scheduler, or None (not a distributed crawl, or not started yet)."""
     return _schedulers.get(crawler)
 
@@ -93,7 +96,7 @@ WORKER = 25
 class Distributed:
     """Add-on (ADDONS): turn a crawl into a worker when REDIS_URL is set."""
 
-    def update_settings(self, settings):
+    def update_settings(self, settings) -> None:
         if not settings.get("REDIS_URL"):
             return
         run = run_key(settings)
@@ -104,7 +107,8 @@ class Distributed:
                   **settings.getdict("REDIS_PARAMS")}
         settings.set("REDIS_PARAMS", params, priority=max(WORKER, settings.getpriority("REDIS_PARAMS") or 0))
         settings.set("SCHEDULER", "newscrawl.distributed.LeasingScheduler", priority=WORKER)
-        settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", priority=WORKER)  # the lease scripts' sorted set
+        # The lease scripts work on a sorted set.
+        settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", priority=WORKER)
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=WORKER)
         settings.set("SCHEDULER_PERSIST", True, priority=WORKER)  # one worker's end is not the run's
         settings.set("SCHEDULER_QUEUE_KEY", f"{run}:%(spider)s:requests", priority=WORKER)
@@ -158,7 +162,7 @@ class LeasingScheduler(Scheduler):
     leased to this worker (in Redis) until its callback has run."""
 
     @classmethod
-    def from_settings(cls, settings):
+    def from_settings(cls, settings) -> LeasingScheduler:
         try:
             return super().from_settings(settings)  # which pings Redis, with the retries
         except REDIS_DOWN as exc:
@@ -173,7 +177,7 @@ class LeasingScheduler(Scheduler):
         return scheduler
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> LeasingScheduler:
         scheduler = super().from_crawler(crawler)
         scheduler.crawler = crawler
         scheduler.run = run_key(crawler.settings)
@@ -187,7 +191,7 @@ class LeasingScheduler(Scheduler):
         _schedulers[crawler] = scheduler  # for LeaseRelease and WorkerKeeper (scheduler_of)
         return scheduler
 
-    def open(self, spider):
+    def open(self, spider) -> None:
         unreachable = getattr(self, "unreachable", None)
         if unreachable is not None:
             self.redis_lost(unreachable, close=False)
@@ -196,7 +200,8 @@ class LeasingScheduler(Scheduler):
         except REDIS_DOWN as exc:
             self.redis_lost(exc, close=False)
         if not isinstance(self.queue, PriorityQueue):
-            raise TypeError(f"leases need scrapy_redis.queue.PriorityQueue as SCHEDULER_QUEUE_CLASS, not {self.queue_cls}")
+            raise TypeError("leases need scrapy_redis.queue.PriorityQueue as SCHEDULER_QUEUE_CLASS, "
+                            f"not {self.queue_cls}")
         self._take = self.server.register_script(_TAKE)
         self._queue = self.server.register_script(_QUEUE)
 
@@ -234,13 +239,11 @@ class LeasingScheduler(Scheduler):
             self.stopping = deferred_from_coro(self._stop(engine))
 
     @staticmethod
-    async def _stop(engine):
-        try:
+    async def _stop(engine) -> None:
+        with contextlib.suppress(RuntimeError):  # closed meanwhile
             await engine.close_spider_async(reason=REDIS_LOST)
-        except RuntimeError:
-            pass  # closed meanwhile
 
-    def next_request(self):
+    def next_request(self) -> Request | None:
         if self.lost is not None:
             return None  # stopping: take no more
         lease = f"{time.time_ns()}.{next(self.lease_numbers)}"
@@ -258,7 +261,7 @@ class LeasingScheduler(Scheduler):
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
-    def enqueue_request(self, request):
+    def enqueue_request(self, request) -> bool:
         # A leased request coming back (a retry, a redirect: copies keep its
         # meta) is safe in the queue again: its lease ends here.
         lease = request.meta.pop("newscrawl_lease", None)
@@ -382,7 +385,7 @@ class RedisArticleClaims(Claims):
         self._next = server.register_script(_NEXT_ALTERNATE)
 
     @classmethod
-    def for_spider(cls, settings, spider_name: str):
+    def for_spider(cls, settings, spider_name: str) -> RedisArticleClaims:
         return cls(redis_client(settings), f"{run_key(settings)}:{spider_name}")
 
     def asked(self, article_id: str) -> bool:
@@ -409,12 +412,12 @@ class RedisItemsPipeline(RedisPipeline):
     calls: a coroutine without the spider argument."""
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> RedisItemsPipeline:
         pipeline = super().from_crawler(crawler)
         pipeline.crawler = crawler
         return pipeline
 
-    async def process_item(self, item):
+    async def process_item(self, item: ArticleItem | dict) -> ArticleItem | dict:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(None, self._process_item, item, self.crawler.spider)
@@ -437,12 +440,12 @@ class LeaseOnFailure:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> LeaseOnFailure:
         if not crawler.settings.get("REDIS_URL"):
             raise NotConfigured
         return cls(crawler)
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request, exception) -> None:
         scheduler = scheduler_of(self.crawler)
         if scheduler is not None and not isinstance(exception, REDIS_DOWN):
             scheduler.release(request)
@@ -461,7 +464,7 @@ class LeaseRelease:
         self.items: dict[int, str] = {}  # id(item) -> lease of the callback that made it
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> LeaseRelease:
         if not crawler.settings.get("REDIS_URL"):
             raise NotConfigured
         middleware = cls(crawler)
@@ -493,7 +496,7 @@ class LeaseRelease:
     # did not run in full: it is not acknowledged, its lease stays, and the
     # worker stops. Any other exception is the callback's own: it has run.
 
-    def process_spider_output(self, response, result):
+    def process_spider_output(self, response, result) -> Iterator[Any]:
         scheduler, lease = self._lease(response)
         if scheduler is None:
             yield from result
@@ -511,7 +514,7 @@ class LeaseRelease:
             if ran:
                 scheduler.settle(lease)
 
-    async def process_spider_output_async(self, response, result):
+    async def process_spider_output_async(self, response, result) -> AsyncIterator[Any]:
         scheduler, lease = self._lease(response)
         if scheduler is None:
             async for output in result:
@@ -530,7 +533,7 @@ class LeaseRelease:
             if ran:
                 scheduler.settle(lease)
 
-    async def process_start(self, start):
+    async def process_start(self, start) -> AsyncIterator[Any]:
         # The spider's first requests read the archive's facts (articles to
         # refresh) from Redis: unreachable there, the worker stops.
         try:
@@ -552,7 +555,7 @@ class WorkerKeeper:
         self.redis_run: str | None = None  # the run_id of the Redis process last seen
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> WorkerKeeper:
         if not crawler.settings.get("REDIS_URL"):
             raise NotConfigured
         keeper = cls(crawler, crawler.settings.getfloat("REDIS_IDLE_GRACE"))
@@ -562,14 +565,14 @@ class WorkerKeeper:
         crawler.signals.connect(keeper.spider_error, signal=signals.spider_error)
         return keeper
 
-    def spider_error(self, failure, response, spider):
+    def spider_error(self, failure, response, spider) -> None:
         # An errback Scrapy runs outside the spider middlewares (a download
         # that failed for good; its lease has ended) that met Redis unreachable.
         if failure.check(*REDIS_DOWN):
             self.scheduler.redis_lost(failure.value)
 
     @property
-    def scheduler(self):
+    def scheduler(self) -> LeasingScheduler | None:
         return scheduler_of(self.crawler)
 
     def beat(self) -> bool:
@@ -629,7 +632,7 @@ class WorkerKeeper:
         self.redis_run = run_id
         return float(info.get("uptime_in_seconds", 0))
 
-    def spider_opened(self, spider):
+    def spider_opened(self, spider) -> None:
         from scrapy.utils.asyncio import create_looping_call
 
         scheduler = self.scheduler
@@ -645,7 +648,7 @@ class WorkerKeeper:
         self.task = create_looping_call(self.beat)
         self.task.start(self.scheduler.heartbeat, now=False)
 
-    def forget_an_ended_run(self, spider):
+    def forget_an_ended_run(self, spider) -> None:
         """Alone in the run: an earlier run under this REDIS_RUN ended without
         clearing its keys (stopped, blocked, killed). Its fingerprints and
         article claims would make this run skip robots.txt, the sitemaps and
@@ -662,7 +665,7 @@ class WorkerKeeper:
             logger.warning("%s: an earlier run left its fingerprints; starting discovery afresh "
                            "(%d queued requests kept)", scheduler.run, len(scheduler.queue))
 
-    def spider_idle(self, spider):
+    def spider_idle(self, spider) -> None:
         if self.scheduler.lost is not None:
             raise CloseSpider(REDIS_LOST)  # stopping: not "finished"
         if not self.beat():
@@ -687,7 +690,7 @@ class WorkerKeeper:
         if now - self.empty_since < self.grace:
             raise DontCloseSpider  # another worker may still be reading a page that adds more
 
-    def spider_closed(self, spider, reason):
+    def spider_closed(self, spider, reason) -> None:
         if self.task and self.task.running:
             self.task.stop()
         try:
@@ -699,7 +702,7 @@ class WorkerKeeper:
                 logger.error("Redis unreachable as this worker ends (%s); its leases stay there, and are "
                              "fetched again by another worker or the next run", exc)
 
-    def leave(self, spider, reason):
+    def leave(self, spider, reason) -> None:
         scheduler = self.scheduler
         server = scheduler.server
         if reason == "finished":
@@ -737,12 +740,12 @@ class SharedPoliteness:
         self.default_delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> SharedPoliteness:
         if not crawler.settings.get("REDIS_URL"):
             raise NotConfigured
         return cls(crawler, redis_client(crawler.settings))
 
-    async def process_request(self, request):
+    async def process_request(self, request) -> None:
         downloader = self.crawler.engine.downloader
         key = request.meta.get("download_slot") or downloader.get_slot_key(request)
         slot = downloader.slots.get(key)

@@ -114,7 +114,8 @@ def doctor_command(settings, site: str, response) -> str:
     from newscrawl.warc import warc_dir
 
     if settings.getbool("WARC_ENABLED"):
-        return f"newscrawl doctor --site {site} --warc {shlex.quote(str(warc_dir(settings)))} --url {shlex.quote(response.url)}"
+        return (f"newscrawl doctor --site {site} --warc {shlex.quote(str(warc_dir(settings)))} "
+                f"--url {shlex.quote(response.url)}")
     folder = Path(settings.get("ARCHIVE_DB") or "archive/news.db").parent / "samples"
     path = folder / f"{site}-{short_hash(response.url)}.html"
     try:
@@ -239,7 +240,8 @@ def _detector_lines(root, profile: SiteProfile, url: str, found=None) -> list[st
 
 
 # The detector's names for a comment's parts -> CommentSelectors' fields.
-_PART_FIELDS = (("title", "title", True), ("author", "author", True), ("date", "posted_at", True), ("text", "text", False))
+_PART_FIELDS = (("title", "title", True), ("author", "author", True), ("date", "posted_at", True),
+                ("text", "text", False))
 
 
 def _selectors_to_paste(found) -> list[str]:

@@ -24,17 +24,19 @@ import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from scrapy.exceptions import DropItem
 
 from newscrawl import archive
-from newscrawl.state import (KEY, REDIS_DOWN, outage_of, publish_article, publish_state,
-                             with_retries, worker_id)
+from newscrawl.state import KEY, REDIS_DOWN, outage_of, publish_article, publish_state, with_retries, worker_id
 from pipelines.normalize import NormalizeWhitespacePipeline
 from pipelines.validate import ValidatePipeline
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")  # what a step given to Drain.patiently returns
 
 ITEMS = f"{KEY}:items"
 PROCESSING = f"{KEY}:items:processing"
@@ -54,10 +56,10 @@ class Counts:
     def __init__(self):
         self.values = Counter()
 
-    def inc_value(self, key, count=1, start=0):
+    def inc_value(self, key, count=1, start=0) -> None:
         self.values[key] += count
 
-    def set_value(self, key, value):
+    def set_value(self, key, value) -> None:
         self.values[key] = value
 
 
@@ -136,7 +138,7 @@ class Drain:
             items.append(item)
             origins.append(raw)
         results = archive.store_articles(self.db, items) if items else []
-        for raw, item, result in zip(origins, items, results):
+        for raw, item, result in zip(origins, items, results, strict=True):
             if isinstance(result, Exception):
                 todo.append(("failed", raw, result))
                 continue
@@ -172,8 +174,8 @@ class Drain:
     def _set_aside(self, raw: bytes, exc: Exception) -> None:
         self.report.failed += 1
         logger.error("item not stored, kept in %s: %s: %s", FAILED, type(exc).__name__, exc)
-        self.server.rpush(FAILED, json.dumps({"error": f"{type(exc).__name__}: {exc}", "item": raw.decode("utf-8", "replace")},
-                                             ensure_ascii=False))
+        self.server.rpush(FAILED, json.dumps(
+            {"error": f"{type(exc).__name__}: {exc}", "item": raw.decode("utf-8", "replace")}, ensure_ascii=False))
 
     def _workers_alive(self) -> bool:
         return next(self.server.scan_iter(f"{KEY}:*:alive:*", count=1000), None) is not None
@@ -266,7 +268,7 @@ class Drain:
         self.take(raws)
         return True
 
-    def patiently(self, step):
+    def patiently(self, step: Callable[[], T]) -> T:
         """Run a step until Redis lets it finish: each call is retried for
         REDIS_RETRY_FOR seconds, and a step that still failed is logged and
         run again. The drain ends only when stopped, or idle."""

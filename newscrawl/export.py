@@ -76,7 +76,7 @@ def _rows(conn: sqlite3.Connection, sql: str, params: list) -> Iterator[dict]:
         if not chunk:
             return
         for values in chunk:
-            yield dict(zip(names, values))
+            yield dict(zip(names, values, strict=True))
 
 
 def count(conn: sqlite3.Connection, filters: Filters) -> int:

@@ -30,7 +30,7 @@ class RunRecorder:
         self.run = None
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> RunRecorder:
         if not crawler.settings.get("ARCHIVE_DB") and not crawler.settings.get("REDIS_URL"):
             raise NotConfigured("neither ARCHIVE_DB nor REDIS_URL is set")
         recorder = cls(crawler)
@@ -38,7 +38,7 @@ class RunRecorder:
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         return recorder
 
-    def spider_opened(self, spider):
+    def spider_opened(self, spider) -> None:
         args = {name: getattr(spider, name, None) for name in getattr(spider, "ARGUMENTS", ())}
         state = state_for(self.crawler.settings)
         try:
@@ -54,7 +54,7 @@ class RunRecorder:
             self.crawler.stats.set_value("newscrawl/run_id", self.run)
         logger.info("crawl run %s started", self.run if isinstance(self.run, int) else "(distributed worker)")
 
-    def spider_closed(self, spider, reason):
+    def spider_closed(self, spider, reason) -> None:
         if self.run is None:
             return
         stats = self.crawler.stats.get_stats()

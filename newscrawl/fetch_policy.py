@@ -140,7 +140,7 @@ class FetchPolicy:
     hosts: frozenset[Host]
 
     @classmethod
-    def for_urls(cls, urls: Iterable[str], *, extra: Iterable[str] = ()) -> "FetchPolicy":
+    def for_urls(cls, urls: Iterable[str], *, extra: Iterable[str] = ()) -> FetchPolicy:
         """Bound to the hosts of these URLs (each with its www./bare twin) and `extra` hosts."""
         hosts: set[Host] = set()
         for url in urls:
@@ -157,7 +157,7 @@ class FetchPolicy:
 
     @classmethod
     def for_site(cls, base_url: str, profile_base_url: str = "", profile_hosts: Iterable[str] = (),
-                 extra: Iterable[str] = ()) -> "FetchPolicy":
+                 extra: Iterable[str] = ()) -> FetchPolicy:
         """The hosts of a site: base_url's host and twin; the profile's listed
         hosts only when base_url is the profile's own site (a crawl pointed at
         a mirror or a local copy is bound to that copy alone)."""
@@ -165,7 +165,7 @@ class FetchPolicy:
         listed = tuple(profile_hosts) if profile_base_url and own.allows(profile_base_url) else ()
         return cls.for_urls([base_url], extra=(*listed, *extra))
 
-    def with_hosts(self, extra: Iterable[str]) -> "FetchPolicy":
+    def with_hosts(self, extra: Iterable[str]) -> FetchPolicy:
         added = {h for h in (_parse_host(e) for e in extra) if h}
         return FetchPolicy(self.hosts | added) if added else self
 
@@ -262,7 +262,7 @@ class FetchPolicyMiddleware:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler) -> "FetchPolicyMiddleware":
+    def from_crawler(cls, crawler) -> FetchPolicyMiddleware:
         middleware = cls(crawler)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)

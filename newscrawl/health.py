@@ -134,7 +134,8 @@ def failures(stats: dict, *, unreadable: bool = True) -> list[str]:
 
 def article_pages(stats: dict) -> int:
     """Article pages the site answered with something to read (or a 304)."""
-    return sum(stats.get(key, 0) for key in ("extract/pages", "extract/errors", "extract/not_html", "articles/not_modified"))
+    return sum(stats.get(key, 0)
+               for key in ("extract/pages", "extract/errors", "extract/not_html", "articles/not_modified"))
 
 
 def nothing_read(stats: dict) -> str | None:
@@ -157,7 +158,8 @@ def nothing_read(stats: dict) -> str | None:
         robots = any(k.startswith("robotstxt/exception_count/") for k in stats) or any(
             k.startswith("robotstxt/response_status_count/5") for k in stats)
         said = (["robots.txt failed"] if robots else []) + [f"{n} {what}" for what, n in failed_sources.items()]
-        return f"nothing could be read from the site: {', '.join(said)}{_causes(stats, ' (', ')')}; no article page was fetched"
+        return (f"nothing could be read from the site: {', '.join(said)}{_causes(stats, ' (', ')')}; "
+                "no article page was fetched")
     return None
 
 
@@ -226,7 +228,8 @@ def verdict(reason: str, stats: dict, usual: dict | None, max_drop: float) -> st
     if incomplete:
         # Not marked read: the next run reads them again.
         warnings.append("discovery incomplete: " + ", ".join(f"{n} {what}" for what, n in incomplete.items()))
-    failed_articles = sum(n for name, n in _counts(stats, "articles/failed/").items() if name not in ("http_404", "http_410"))
+    failed_articles = sum(n for name, n in _counts(stats, "articles/failed/").items()
+                          if name not in ("http_404", "http_410"))
     if failed_articles:
         warnings.append(f"{failed_articles} article page{'s' if failed_articles != 1 else ''} could not be fetched "
                         f"(fetched again next run)")
@@ -251,7 +254,7 @@ class CrawlHealth:
         self.stopping = False
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> CrawlHealth:
         settings = crawler.settings
         if not settings.getbool("HEALTH_ENABLED"):
             raise NotConfigured
@@ -266,7 +269,7 @@ class CrawlHealth:
         crawler.signals.connect(health.check, signal=signals.item_dropped)
         return health
 
-    def spider_opened(self, spider):
+    def spider_opened(self, spider) -> None:
         state = state_for(self.crawler.settings)
         try:
             self.usual = baseline(state.runs_coverage(spider.name), self.min_pages, self.runs)
@@ -274,7 +277,7 @@ class CrawlHealth:
             state.close()
         self.crawler.stats.set_value("health/baseline", json.dumps(self.usual) if self.usual else None)
 
-    def check(self, *args, **kwargs):
+    def check(self, *args, **kwargs) -> None:
         stats = self.crawler.stats.get_stats()
         if self.stopping or stats.get("extract/pages", 0) < self.min_pages:
             return
@@ -302,7 +305,7 @@ class Progress:
         self.last = (0.0, 0)
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> Progress:
         interval = crawler.settings.getfloat("PROGRESS_INTERVAL")
         if not interval:
             raise NotConfigured
@@ -311,17 +314,17 @@ class Progress:
         crawler.signals.connect(progress.spider_closed, signal=signals.spider_closed)
         return progress
 
-    def spider_opened(self, spider):
+    def spider_opened(self, spider) -> None:
         self.started = time.monotonic()
         self.last = (self.started, 0)
         self.task = create_looping_call(self.log)
         self.task.start(self.interval, now=False)
 
-    def spider_closed(self, spider, reason):
+    def spider_closed(self, spider, reason) -> None:
         if self.task and self.task.running:
             self.task.stop()
 
-    def log(self):
+    def log(self) -> None:
         stats = self.crawler.stats.get_stats()
         now, pages = time.monotonic(), stats.get("response_received_count", 0)
         rate = (pages - self.last[1]) / max(now - self.last[0], 1e-6) * 60

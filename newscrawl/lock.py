@@ -10,8 +10,9 @@ from __future__ import annotations
 import fcntl
 import os
 import socket
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -24,7 +25,7 @@ def lock_path(db_path: str | os.PathLike) -> Path:
 
 
 @contextmanager
-def archive_lock(db_path: str | os.PathLike, purpose: str = "crawl"):
+def archive_lock(db_path: str | os.PathLike, purpose: str = "crawl") -> Iterator[None]:
     path = lock_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -34,7 +35,7 @@ def archive_lock(db_path: str | os.PathLike, purpose: str = "crawl"):
         except BlockingIOError:
             holder = os.pread(fd, 512, 0).decode("utf-8", "replace").strip() or "another process"
             raise ArchiveLocked(f"{db_path} is being written by {holder}") from None
-        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        started = datetime.now(UTC).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{purpose} pid {os.getpid()} on {socket.gethostname()}, started {started}\n".encode(), 0)
         yield

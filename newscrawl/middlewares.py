@@ -13,7 +13,8 @@ import time
 
 import charset_normalizer
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.http import TextResponse
+from scrapy.http import Request, Response, TextResponse
+
 from newscrawl.control import stop, stopping_reason
 from newscrawl.exceptions import BlockedPage, CrawlStopped
 from newscrawl.text import looks_like_mojibake
@@ -43,10 +44,10 @@ class CharsetMiddleware:
         self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> CharsetMiddleware:
         return cls(crawler.stats)
 
-    def process_response(self, request, response):
+    def process_response(self, request, response) -> Response:
         if not isinstance(response, TextResponse) or not response.body:
             return response
         declared = response._declared_encoding()
@@ -55,7 +56,8 @@ class CharsetMiddleware:
             # Bytes that are valid UTF-8 with non-ASCII in them are UTF-8,
             # whatever the page says: no real windows-1256 text is.
             self.stats.inc_value("charset/declared_wrong")
-            logger.warning("%s: page says %s but its bytes are UTF-8; decoding as UTF-8", response.url, response.encoding)
+            logger.warning("%s: page says %s but its bytes are UTF-8; decoding as UTF-8",
+                           response.url, response.encoding)
             return response.replace(encoding="utf-8")
         text = sample.decode(response.encoding, errors="replace")
         if not looks_like_mojibake(text):
@@ -65,7 +67,8 @@ class CharsetMiddleware:
         best = charset_normalizer.from_bytes(sample).best()
         if best is None or looks_like_mojibake(str(best)):
             self.stats.inc_value("charset/undecodable")
-            logger.error("%s: cannot find a charset that decodes this page cleanly (tried %s)", response.url, response.encoding)
+            logger.error("%s: cannot find a charset that decodes this page cleanly (tried %s)",
+                         response.url, response.encoding)
             return response
         self.stats.inc_value("charset/declared_wrong" if declared else "charset/redetected")
         logger.warning(
@@ -124,7 +127,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         self.restore_delay = not settings.getbool("AUTOTHROTTLE_ENABLED")
         self.raised: dict[str, float] = {}  # slot key -> delay before the Retry-After
 
-    def process_response(self, request, response):
+    def process_response(self, request, response) -> Request | Response:
         if self.raised and 200 <= response.status < 300:
             self._restore(request)
         if response.status in (429, 503) and not request.meta.get("dont_retry", False):
@@ -182,7 +185,7 @@ class BlockMiddleware:
         self.stopping = False
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> BlockMiddleware:
         settings = crawler.settings
         return cls(
             crawler,
@@ -204,12 +207,12 @@ class BlockMiddleware:
         # title. (Asked only then: it parses the whole page.)
         return not any(response.css(css.split("::")[0]) for css in profile.title)
 
-    def process_request(self, request):
+    def process_request(self, request) -> None:
         reason = stopping_reason(self.crawler)
         if reason:
             raise CrawlStopped(f"crawl stopping ({reason})")
 
-    def process_response(self, request, response):
+    def process_response(self, request, response) -> Response:
         if stopping_reason(self.crawler):
             return response
         if response.status in self.BLOCK_STATUSES or self._is_captcha(request, response):

@@ -36,7 +36,8 @@ group by label order by label""", "By the month of publication, in the site's ow
           f"""select substr(coalesce(c.posted_at, a.published), 1, 7) as label, count(*) as value
 from comments c join articles a on a.id = c.article_row
 where coalesce(c.posted_at, a.published) is not null and {SITE.format(alias='c.')}
-group by label order by label""", "By the month a comment was posted (its article's month when the page gives no date).",
+group by label order by label""",
+          "By the month a comment was posted (its article's month when the page gives no date).",
           columns=True),
     Chart("comments_per_section", "Comments per section",
           f"""select coalesce(nullif(a.section, ''), '(none)') as label, count(c.id) as value
@@ -59,7 +60,8 @@ group by label order by sort_key""", "How many articles have how many archived c
           f"""select case when exists (select 1 from comments r where r.article_row = a.id and r.parent_key is not null)
   then 'with replies' else 'no replies shown' end as label, count(*) as value
 from articles a where a.comment_count > 0 and {SITE.format(alias='a.')}
-group by label order by label desc""", "Articles with comments, by whether any comment is a reply the page links to its parent."),
+group by label order by label desc""",
+          "Articles with comments, by whether any comment is a reply the page links to its parent."),
     Chart("most_active_commenters", "Most active commenters",
           f"""select author as label, count(*) as value from comments
 where author != '' and {SITE.format(alias='')}
@@ -106,7 +108,8 @@ def svg_chart(chart: Chart, rows: list[tuple[str, int]], width: int = 720) -> Ma
         parts.append(
             f'<g class="bar" data-label="{escape(text)}" data-value="{value}">'
             f'<text x="{label_width - 8}" y="{y + bar - 6}" text-anchor="end">{escape(shown)}</text>'
-            f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar}"><title>{escape(text)}: {value:,}</title></rect>'
+            f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar}">'
+            f'<title>{escape(text)}: {value:,}</title></rect>'
             f'<text x="{label_width + length + 6}" y="{y + bar - 6}">{value:,}</text></g>')
     parts.append("</svg>")
     return Markup("".join(parts))

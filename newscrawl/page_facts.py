@@ -361,9 +361,9 @@ def _headline_h1(root, facts: PageFacts):
         folded = fold(text)
         if not folded or is_publisher(text, facts.site_names):
             continue
-        if any(folded in title and _covers_title(folded, title) for title in titles):
-            if best is None or len(folded) > len(fold(best.xpath("string()"))):
-                best = element
+        if any(folded in title and _covers_title(folded, title) for title in titles) and (
+                best is None or len(folded) > len(fold(best.xpath("string()")))):
+            best = element
     return best
 
 
@@ -477,7 +477,8 @@ _ITEM_NAME = etree.XPath(".//*[@itemprop='name']")
 BYLINE_WORDS = ("كتب", "كتبت", "كتبه", "بقلم", "حوار", "إعداد", "اعداد", "تقرير", "تحرير", "الكاتب", "الكاتبة",
                 "المحرر", "by", "written by", "author", "von", "par")
 BYLINE_LEAD = re.compile(
-    r"^\s*(?:" + "|".join(sorted(map(re.escape, BYLINE_WORDS), key=len, reverse=True)) + r")(?![^\W\d_])\s*[:：\-–]?\s*",
+    r"^\s*(?:" + "|".join(sorted(map(re.escape, BYLINE_WORDS), key=len, reverse=True))
+    + r")(?![^\W\d_])\s*[:：\-–]?\s*",
     re.IGNORECASE,
 )
 
@@ -666,11 +667,12 @@ def date_near_headline(facts: PageFacts) -> str:
 # --- body: lead paragraph, captions ----------------------------------------------
 
 _TEXT_WITH = etree.XPath("//body//text()[contains(normalize-space(.), $needle)]")
-_BLOCKS = frozenset("p div section article header li td blockquote figcaption figure h2 h3 h4 h5 h6 dd".split())
+_BLOCKS = frozenset(("p", "div", "section", "article", "header", "li", "td", "blockquote", "figcaption", "figure",
+                     "h2", "h3", "h4", "h5", "h6", "dd"))
 _INVISIBLE = frozenset(("script", "style", "noscript", "template", "title", "head"))
 
 
-def block_of_text(root, text: str):
+def block_of_text(root, text: str) -> etree._Element | None:
     """The block element (p, div, figcaption...) whose text holds the start of
     `text` (a line of extracted body), or None. The first six words are
     looked for in one text node, then the first three (inline markup such as

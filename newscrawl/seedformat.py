@@ -140,7 +140,7 @@ def parse_dump(text: str) -> dict:
     }
     if start is not None:
         rest = lines[start + 1 :]
-        for title, line in zip(rest[0::2], rest[1::2]):
+        for title, line in zip(rest[0::2], rest[1::2], strict=True):  # an even count (_comments_start)
             author, text_ = _split_comment_line(line)
             article["comments"].append({"title": title, "author": author, "text": text_})
     if not article["title"]:

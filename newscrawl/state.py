@@ -22,9 +22,10 @@ import logging
 import os
 import socket
 import threading
-import uuid
 import time
-from datetime import datetime, timedelta, timezone
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from redis.backoff import ExponentialBackoff
@@ -35,12 +36,15 @@ from redis.retry import Retry
 from newscrawl import archive
 from newscrawl import settings as defaults  # for settings made without the project's (a bare Settings())
 
+if TYPE_CHECKING:
+    import redis
+
 logger = logging.getLogger(__name__)
 
 KEY = "newscrawl"  # prefix of every Redis key the project uses
 
 
-def state_for(settings):
+def state_for(settings) -> SqliteState | RedisState:
     """The state a crawl with these settings should use."""
     if settings.get("REDIS_URL"):
         return RedisState(redis_client(settings))
@@ -117,7 +121,7 @@ class RetryFor(Retry):
     def __deepcopy__(self, memo):
         return copy.copy(self)  # ExponentialBackoff keeps no state; the outage must stay shared
 
-    def call_with_retry(self, do, fail, is_retryable=None, with_failure_count=False):
+    def call_with_retry(self, do, fail, is_retryable=None, with_failure_count=False) -> Any:
         deadline = time.monotonic() + self.seconds
         outage = self.outage
 
@@ -161,7 +165,7 @@ def redis_params(settings) -> dict:
     return params
 
 
-def redis_client(settings):
+def redis_client(settings) -> redis.Redis:
     import redis
 
     return redis.Redis.from_url(settings.get("REDIS_URL"), **redis_params(settings))
@@ -172,7 +176,7 @@ def outage_of(server) -> RedisOutage | None:
     return getattr(server.get_retry(), "outage", None)
 
 
-def with_retries(server, seconds: float):
+def with_retries(server, seconds: float) -> redis.Redis:
     """The same Redis as `server` (a plain client, as `newscrawl drain` gets
     one), through connections that retry as above."""
     import redis
@@ -222,7 +226,7 @@ class SqliteState:
             )
         ]
 
-    def start_run(self, spider: str, args: dict):
+    def start_run(self, spider: str, args: dict) -> int:
         return archive.start_run(self.db, spider, args)
 
     def finish_run(self, run_id, **fields) -> None:
@@ -246,7 +250,7 @@ class RedisState:
     def __init__(self, server):
         self.server = server
 
-    def article(self, site, article_id):
+    def article(self, site, article_id) -> dict | None:
         raw = self.server.hget(f"{KEY}:state:{site}", str(article_id))
         return json.loads(raw) if raw else None
 
@@ -254,7 +258,7 @@ class RedisState:
         for article_id, raw in self.server.hscan_iter(f"{KEY}:state:{site}", count=1000):
             yield article_id.decode(), json.loads(raw)
 
-    def recent(self, site, since_iso):
+    def recent(self, site, since_iso) -> list[dict]:
         since = datetime.fromisoformat(since_iso)
         out = []
         for article_id, state in self._articles(site):
@@ -263,20 +267,20 @@ class RedisState:
                 out.append({"article_id": article_id, "url": state["url"]})
         return out
 
-    def incomplete(self, site):
+    def incomplete(self, site) -> list[dict]:
         return [{"article_id": i, "url": s["url"]} for i, s in self._articles(site)
                 if not s.get("comments_complete") and s.get("url")]
 
-    def sitemap_lastmod(self, site, url):
+    def sitemap_lastmod(self, site, url) -> str | None:
         raw = self.server.hget(f"{KEY}:sitemaps:{site}", url)
         return raw.decode() if raw else None
 
-    def mark_sitemap_done(self, site, url, lastmod):
+    def mark_sitemap_done(self, site, url, lastmod) -> None:
         # A worker sees only the articles it fetched itself, never a whole
         # sitemap's: in distributed mode monthly sitemaps are read every run.
         return None
 
-    def gone(self, site, article_id):
+    def gone(self, site, article_id) -> str | None:
         """The <lastmod> at which a listed article answered 404/410 ("" if
         none), for GONE_RECHECK_DAYS; then None, and it is asked again."""
         raw = self.server.hget(f"{KEY}:gone:{site}", str(article_id))
@@ -287,18 +291,18 @@ class RedisState:
             seen = datetime.fromisoformat(mark["at"])
         except (ValueError, KeyError, TypeError):
             return None  # unreadable: ask again
-        if datetime.now(timezone.utc) - seen > timedelta(days=GONE_RECHECK_DAYS):
+        if datetime.now(UTC) - seen > timedelta(days=GONE_RECHECK_DAYS):
             return None  # a page listed before it went live, a moved article: look again
         return mark.get("lastmod") or ""
 
-    def mark_gone(self, site, article_id, lastmod):
+    def mark_gone(self, site, article_id, lastmod) -> None:
         # What the sitemap ledger does for a single crawl: not asked again
         # until its sitemap entry changes (or, for listings without a
         # <lastmod>, such as feeds, until GONE_RECHECK_DAYS have passed).
-        mark = {"lastmod": lastmod or "", "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        mark = {"lastmod": lastmod or "", "at": datetime.now(UTC).isoformat(timespec="seconds")}
         self.server.hset(f"{KEY}:gone:{site}", str(article_id), json.dumps(mark))
 
-    def runs_coverage(self, spider):
+    def runs_coverage(self, spider) -> list[dict]:
         try:
             raw = self.server.get(f"{KEY}:coverage:{spider}")
         except REDIS_DOWN as exc:
@@ -306,12 +310,12 @@ class RedisState:
             return []
         return json.loads(raw) if raw else []
 
-    def start_run(self, spider, args):
+    def start_run(self, spider, args) -> dict:
         run = {"spider": spider, "started": archive.utcnow(), "args": args,
                "pid": os.getpid(), "host": socket.gethostname(), "worker": worker_id()}
         return run
 
-    def finish_run(self, run, **fields):
+    def finish_run(self, run, **fields) -> None:
         report = {**run, **fields, "finished": archive.utcnow()}
         try:
             self.server.rpush(f"{KEY}:runs", json.dumps(report, ensure_ascii=False, default=str))
@@ -326,14 +330,14 @@ class RedisState:
         level = logging.DEBUG if outage is not None and outage.given_up.is_set() else logging.ERROR
         logger.log(level, "Redis unreachable (%s): %s", exc, consequence)
 
-    def close(self):
+    def close(self) -> None:
         self.server.close()
 
 
 GONE_RECHECK_DAYS = 30
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def worker_id() -> str:
     """This process's name among the workers: host:pid:token, the same for its whole life."""
     # host:pid, and a token: a container restarted after a crash often gets

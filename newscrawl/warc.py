@@ -11,6 +11,7 @@ headers, so standard tools (`warcio index`, pywb) read it as any other WARC.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import multiprocessing
@@ -22,13 +23,14 @@ import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -55,13 +57,13 @@ class WarcWriter:
         self.file = None
         self.writer = None
         self.serial = 0
-        self.started = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+        self.started = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
 
     def _open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.serial += 1
         name = f"{self.prefix}-{self.started}-{os.getpid()}-{self.serial:05d}.warc.gz"
-        self.file = open(self.folder / name, "ab")
+        self.file = open(self.folder / name, "ab")  # noqa: SIM115 - open across writes; close() closes it
         self.writer = WARCWriter(self.file, gzip=True)
         info = self.writer.create_warcinfo_record(
             name, {"software": "newscrawl (Scrapy)", "hostname": socket.gethostname(), "format": "WARC/1.0"}
@@ -99,7 +101,7 @@ class WarcMiddleware:
     for the writer; a killed crawl loses at most the few records still
     queued, never an item."""
 
-    def __init__(self, writer: "WarcWriter | WarcProcess", stats):
+    def __init__(self, writer: WarcWriter | WarcProcess, stats):
         self.writer = writer
         self.stats = stats
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
@@ -107,7 +109,7 @@ class WarcMiddleware:
             writer.on_written = self._written
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> WarcMiddleware:
         settings = crawler.settings
         if not settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off")
@@ -120,9 +122,9 @@ class WarcMiddleware:
         self.pool.shutdown(wait=True)
         self.writer.close()
 
-    def process_response(self, request, response):
+    def process_response(self, request, response) -> Response:
         if request.meta.get("page_kind") in ("article", "comments") and response.status != 304:
-            date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             page = _page(request, response, date)
             if isinstance(self.writer, WarcProcess):
                 self.writer.send(page)
@@ -130,7 +132,7 @@ class WarcMiddleware:
                 self.pool.submit(self._write, page)
         return response
 
-    def _write(self, page: "Page") -> None:
+    def _write(self, page: Page) -> None:
         self._written(page.url, write_page(self.writer, page))
 
     def _written(self, url: str, error: str | None) -> None:
@@ -310,10 +312,8 @@ def _serve(folder: str, max_size: int, jobs, results) -> None:
             except EOFError:
                 break  # the crawl closed the pipe, or was killed
             error = write_page(writer, page)
-            try:
+            with contextlib.suppress(OSError):  # the crawl was killed: keep writing what it sent
                 results.send_bytes(pickle.dumps((page.url, error)))
-            except OSError:
-                pass  # the crawl was killed: keep writing what it sent
     finally:
         writer.close()
         results.close()

@@ -5,8 +5,12 @@ through its AMP copy; the spider already asks for each article id once, and
 this is the guard behind it. Across runs, the store merges by article id.
 """
 
+from __future__ import annotations
+
 from itemadapter import ItemAdapter
+
 from newscrawl.exceptions import DuplicateArticle
+from newscrawl.items import ArticleItem
 
 
 class DedupePipeline:
@@ -15,10 +19,10 @@ class DedupePipeline:
         self.seen: set[tuple[str, str]] = set()
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> DedupePipeline:
         return cls(crawler.stats)
 
-    def process_item(self, item):
+    def process_item(self, item: ArticleItem | dict) -> ArticleItem | dict:
         adapter = ItemAdapter(item)
         key = (adapter["site"], str(adapter["article_id"]))
         if key in self.seen:

@@ -4,8 +4,11 @@ Text stays as published otherwise: no spelling repair, no Arabic folding
 (that lives in the search index only).
 """
 
+from __future__ import annotations
+
 from itemadapter import ItemAdapter
 
+from newscrawl.items import ArticleItem
 from newscrawl.text import clean_lines, one_line
 
 TEXT_FIELDS = ("title", "subtitle", "author", "section")
@@ -13,7 +16,7 @@ COMMENT_FIELDS = ("title", "author", "text")
 
 
 class NormalizeWhitespacePipeline:
-    def process_item(self, item):
+    def process_item(self, item: ArticleItem | dict) -> ArticleItem | dict:
         adapter = ItemAdapter(item)
         for name in TEXT_FIELDS:
             if name in adapter:

@@ -5,9 +5,12 @@ decoded with the wrong charset) is refused: storing it would lose the
 article's real text behind garbage that looks like data.
 """
 
+from __future__ import annotations
+
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from newscrawl.items import ArticleItem
 from newscrawl.text import looks_like_mojibake
 
 
@@ -16,14 +19,14 @@ class ValidatePipeline:
         self.stats = stats
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler) -> ValidatePipeline:
         return cls(crawler.stats)
 
     def _drop(self, adapter, reason: str, key: str):
         self.stats.inc_value(f"validate/dropped/{key}")
         raise DropItem(f"{adapter.get('site')} article {adapter.get('article_id')} ({adapter.get('url')}): {reason}")
 
-    def process_item(self, item):
+    def process_item(self, item: ArticleItem | dict) -> ArticleItem | dict:
         adapter = ItemAdapter(item)
         if not adapter.get("title"):
             self._drop(adapter, "no title found", "no_title")

@@ -36,7 +36,8 @@ def shared_pages(folder: str) -> list[Path]:
 
 # The local site answers in milliseconds; the polite defaults (1 s apart,
 # AutoThrottle) are tested on their own in test_politeness.py.
-FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "AUTOTHROTTLE_MAX_DELAY": "0.5", "RETRY_AFTER_MAX": "10"}
+FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "AUTOTHROTTLE_MAX_DELAY": "0.5",
+        "RETRY_AFTER_MAX": "10"}
 
 
 def crawl_command(base_url: str, db: Path, *, args: dict | None = None, settings: dict | None = None,

@@ -45,7 +45,8 @@ def count(db, table):
 def test_schema_wal_and_version(db):
     assert db.journal_mode == "wal"
     assert db.execute("PRAGMA user_version").fetchone()[0] == archive.SCHEMA_VERSION
-    assert {"articles", "comments", "article_versions", "comment_versions", "sitemaps", "crawl_runs"} <= set(db.table_names())
+    assert {"articles", "comments", "article_versions", "comment_versions", "sitemaps", "crawl_runs"} <= set(
+        db.table_names())
 
 
 def test_storing_twice_stores_once(db):
@@ -128,7 +129,8 @@ def test_import_keeps_fields_the_layout_does_not_carry(db):
     ],
 )
 def test_hostile_text_is_stored_as_written(db, hostile):
-    store_article(db, article(title=hostile, comments=[{"comment_id": "9", "title": hostile, "author": hostile, "text": hostile}]))
+    store_article(db, article(title=hostile,
+                              comments=[{"comment_id": "9", "title": hostile, "author": hostile, "text": hostile}]))
     stored = get_article(db, "elaph", "100")
     assert stored["title"] == hostile.strip()
     assert stored["comments"][0]["text"] == hostile.strip()
@@ -187,7 +189,8 @@ def test_readers_are_not_blocked_by_a_writer(tmp_path):
 
 
 def test_a_site_id_shown_twice_stays_two_comments_across_crawls(db):
-    twice = [{"comment_id": "7", "title": "", "author": "a", "text": "x"}, {"comment_id": "7", "title": "", "author": "a", "text": "x"}]
+    twice = [{"comment_id": "7", "title": "", "author": "a", "text": "x"},
+             {"comment_id": "7", "title": "", "author": "a", "text": "x"}]
     for _ in range(3):
         store_article(db, article(comments=twice))
     assert count(db, "comments") == 2
@@ -219,7 +222,8 @@ CREATE TABLE articles (site TEXT NOT NULL, article_id TEXT NOT NULL, url TEXT, s
   PRIMARY KEY (site, article_id));
 CREATE INDEX articles_published ON articles (site, published);
 CREATE TABLE comments (site TEXT NOT NULL, article_id TEXT NOT NULL, comment_key TEXT NOT NULL, comment_id TEXT,
-  position INTEGER NOT NULL, title TEXT NOT NULL DEFAULT '', author TEXT NOT NULL DEFAULT '', text TEXT NOT NULL DEFAULT '',
+  position INTEGER NOT NULL, title TEXT NOT NULL DEFAULT '', author TEXT NOT NULL DEFAULT '', \
+text TEXT NOT NULL DEFAULT '',
   posted_at TEXT, fingerprint TEXT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
   PRIMARY KEY (site, article_id, comment_key));
 CREATE INDEX comments_thread ON comments (site, article_id, position);
@@ -231,10 +235,10 @@ def test_an_archive_of_schema_1_is_migrated_without_loss(tmp_path):
     path = tmp_path / "v1.db"
     conn = sqlite3.connect(path)
     conn.executescript(V1_SCHEMA)
-    conn.execute("INSERT INTO articles (site, article_id, title, body, first_seen, last_seen, last_changed, content_hash, "
-                 "sitemap_url) VALUES ('elaph', '5', 'قديم', 'نص', 'x', 'x', 'x', 'h', 'http://s')")
-    conn.execute("INSERT INTO comments (site, article_id, comment_key, position, text, fingerprint, first_seen, last_seen) "
-                 "VALUES ('elaph', '5', '9', 0, 'تعليق', 'f', 'x', 'x')")
+    conn.execute("INSERT INTO articles (site, article_id, title, body, first_seen, last_seen, last_changed, "
+                 "content_hash, sitemap_url) VALUES ('elaph', '5', 'قديم', 'نص', 'x', 'x', 'x', 'h', 'http://s')")
+    conn.execute("INSERT INTO comments (site, article_id, comment_key, position, text, fingerprint, first_seen, "
+                 "last_seen) VALUES ('elaph', '5', '9', 0, 'تعليق', 'f', 'x', 'x')")
     conn.commit()
     conn.close()
     db = open_archive(path)
@@ -307,7 +311,8 @@ def test_an_archive_of_schema_5_gains_the_thread_shape_without_loss(tmp_path):
     db = open_archive(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == archive.SCHEMA_VERSION
     (comment,) = get_article(db, "elaph", "100")["comments"]
-    assert comment["text"] == "أول" and comment["parent_key"] is None and comment["depth"] is None  # unknown, not top level
+    # Unknown, not top level:
+    assert comment["text"] == "أول" and comment["parent_key"] is None and comment["depth"] is None
     reply = {"comment_id": "2", "title": "", "author": "ب", "text": "رد", "parent": 0, "depth": 1}
     store_article(db, article(comments=[{**comment, "comment_id": "1", "parent": None, "depth": 0}, reply]))
     shape = {c["comment_id"]: (c["parent_key"], c["depth"]) for c in get_article(db, "elaph", "100")["comments"]}

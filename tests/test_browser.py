@@ -7,7 +7,6 @@ Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it).
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -72,7 +71,8 @@ def served(tmp_path_factory):
 
 # An article whose thread has replies two deep, a comment the site later
 # removed and one it edited: stored as two crawls of the page would store them.
-LONG_COMMENT = " ".join(["هذا تعليق طويل جدا عن الانتخابات في العراق ونتائجها على المنطقة كلها"] * 30) + " نهاية التعليق"
+LONG_COMMENT = (" ".join(["هذا تعليق طويل جدا عن الانتخابات في العراق ونتائجها على المنطقة كلها"] * 30)
+                + " نهاية التعليق")
 DISCUSSION = [
     {"comment_id": "1", "title": "رأي", "author": "سالم", "text": "الانتخابات القادمة مهمة", "parent": None, "depth": 0,
      "posted_at": "2015-03-24T12:00:00+03:00", "likes": 4},
@@ -84,7 +84,8 @@ DISCUSSION = [
      "posted_at": "2015-03-24T14:00:00+03:00"},
     {"comment_id": "5", "title": "", "author": "مجهول", "text": "تعليق حذفه الموقع لاحقا", "parent": None, "depth": 0},
 ]
-DISCUSSION_BODY = ["فقرة أولى عن الانتخابات في العراق.", "فقرة ثانية فيها تفاصيل كثيرة.", "الفقرة الأخيرة من المقال كاملة."]
+DISCUSSION_BODY = ["فقرة أولى عن الانتخابات في العراق.", "فقرة ثانية فيها تفاصيل كثيرة.",
+                   "الفقرة الأخيرة من المقال كاملة."]
 
 
 def store_discussion(db):
@@ -101,7 +102,8 @@ def store_discussion(db):
     # A url another tool wrote: shown, never a link.
     store_article(db, {"site": "elaph", "article_id": "779", "title": "<script>document.title='x'</script>",
                        "subtitle": "", "body": ["<img src=x onerror=alert(1)>"], "url": "javascript:alert(1)",
-                       "comments": [{"comment_id": "1", "title": "", "author": "<b>x</b>", "text": "\"><script>1</script>"}]})
+                       "comments": [{"comment_id": "1", "title": "", "author": "<b>x</b>",
+                                     "text": "\"><script>1</script>"}]})
 
 
 @pytest.fixture(scope="module")

@@ -51,7 +51,8 @@ def test_dump_filters_by_site_id_and_date(tmp_path):
     store_article(db, {"site": "other", "article_id": "1", "title": "x", "subtitle": "", "body": ["b"], "comments": []})
     db.close()
     out = tmp_path / "d"
-    assert run_cli("dump", "--db", str(db_path), "--out", str(out), "--since", "2015-01-01", "--site", "elaph").returncode == 0
+    assert run_cli("dump", "--db", str(db_path), "--out", str(out), "--since", "2015-01-01",
+                   "--site", "elaph").returncode == 0
     assert sorted(p.name for p in (out / "elaph").iterdir()) == ["2.txt"] and not (out / "other").exists()
 
 

@@ -22,7 +22,8 @@ def db_path(tmp_path):
     docs = {
         ("hespress", "1"): ("العراق وسوريا", "خبر عن الحدود", "أبو علي"),
         ("hespress", "2"): ("خبر رياضي", "قال الوزير إن العراق بلد جميل وسوريا جارته", "سارة"),
-        ("elaph", "3"): ("مدرسة جديدة", "العراق بعيد جدا جدا جدا جدا جدا جدا جدا جدا جدا جدا جدا جدا عن سوريا", "العراق"),
+        ("elaph", "3"): ("مدرسة جديدة", "العراق بعيد جدا جدا جدا جدا جدا جدا جدا جدا جدا جدا جدا جدا عن سوريا",
+                         "العراق"),
     }
     for (site, article_id), (title, body, author) in docs.items():
         store_article(db, {"site": site, "article_id": article_id, "title": title, "subtitle": "", "body": [body],
@@ -38,7 +39,8 @@ def test_a_site_the_archive_does_not_hold_is_named_with_the_sites_it_holds(db_pa
     result = run_cli(args[0], "--db", str(db_path), "--site", "hesspress", *args[1:])
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
-    assert "no articles of site 'hesspress' in the archive; it holds: elaph, hespress (did you mean hespress?)" in lines[0]
+    assert ("no articles of site 'hesspress' in the archive; it holds: elaph, hespress (did you mean hespress?)"
+            in lines[0])
     assert result.returncode == (1 if args[0] == "dump" else 0)  # dump writes nothing: an error
 
 

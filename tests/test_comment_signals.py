@@ -49,9 +49,11 @@ def test_counts_about_other_pages_are_not_this_pages():
     headline = '<h2>5 ردود فعل دولية على القرار</h2>'
     responsive = '<div class="table-responsive"><span>3 comments</span></div>'
     for html in (sidebar, teaser, aside, headline, responsive):
-        assert comment_signals(page_selector(html, "http://127.0.0.1/news/1/").root, url="http://127.0.0.1/news/1/").shown is None, html
+        root = page_selector(html, "http://127.0.0.1/news/1/").root
+        assert comment_signals(root, url="http://127.0.0.1/news/1/").shown is None, html
     own = '<a class="comments-link" href="/news/1/#comments">7 تعليقات</a>'
-    assert comment_signals(page_selector(own, "http://127.0.0.1/news/1/").root, url="http://127.0.0.1/news/1/").shown == 7
+    root = page_selector(own, "http://127.0.0.1/news/1/").root
+    assert comment_signals(root, url="http://127.0.0.1/news/1/").shown == 7
 
 
 def test_a_row_of_buttons_is_not_one_count():
@@ -61,8 +63,9 @@ def test_a_row_of_buttons_is_not_one_count():
 
 
 def test_json_ld_sioc_and_microdata_counts_and_reply_links():
-    ld = ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage", "commentCount": 9}, {"@type": "NewsArticle", '
-          '"interactionStatistic": {"@type": "InteractionCounter", "interactionType": "https://schema.org/CommentAction", '
+    ld = ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage", "commentCount": 9}, '
+          '{"@type": "NewsArticle", "interactionStatistic": {"@type": "InteractionCounter", '
+          '"interactionType": "https://schema.org/CommentAction", '
           '"userInteractionCount": "٤"}}]}</script>')
     assert signals(ld).shown == 4 and signals(ld).sources == ["json-ld"]  # the article's own, not the graph's first
     plain = '<script type="application/ld+json">{"@type": "BlogPosting", "commentCount": 24}</script>'

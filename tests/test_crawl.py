@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlite_utils
@@ -89,7 +89,8 @@ def test_503_then_200_is_retried_and_stored(full):
     flaky = next(a for a in full["model"].articles if a.flaky)
     statuses = [h.status for h in full["site"].hits(f"/{flaky.article_id}.htm")]
     assert statuses[:3] == [503, 503, 200]
-    assert query(full["db"], "SELECT count(*) AS n FROM articles WHERE article_id = ?", [str(flaky.article_id)])[0]["n"] == 1
+    assert query(full["db"], "SELECT count(*) AS n FROM articles WHERE article_id = ?",
+                 [str(flaky.article_id)])[0]["n"] == 1
 
 
 def test_looping_comments_link_ends_the_thread_without_doubles(full):
@@ -106,7 +107,8 @@ def test_one_article_under_many_urls_is_fetched_and_stored_once(full):
     aliased = next(a for a in full["model"].articles if len(a.aliases) >= 3)
     first_pages = [h for h in full["site"].article_hits() if f"/{aliased.article_id}.htm" in h.path]
     assert len(first_pages) == 1
-    assert query(full["db"], "SELECT count(*) AS n FROM articles WHERE article_id = ?", [str(aliased.article_id)])[0]["n"] == 1
+    assert query(full["db"], "SELECT count(*) AS n FROM articles WHERE article_id = ?",
+                 [str(aliased.article_id)])[0]["n"] == 1
 
 
 def test_no_mojibake_reaches_the_archive(full):
@@ -130,8 +132,8 @@ def test_comment_counts_and_fields(full):
     assert no_id == sum(1 for a in full["model"].crawlable() for c in a.comments if c.comment_id is None) > 0
     ref = query(full["db"], "SELECT * FROM comments WHERE article_id = ? ORDER BY position", [str(REFERENCE_ID)])
     assert ref[0]["comment_id"] == "5501" and ref[0]["posted_at"].endswith("+03:00")
-    assert query(full["db"], "SELECT published, comments_complete FROM articles WHERE article_id = ?", [str(REFERENCE_ID)])[0] == {
-        "published": "2015-03-24T17:40:00+03:00", "comments_complete": 1}
+    assert query(full["db"], "SELECT published, comments_complete FROM articles WHERE article_id = ?",
+                 [str(REFERENCE_ID)])[0] == {"published": "2015-03-24T17:40:00+03:00", "comments_complete": 1}
 
 
 def test_user_agent_is_honest(full):
@@ -159,12 +161,12 @@ def test_second_run_on_unchanged_site_fetches_no_articles_then_only_what_changed
         site.clear_log()
 
         # The site moves on: new comments on two articles, one new article.
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         busy = [a for a in model.crawlable() if a.comments and a.article_id != REFERENCE_ID][:2]
         for article in busy:
             model.add_comments(article.article_id, 3, now)
         fresh = ModelArticle(
-            article_id=1_578_800, section="Politics", published=datetime(2025, 10, 2, 9, 0, tzinfo=timezone.utc),
+            article_id=1_578_800, section="Politics", published=datetime(2025, 10, 2, 9, 0, tzinfo=UTC),
             title="مقال جديد", subtitle="", body=["إيلاف من لندن: نص جديد."], lastmod=now,
         )
         model.add_article(fresh)
@@ -185,7 +187,7 @@ def test_second_run_on_unchanged_site_fetches_no_articles_then_only_what_changed
 
 
 def test_recent_articles_are_fetched_again_for_new_comments(tmp_path):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     model = generate_site(10, recent=now)
     recent = max(model.articles, key=lambda a: a.published)
     db = tmp_path / "news.db"
@@ -201,7 +203,8 @@ def test_recent_articles_are_fetched_again_for_new_comments(tmp_path):
         site.clear_log()
         assert run_crawl(site.base_url, db, args={"refresh_days": 0}).returncode == 0
         assert site.article_hits() == []  # nothing changed and no refresh window
-    assert query(db, "SELECT comment_count FROM articles WHERE article_id = ?", [str(recent.article_id)])[0]["comment_count"] == 6
+    assert query(db, "SELECT comment_count FROM articles WHERE article_id = ?",
+                 [str(recent.article_id)])[0]["comment_count"] == 6
 
 
 def test_a_failed_comments_page_is_completed_on_the_next_run(tmp_path):
@@ -212,7 +215,8 @@ def test_a_failed_comments_page_is_completed_on_the_next_run(tmp_path):
         site.fail_paths[f"{threaded.article_id}{threaded.ext}?cpage=2"] = 500
         result = run_crawl(site.base_url, db)
         assert result.returncode == 0
-        row = query(db, "SELECT comment_count, comments_complete FROM articles WHERE article_id = ?", [str(threaded.article_id)])[0]
+        row = query(db, "SELECT comment_count, comments_complete FROM articles WHERE article_id = ?",
+                    [str(threaded.article_id)])[0]
         assert row == {"comment_count": 20, "comments_complete": 0}
         assert "comments page" in result.stderr and "fetched again next run" in result.stderr
 
@@ -220,9 +224,11 @@ def test_a_failed_comments_page_is_completed_on_the_next_run(tmp_path):
         site.clear_log()
         assert run_crawl(site.base_url, db).returncode == 0
         assert [h.path for h in site.article_hits()] == [threaded.path]
-    row = query(db, "SELECT comment_count, comments_complete FROM articles WHERE article_id = ?", [str(threaded.article_id)])[0]
+    row = query(db, "SELECT comment_count, comments_complete FROM articles WHERE article_id = ?",
+                [str(threaded.article_id)])[0]
     assert row == {"comment_count": 45, "comments_complete": 1}
-    assert query(db, "SELECT count(*) AS n FROM comments WHERE article_id = ?", [str(threaded.article_id)])[0]["n"] == 45
+    assert query(db, "SELECT count(*) AS n FROM comments WHERE article_id = ?",
+                 [str(threaded.article_id)])[0]["n"] == 45
 
 
 # --- arguments ----------------------------------------------------------------
@@ -243,7 +249,7 @@ def test_since_and_max_articles(site, model, tmp_path):
     result = run_crawl(site.base_url, tmp_path / "a.db", args={"since": "2015-01-01"})
     assert result.returncode == 0
     stored = query(tmp_path / "a.db", "SELECT published FROM articles")
-    expected = [a for a in model.crawlable() if a.published >= datetime(2015, 1, 1, tzinfo=timezone.utc)]
+    expected = [a for a in model.crawlable() if a.published >= datetime(2015, 1, 1, tzinfo=UTC)]
     assert len(stored) == len(expected) and all(r["published"] >= "2015" for r in stored)
     assert not [h for h in site.article_hits() if re.search(r"/(200\d|201[0-3])/", h.path)]
 
@@ -359,14 +365,16 @@ def test_an_article_dropped_by_validation_is_fetched_again(tmp_path):
         site.clear_log()
         assert run_crawl(site.base_url, db).returncode == 0
         assert [h.path for h in site.article_hits()] == [victim.path]
-    assert query(db, "SELECT title FROM articles WHERE article_id = ?", [str(victim.article_id)])[0]["title"] == victim.title
+    assert query(db, "SELECT title FROM articles WHERE article_id = ?",
+                 [str(victim.article_id)])[0]["title"] == victim.title
 
 
 def test_a_404_alias_listed_first_does_not_hide_the_article(full):
     moved = next(a for a in full["model"].articles if a.aliases_first)
     hits = [(h.path, h.status) for h in full["site"].article_hits() if f"/{moved.article_id}." in h.path]
     assert hits == [(moved.aliases[0], 404), (moved.path, 200)]
-    assert query(full["db"], "SELECT title FROM articles WHERE article_id = ?", [str(moved.article_id)])[0]["title"] == moved.title
+    assert query(full["db"], "SELECT title FROM articles WHERE article_id = ?",
+                 [str(moved.article_id)])[0]["title"] == moved.title
 
 
 def test_gzip_sitemaps_are_read(full):
@@ -383,7 +391,7 @@ def test_reusing_a_jobdir_still_sees_changes(tmp_path):
     with SampleSite(model) as site:
         assert run_crawl(site.base_url, db, settings={"JOBDIR": str(job)}).returncode == 0
         target = next(a for a in model.crawlable() if a.article_id != REFERENCE_ID)
-        model.add_comments(target.article_id, 2, datetime.now(timezone.utc))
+        model.add_comments(target.article_id, 2, datetime.now(UTC))
         assert run_crawl(site.base_url, db, settings={"JOBDIR": str(job)}).returncode == 0
     count = query(db, "SELECT comment_count FROM articles WHERE article_id = ?", [str(target.article_id)])[0]
     assert count["comment_count"] == len(target.comments)
@@ -394,7 +402,7 @@ def test_contact_setting_goes_into_the_user_agent(site, model, tmp_path):
                        settings={"NEWSCRAWL_CONTACT": "mailto:archivist@example.org"})
     assert result.returncode == 0
     assert {h.user_agent for h in site.hits()} == {
-        f"newscrawl/0.1.0 (+mailto:archivist@example.org; archive of Arabic news for research)"}
+        "newscrawl/0.1.0 (+mailto:archivist@example.org; archive of Arabic news for research)"}
 
 
 def test_a_crawled_archive_is_searchable_as_a_reader_means(full):
@@ -419,7 +427,7 @@ def test_comments_that_vanish_from_a_thread_are_kept_and_marked_gone(tmp_path):
     with SampleSite(model) as site:
         assert run_crawl(site.base_url, db).returncode == 0
         removed = [article.comments.pop(3), article.comments.pop(-1)]
-        article.lastmod = datetime.now(timezone.utc)  # the sitemap says the page changed
+        article.lastmod = datetime.now(UTC)  # the sitemap says the page changed
         result = run_crawl(site.base_url, db, args={"refresh_days": 0})
         assert result.returncode == 0, crawl_stats(result)
         rows = query(db, "SELECT comment_id, gone_since FROM comments WHERE article_id = ?", [str(article.article_id)])
@@ -430,7 +438,7 @@ def test_comments_that_vanish_from_a_thread_are_kept_and_marked_gone(tmp_path):
         assert query(db, "SELECT count(*) AS n FROM comments WHERE gone_since IS NOT NULL")[0]["n"] == 2
 
         article.comments.insert(3, removed[0])  # moderation lifted
-        article.lastmod = datetime.now(timezone.utc)
+        article.lastmod = datetime.now(UTC)
         assert run_crawl(site.base_url, db, args={"refresh_days": 0}).returncode == 0
         still = query(db, "SELECT comment_id FROM comments WHERE gone_since IS NOT NULL")
         assert [r["comment_id"] for r in still] == [str(removed[1].comment_id)]

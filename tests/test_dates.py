@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -268,15 +268,15 @@ def test_relative_days(text, expected):
 
 
 def test_relative_forms_use_the_zone_for_today_and_accept_naive_now():
-    late_utc = datetime(2015, 3, 24, 22, 30, tzinfo=timezone.utc)  # already 25 March in Riyadh
+    late_utc = datetime(2015, 3, 24, 22, 30, tzinfo=UTC)  # already 25 March in Riyadh
     assert iso("اليوم 08:00", now=late_utc) == "2015-03-25T08:00:00+03:00"
     assert iso("منذ ساعة", now=datetime(2015, 3, 24, 18, 2)) == "2015-03-24T17:02:00+03:00"
 
 
 def test_relative_default_now_is_the_current_time():
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     parsed = parse_date("منذ ساعة")
-    assert before - timedelta(hours=1, seconds=5) <= parsed <= datetime.now(timezone.utc) - timedelta(hours=1)
+    assert before - timedelta(hours=1, seconds=5) <= parsed <= datetime.now(UTC) - timedelta(hours=1)
 
 
 @pytest.mark.parametrize(
@@ -341,7 +341,7 @@ def test_invalid_time_zone_is_a_value_error():
 def test_to_iso():
     assert to_iso(None) is None
     assert to_iso(datetime(2015, 3, 24, 18, 2, 30, 999, tzinfo=RIYADH)) == "2015-03-24T18:02:30+03:00"
-    assert to_iso(datetime(2015, 3, 24, 15, 2, tzinfo=timezone.utc)) == "2015-03-24T15:02:00+00:00"
+    assert to_iso(datetime(2015, 3, 24, 15, 2, tzinfo=UTC)) == "2015-03-24T15:02:00+00:00"
     with pytest.raises(ValueError):
         to_iso(datetime(2015, 3, 24, 18, 2))
 

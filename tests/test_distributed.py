@@ -9,20 +9,20 @@ import json
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 import redis
 
 from newscrawl.samplesite import SampleSite, generate_site
-from tests.conftest import REPO, crawl_command, run_cli, rows
-from tests.conftest import site_dumps as dumps
+from tests.conftest import REPO, crawl_command, rows, run_cli
 from tests.conftest import expected_dumps as expected
+from tests.conftest import site_dumps as dumps
 
 pytestmark = pytest.mark.crawl
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -180,7 +180,7 @@ def test_more_workers_do_not_hit_a_site_harder(redis_url, tmp_path):
         assert [w.wait(timeout=240) for w in workers] == [0, 0, 0]
         times = sorted(h.time for h in site.hits())  # robots.txt of each worker included
     assert len([t for t in times]) >= 8
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in pairwise(times)]
     # Three workers, one site: still 0.4 s apart when sent (uncoordinated,
     # they would arrive about 0.13 s apart). Arrival times jitter on a busy
     # machine, so the check allows a quarter of the delay.
@@ -210,7 +210,8 @@ def test_the_drain_finishes_what_a_killed_drain_had_taken(redis_url, tmp_path):
 
 
 def test_drain_errors_are_one_line(tmp_path):
-    result = run_cli("drain", "--db", str(tmp_path / "x.db"), "--redis", f"redis://127.0.0.1:{free_port()}/0", "--idle", "1")
+    result = run_cli("drain", "--db", str(tmp_path / "x.db"), "--redis", f"redis://127.0.0.1:{free_port()}/0",
+                     "--idle", "1")
     assert result.returncode == 1 and "cannot reach Redis" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -246,7 +247,7 @@ def test_a_drain_replaces_what_another_archive_left_in_redis(redis_url, tmp_path
 def test_a_run_that_did_not_finish_does_not_hide_the_next_runs_pages(redis_url, tmp_path):
     """A run stopped early keeps its keys (its queue is work to do); the next
     run must still read robots.txt and the sitemaps, and find what is new."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from newscrawl.samplesite.model import ModelArticle
 
@@ -257,8 +258,8 @@ def test_a_run_that_did_not_finish_does_not_hide_the_next_runs_pages(redis_url, 
         assert stopped.wait(timeout=240) == 0
         assert "closespider_itemcount" in (tmp_path / "a.log").read_text()
         fresh = ModelArticle(article_id=1_578_800, section="Politics",
-                             published=datetime(2025, 10, 2, 9, 0, tzinfo=timezone.utc), title="مقال جديد",
-                             subtitle="", body=["إيلاف من لندن: نص جديد."], lastmod=datetime.now(timezone.utc))
+                             published=datetime(2025, 10, 2, 9, 0, tzinfo=UTC), title="مقال جديد",
+                             subtitle="", body=["إيلاف من لندن: نص جديد."], lastmod=datetime.now(UTC))
         model.add_article(fresh)
         assert start_worker(site, redis_url, tmp_path / "b.log").wait(timeout=240) == 0
         assert "starting discovery afresh" in (tmp_path / "b.log").read_text()
@@ -281,7 +282,7 @@ def test_an_item_the_drain_cannot_store_is_set_aside_not_in_the_way(redis_url, t
 
 
 def test_a_404_is_remembered_for_a_while_then_asked_again(redis_url):
-    from datetime import datetime, timedelta, timezone
+    from datetime import UTC, datetime, timedelta
 
     from newscrawl.state import GONE_RECHECK_DAYS, RedisState
 
@@ -289,7 +290,7 @@ def test_a_404_is_remembered_for_a_while_then_asked_again(redis_url):
     state = RedisState(client)
     state.mark_gone("elaph", "7", None)  # from a feed: no <lastmod>
     assert state.gone("elaph", "7") == ""
-    old = (datetime.now(timezone.utc) - timedelta(days=GONE_RECHECK_DAYS + 1)).isoformat(timespec="seconds")
+    old = (datetime.now(UTC) - timedelta(days=GONE_RECHECK_DAYS + 1)).isoformat(timespec="seconds")
     client.hset("newscrawl:gone:elaph", "7", json.dumps({"lastmod": "", "at": old}))
     assert state.gone("elaph", "7") is None
 
@@ -407,7 +408,7 @@ def test_a_redis_restart_mid_run_loses_nothing_and_the_drain_carries_on(tmp_path
         assert "2 worker runs recorded" in out
         texts = [log.read_text() for log in logs]
         assert any("reachable again" in text for text in texts)
-        assert not any("Traceback" in text or stopped_lines(log) for text, log in zip(texts, logs))
+        assert not any("Traceback" in text or stopped_lines(log) for text, log in zip(texts, logs, strict=True))
         dumps = dumps_of(db, tmp_path)
         assert str(REFERENCE_ID) in dumps
         assert dumps == expected(model)  # every article once, each as published
@@ -440,8 +441,8 @@ def test_workers_stop_with_exit_1_when_redis_stays_away_and_a_rerun_completes(tm
             for log in logs:
                 text = log.read_text()
                 assert len(stopped_lines(log)) == 1 and "unreachable for 2 s" in stopped_lines(log)[0], text[-3000:]
-                assert "Traceback" not in text and len([l for l in text.splitlines() if " ERROR: " in l
-                                                        and "Redis" in l]) == 1, text[-3000:]
+                assert "Traceback" not in text and len([line for line in text.splitlines() if " ERROR: " in line
+                                                        and "Redis" in line]) == 1, text[-3000:]
             assert outage.restarted.wait(timeout=60)
             assert outage.articles_before < len(model.crawlable())
             client = redis.Redis.from_url(server.url)  # a new connection to the restarted server

@@ -32,7 +32,8 @@ def articles():
                 {"comment_id": f"{n}1", "title": "رأي", "author": "سالم", "text": f"تعليق {n}\nسطر", "parent": None,
                  "depth": 0, "posted_at": "2015-03-24T12:00:00+03:00", "likes": n},
                 {"comment_id": f"{n}2", "title": "", "author": HOSTILE, "text": "رد", "parent": 0, "depth": 1},
-                {"comment_id": f"{n}3", "title": "", "author": "ليلى", "text": "يختفي لاحقا", "parent": None, "depth": 0},
+                {"comment_id": f"{n}3", "title": "", "author": "ليلى", "text": "يختفي لاحقا", "parent": None,
+                 "depth": 0},
             ] if n != 4 else [],
         }
 

@@ -98,7 +98,8 @@ sys.addaudithook(_hook)
 '''
 
 
-def watched_crawl(base_url: str, db: Path, tmp: Path, watch: list[str], **options) -> tuple[subprocess.CompletedProcess, list[str]]:
+def watched_crawl(base_url: str, db: Path, tmp: Path, watch: list[str],
+                  **options) -> tuple[subprocess.CompletedProcess, list[str]]:
     """A real `scrapy crawl`, with an audit hook that records any open() of the `watch` paths."""
     hook = tmp / "hook"
     hook.mkdir(exist_ok=True)
@@ -192,7 +193,7 @@ def test_a_generic_crawl_is_bound_to_the_hosts_it_was_given(hosts, tmp_path):
 
 
 @pytest.mark.crawl
-def test_a_distributed_worker_is_bound_by_the_same_middleware(hosts, tmp_path, redis_url):
+def test_a_distributed_worker_is_bound_by_the_same_middleware(hosts, tmp_path, redis_url):  # noqa: F811 - the fixture
     from tests.test_distributed import WORKER, drain
 
     site, other, secret = hosts

@@ -199,7 +199,8 @@ def damaged_copies(tmp_path):
     truncated.write_bytes(data[: len(data) // 2])
     garbled = bytearray(data)
     start = (root - 1) * page_size
-    garbled[start + 8: start + page_size] = bytes(range(256)) * ((page_size - 8) // 256) + b"\xff" * ((page_size - 8) % 256)
+    garbled[start + 8: start + page_size] = (bytes(range(256)) * ((page_size - 8) // 256)
+                                             + b"\xff" * ((page_size - 8) % 256))
     broken = tmp_path / "garbled.db"
     broken.write_bytes(bytes(garbled))
     return truncated, broken
@@ -262,7 +263,7 @@ def test_recognising_an_archive_keeps_this_processs_locks_on_it(tmp_path):
 
 @pytest.mark.parametrize("kind", ["sqlite", "not sqlite"])
 def test_a_crawl_refuses_a_foreign_archive_file_and_leaves_it_alone(tmp_path, kind):
-    from tests.conftest import crawl_command, REPO
+    from tests.conftest import REPO, crawl_command
 
     data = tmp_path / "data"
     data.mkdir()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
@@ -37,7 +36,8 @@ def wordpress(tmp_path_factory):
 def test_a_wordpress_site_read_from_its_feed_dumps_as_its_pages_show(wordpress):
     assert wordpress["result"].returncode == 0, crawl_stats(wordpress["result"])
     base = wordpress["site"].base_url
-    expected = {f"127.0.0.1/{PROFILE.article_id(base + a.path)}": a.expected_dump() for a in wordpress["model"].articles}
+    expected = {f"127.0.0.1/{PROFILE.article_id(base + a.path)}": a.expected_dump()
+                for a in wordpress["model"].articles}
     assert dumps(wordpress["db"], wordpress["tmp"] / "dumps") == expected
 
 
@@ -49,7 +49,8 @@ def test_generic_notes_how_each_article_was_read(wordpress):
 
 def test_threads_over_pages_nested_replies_and_microdata_are_read_once_each(wordpress):
     model = wordpress["model"]
-    assert rows(wordpress["db"], "SELECT count(*) AS n FROM comments")[0]["n"] == sum(len(a.comments) for a in model.articles)
+    assert rows(wordpress["db"], "SELECT count(*) AS n FROM comments")[0]["n"] == sum(
+        len(a.comments) for a in model.articles)
     long_thread = next(a for a in model.articles if len(a.comments) == 45)
     hits = wordpress["site"].hits(f"/story-{long_thread.article_id}/comment-page-")
     assert sorted(h.path for h in hits) == [f"{long_thread.path}comment-page-2/", f"{long_thread.path}comment-page-3/"]
@@ -79,7 +80,8 @@ def test_generic_on_the_elaph_template_reads_the_comments_exactly(tmp_path):
     model = generate_site(10)
     ref = model.by_id(REFERENCE_ID)
     with SampleSite(model) as site:
-        result = run_crawl(site.base_url, tmp_path / "news.db", spider="generic", args={"urls": site.base_url + ref.path})
+        result = run_crawl(site.base_url, tmp_path / "news.db", spider="generic",
+                           args={"urls": site.base_url + ref.path})
         assert result.returncode == 0
     (got,) = dumps(tmp_path / "news.db", tmp_path / "dumps").values()
     got, want = parse_dump(got), parse_dump(SEED.read_text(encoding="utf-8"))
@@ -107,8 +109,10 @@ def test_since_and_max_articles_apply_to_generic(tmp_path):
     model = generate_wordpress(8)
     with SampleSite(model) as site:
         feed = f"{site.base_url}/feed/"
-        assert run_crawl(site.base_url, tmp_path / "a.db", spider="generic", args={"feed": feed, "since": "2021-06-01"}).returncode == 0
-        assert run_crawl(site.base_url, tmp_path / "b.db", spider="generic", args={"feed": feed, "max_articles": 3}).returncode == 0
+        assert run_crawl(site.base_url, tmp_path / "a.db", spider="generic",
+                         args={"feed": feed, "since": "2021-06-01"}).returncode == 0
+        assert run_crawl(site.base_url, tmp_path / "b.db", spider="generic",
+                         args={"feed": feed, "max_articles": 3}).returncode == 0
     newer = [a for a in model.articles if a.published.date().isoformat() >= "2021-06-01"]
     assert len(rows(tmp_path / "a.db", "SELECT 1 FROM articles")) == len(newer) < len(model.articles)
     assert len(rows(tmp_path / "b.db", "SELECT 1 FROM articles")) == 3
@@ -136,20 +140,26 @@ def _wordpress_page(page: int, pages: int, path: str) -> bytes:
     def comment(n: int, replies: str = "") -> str:
         return (f'<li id="comment-{n}" class="comment"><article class="comment-body">'
                 f'<footer class="comment-meta"><div class="comment-author vcard"><b class="fn">قارئ {n}</b> '
-                f'<span class="says">يقول:</span></div><div class="comment-metadata"><time datetime="2024-05-0{page}T10:0{n % 10}:00+03:00">'
+                f'<span class="says">يقول:</span></div><div class="comment-metadata">'
+                f'<time datetime="2024-05-0{page}T10:0{n % 10}:00+03:00">'
                 f"</time></div></footer><div class=\"comment-content\"><p>تعليق رقم {n} على الخبر</p></div>"
-                f'<div class="reply"><a class="comment-reply-link" href="?replytocom={n}#respond">رد</a></div></article>{replies}</li>')
+                f'<div class="reply"><a class="comment-reply-link" href="?replytocom={n}#respond">رد</a></div>'
+                f'</article>{replies}</li>')
     first = (page - 1) * 3 + 1
     items = comment(first) + comment(first + 1, f'<ol class="children">{comment(first + 2)}</ol>')
     links = ""
     if page > 1:
-        links += f'<div class="nav-previous"><a href="{path}comment-page-{page - 1}/#comments">&larr; التعليقات الأقدم</a></div>'
+        links += (f'<div class="nav-previous"><a href="{path}comment-page-{page - 1}/#comments">'
+                  "&larr; التعليقات الأقدم</a></div>")
     if page < pages:
-        links += f'<div class="nav-next"><a href="{path}comment-page-{page + 1}/#comments">التعليقات الأحدث &rarr;</a></div>'
+        links += (f'<div class="nav-next"><a href="{path}comment-page-{page + 1}/#comments">'
+                  "التعليقات الأحدث &rarr;</a></div>")
     return (f'<html lang="ar"><head><meta charset="utf-8"><title>خبر – مدونة</title></head><body><main><article>'
-            f'<h1 class="entry-title">خبر</h1><div class="entry-content"><p>نص الخبر الأول.</p><p>نص الخبر الثاني.</p></div>'
+            f'<h1 class="entry-title">خبر</h1>'
+            f'<div class="entry-content"><p>نص الخبر الأول.</p><p>نص الخبر الثاني.</p></div>'
             f'</article><div id="comments" class="comments-area"><h2 class="comments-title">{pages * 3} تعليقات</h2>'
-            f'<ol class="comment-list">{items}</ol><nav class="comment-navigation">{links}</nav></div></main></body></html>'
+            f'<ol class="comment-list">{items}</ol><nav class="comment-navigation">{links}</nav></div>'
+            f'</main></body></html>'
             ).encode()
 
 

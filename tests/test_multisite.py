@@ -54,7 +54,8 @@ def test_search_finds_articles_and_comments_of_every_site(archive):
         assert hits and {h["site"] for h in hits} == {site}
     everywhere = run_cli("search", "--db", str(archive["db"]), "--json", "--limit", "200", "سوريا OR العراق OR المغرب")
     assert {json.loads(line)["site"] for line in everywhere.stdout.splitlines()} == set(archive["models"])
-    comments = run_cli("search", "--db", str(archive["db"]), "--comments", "--json", "--limit", "500", "سوريا OR العراق")
+    comments = run_cli("search", "--db", str(archive["db"]), "--comments", "--json", "--limit", "500",
+                       "سوريا OR العراق")
     assert len({json.loads(line)["site"] for line in comments.stdout.splitlines()}) >= 2
 
 

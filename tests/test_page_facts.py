@@ -43,7 +43,8 @@ def test_json_ld_graphs_lists_and_broken_scripts():
     html = (
         '<script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
         '{"@type": "WebSite", "name": "موقع الأخبار"},'
-        '{"@type": ["NewsArticle"], "headline": "عنوان &quot;مقتبس&quot;", "datePublished": "2020-05-01T10:00:00+03:00",'
+        '{"@type": ["NewsArticle"], "headline": "عنوان &quot;مقتبس&quot;", '
+        '"datePublished": "2020-05-01T10:00:00+03:00",'
         ' "author": [{"@type": "Person", "name": "سارة علي"}, {"@id": "#p2"}], "publisher": {"name": "موقع الأخبار"}},'
         '{"@id": "#p2", "@type": "Person", "name": "أحمد سالم"}]}</script>'
         '<script type="application/ld+json">{"@type": "NewsArticle", "headline": broken</script>'
@@ -168,15 +169,16 @@ def test_date_line_byline_and_repeated_headline_leave_the_top():
 
 
 def test_a_sentence_with_a_date_or_a_byline_word_stays():
-    lines = ["توفي في 3 مارس 2020 عن عمر ناهز الثمانين.", "كتب الرئيس في رسالة طويلة إلى البرلمان أن الحكومة ستستقيل قريبا.",
-             "ثالث جملة."]
+    lines = ["توفي في 3 مارس 2020 عن عمر ناهز الثمانين.",
+             "كتب الرئيس في رسالة طويلة إلى البرلمان أن الحكومة ستستقيل قريبا.", "ثالث جملة."]
     assert body_of(lines).lines == lines
 
 
 def test_an_image_caption_leaves_the_top():
     html = ("<html><body><div class='pic'><img src='a.jpg'><div>صورة من موقع الحادث</div></div>"
             "<p>أول جملة من الخبر.</p></body></html>")
-    assert body_of(["صورة من موقع الحادث", "أول جملة من الخبر.", "ثانية."], html).lines == ["أول جملة من الخبر.", "ثانية."]
+    assert body_of(["صورة من موقع الحادث", "أول جملة من الخبر.", "ثانية."], html).lines == [
+        "أول جملة من الخبر.", "ثانية."]
 
 
 @pytest.mark.parametrize("line, kind", [
@@ -212,7 +214,8 @@ def test_the_lead_paragraph_set_apart_from_the_body_is_kept_first():
 
 
 def test_read_facts_never_raises_on_odd_markup():
-    for html in ("", "<html/>", "<h1></h1><time datetime=''></time>", "<script type='application/ld+json'>[1, null]</script>",
+    for html in ("", "<html/>", "<h1></h1><time datetime=''></time>",
+                 "<script type='application/ld+json'>[1, null]</script>",
                  '<script type="application/ld+json">{"@type": "Article", "author": {"name": ["x"]}}</script>'):
         page_facts.read_facts(root(html) if html else etree.fromstring(b"<html/>"))
 

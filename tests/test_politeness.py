@@ -1,5 +1,7 @@
 """The defaults a user gets on the real site: polite and honest."""
 
+from itertools import pairwise
+
 import pytest
 from scrapy.utils.project import get_project_settings
 
@@ -28,5 +30,5 @@ def test_default_crawl_is_one_request_at_a_time_at_least_a_second_apart(site, mo
     assert result.returncode == 0, result.stderr[-3000:]
     times = sorted(h.time for h in site.hits())
     assert len(times) >= 5  # robots.txt and four articles
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in pairwise(times)]
     assert min(gaps) >= 0.95, gaps

@@ -74,7 +74,8 @@ def check_thread(article: dict, comments: list[dict], gold: dict) -> None:
         if sample["is_reply"]:
             parent = by_key.get(found["parent_key"])
             assert parent and parent["author"] == sample["parent_author"], \
-                f"{sample['author']!r} replies to {sample['parent_author']!r}, stored parent: {parent and parent['author']!r}"
+                (f"{sample['author']!r} replies to {sample['parent_author']!r}, "
+                 f"stored parent: {parent and parent['author']!r}")
             assert found["depth"] >= 1
         else:
             assert found["parent_key"] is None and found["depth"] == 0

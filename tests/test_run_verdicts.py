@@ -63,7 +63,8 @@ def article_page(article_id: int, body: str = "<p>فقرة من نص المقا�
 
 
 def urlset(*paths: str, base: str = "") -> bytes:
-    return f'<?xml version="1.0"?><urlset {NS}>{"".join(f"<url><loc>{base}{p}</loc></url>" for p in paths)}</urlset>'.encode()
+    entries = "".join(f"<url><loc>{base}{p}</loc></url>" for p in paths)
+    return f'<?xml version="1.0"?><urlset {NS}>{entries}</urlset>'.encode()
 
 
 def index(*entries: tuple[str, str]) -> bytes:
@@ -75,7 +76,8 @@ def billion_laughs() -> bytes:
     """The classic entity-expansion bomb: &lol9; would expand to 10^9 "lol"s."""
     entities = ['<!ENTITY lol "lol">'] + [
         f'<!ENTITY lol{i} "{("&lol;" if i == 1 else f"&lol{i - 1};") * 10}">' for i in range(1, 10)]
-    return f'<?xml version="1.0"?><!DOCTYPE lolz [{"".join(entities)}]><urlset {NS}><url><loc>&lol9;</loc></url></urlset>'.encode()
+    return (f'<?xml version="1.0"?><!DOCTYPE lolz [{"".join(entities)}]>'
+            f"<urlset {NS}><url><loc>&lol9;</loc></url></urlset>").encode()
 
 
 BILLION_LAUGHS = billion_laughs()
@@ -157,11 +159,13 @@ def scrapy(*args: str, env: dict | None = None, timeout: int = 120) -> subproces
     [
         (["elaf"], "Error: no spider named 'elaf'; did you mean elaph? the spiders are: alquds, elaph, generic"),
         (["elaph", "-a", "max_article=5"], "Error: unknown spider argument max_article (did you mean max_articles?)"),
-        (["elaph", "-a", "colour=red", "-a", "size=2"], "Error: unknown spider arguments colour, size; elaph takes: base_url"),
+        (["elaph", "-a", "colour=red", "-a", "size=2"],
+         "Error: unknown spider arguments colour, size; elaph takes: base_url"),
     ],
 )
 def test_unknown_spiders_and_arguments_are_one_line_and_exit_2(tmp_path, args, message):
-    result = scrapy("crawl", *args, "-a", f"base_url=http://127.0.0.1:{free_port()}", "-s", f"ARCHIVE_DB={tmp_path / 'x.db'}")
+    result = scrapy("crawl", *args, "-a", f"base_url=http://127.0.0.1:{free_port()}",
+                    "-s", f"ARCHIVE_DB={tmp_path / 'x.db'}")
     assert result.returncode == 2, result.stderr[-2000:]
     said = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert len(said) == 1 and said[0].startswith(message) and "Traceback" not in result.stderr
@@ -191,7 +195,8 @@ def test_the_contact_comes_from_the_environment_and_its_absence_is_said_once(tmp
         both = subprocess.run(
             crawl_command(site.base_url, tmp_path / "c.db", args={"urls": one},
                           settings={"NEWSCRAWL_CONTACT": "mailto:flag@example.org"}),
-            cwd=REPO, capture_output=True, text=True, timeout=120, env={**env, "NEWSCRAWL_CONTACT": "mailto:env@example.org"})
+            cwd=REPO, capture_output=True, text=True, timeout=120,
+            env={**env, "NEWSCRAWL_CONTACT": "mailto:env@example.org"})
         assert both.returncode == 0 and warning not in both.stderr
         assert {h.user_agent for h in site.hits()} == {
             "newscrawl/0.1.0 (+mailto:flag@example.org; archive of Arabic news for research)"}  # -s wins
@@ -206,10 +211,12 @@ def test_an_unreachable_site_is_a_failed_run_with_one_line_saying_why(tmp_path):
     assert result.returncode == 1, crawl_stats(result)
     run = last_run(db)
     assert run["status"] == "failed" and run["finish_reason"] == "finished"
-    assert run["verdict"].startswith("failed: nothing could be read from the site: robots.txt failed, 2 sitemap or feed")
+    assert run["verdict"].startswith(
+        "failed: nothing could be read from the site: robots.txt failed, 2 sitemap or feed")
     assert "DownloadConnectionRefusedError" in run["verdict"]
     said = [line for line in errors(result) if "[newscrawl.extensions]" in line]
-    assert len(said) == 1 and f"crawl run {run['id']} failed (finished), verdict: failed: nothing could be read" in said[0]
+    assert len(said) == 1 and (
+        f"crawl run {run['id']} failed (finished), verdict: failed: nothing could be read" in said[0])
 
 
 def test_every_sitemap_failing_is_a_failed_run_and_an_unchanged_site_a_healthy_one(tmp_path):
@@ -217,7 +224,8 @@ def test_every_sitemap_failing_is_a_failed_run_and_an_unchanged_site_a_healthy_o
     with Site() as site:  # robots.txt answers, every sitemap is a 404
         result = run_crawl(site.base_url, db)
         assert result.returncode == 1, crawl_stats(result)
-        assert last_run(db)["verdict"].startswith("failed: nothing could be read from the site: 2 sitemap or feed downloads failed")
+        assert last_run(db)["verdict"].startswith(
+            "failed: nothing could be read from the site: 2 sitemap or feed downloads failed")
 
         # The sitemap index answers; every sitemap that lists articles fails.
         site.set("/sitemaps/allsitemaps.xml", index((site.url("/sitemaps/2020-01.xml"), "2020-01-05")))
@@ -282,7 +290,8 @@ def test_an_unparsable_sitemap_is_counted_and_not_marked_read(tmp_path):
         site.set("/sitemaps/2020-01.xml", urlset(ARTICLE.format(id=101), base=site.base_url))
         site.set("/sitemaps/2020-02.xml", BILLION_LAUGHS)
         # Cut short after its first entry: the second is never seen.
-        site.set("/sitemaps/2020-03.xml", urlset(ARTICLE.format(id=102), ARTICLE.format(id=103), base=site.base_url)[:-40])
+        site.set("/sitemaps/2020-03.xml",
+                 urlset(ARTICLE.format(id=102), ARTICLE.format(id=103), base=site.base_url)[:-40])
         for n in (101, 102, 103):
             site.set(ARTICLE.format(id=n), article_page(n))
         result = run_crawl(site.base_url, db)
@@ -436,7 +445,8 @@ def can_mount() -> bool:
     probe = Path(os.environ.get("TMPDIR", "/tmp")) / f"newscrawl-mount-probe-{os.getpid()}"
     probe.mkdir(exist_ok=True)
     try:
-        ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)], capture_output=True).returncode == 0
+        ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)],
+                            capture_output=True).returncode == 0
         if ok:
             subprocess.run(["umount", str(probe)], check=True)
         return ok
@@ -508,7 +518,8 @@ def test_an_archive_that_cannot_grow_stops_the_crawl_and_the_next_run_completes(
         stored = assert_stopped_at_the_first_refusal(result, db, model, "OperationalError: disk I/O error")
         run = last_run(db)
         assert run["status"] == "failed" and run["finish_reason"] == "store_failed"
-        assert run["verdict"].startswith(f"failed: storing failed (OperationalError: disk I/O error); {stored} articles")
+        assert run["verdict"].startswith(
+            f"failed: storing failed (OperationalError: disk I/O error); {stored} articles")
         again = run_crawl(site.base_url, db, settings={"WARC_ENABLED": "False", "STORE_IN_PROCESS": writer_process})
         assert again.returncode == 0, crawl_stats(again)
     assert dumps(db, tmp_path / "dumps") == expected(model)
@@ -531,7 +542,8 @@ def test_a_read_only_archive_is_one_line_exit_1_and_left_as_it_was(tmp_path):
     assert result.returncode == 1, crawl_stats(result)
     assert "Traceback" not in result.stderr
     said = [line for line in errors(result) if "[newscrawl.extensions]" in line]
-    assert len(said) == 1 and "the archive refuses writes (OperationalError: attempt to write a readonly database)" in said[0]
+    assert len(said) == 1 and (
+        "the archive refuses writes (OperationalError: attempt to write a readonly database)" in said[0])
     assert "'finish_reason': 'store_failed'" in result.stderr
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 

@@ -32,7 +32,8 @@ def db(tmp_path):
         store_article(database, {
             "site": "elaph", "article_id": article_id, "title": title, "subtitle": "", "body": [body],
             "published": f"2015-03-0{article_id}T10:00:00+03:00", "url": f"https://elaph.com/Web/News/2015/3/{article_id}.html",
-            "comments": [{"comment_id": f"c{article_id}", "title": "رأي", "author": "أبو إبراهيم", "text": f"تعليق على {title}"}],
+            "comments": [{"comment_id": f"c{article_id}", "title": "رأي", "author": "أبو إبراهيم",
+                          "text": f"تعليق على {title}"}],
         })
     yield database
     database.close()
@@ -164,7 +165,8 @@ def test_cli_search(db, tmp_path):
     human = run_cli("search", "--db", path, "ابراهيم").stdout
     assert "article elaph/1" in human and "comment elaph/" in human
     # A column one kind has searches that kind; a column neither has is one line naming them all.
-    authors = [json.loads(line) for line in run_cli("search", "--db", path, "--json", "author:ابراهيم").stdout.splitlines()]
+    authors = [json.loads(line)
+               for line in run_cli("search", "--db", path, "--json", "author:ابراهيم").stdout.splitlines()]
     assert authors and {h["kind"] for h in authors} == {"comment"}
     bad = run_cli("search", "--db", path, "titel:ابراهيم")
     assert bad.returncode == 1 and "author" in bad.stderr and "body" in bad.stderr, bad.stderr

@@ -56,14 +56,16 @@ def test_fields_are_one_line_each():
 
 
 def test_comment_without_author_or_title():
-    article = {"title": "T", "subtitle": "", "body": ["b"], "comments": [{"title": "", "author": "", "text": "نص - مع شرطة"}]}
+    article = {"title": "T", "subtitle": "", "body": ["b"],
+               "comments": [{"title": "", "author": "", "text": "نص - مع شرطة"}]}
     text = dump_article(article).text
     assert text.split("\n")[-2:] == ["", "-نص - مع شرطة"]
     assert parse_dump(text)["comments"] == [{"title": "", "author": "", "text": "نص - مع شرطة"}]
 
 
 def test_author_with_separator_is_reported_not_corrupted():
-    article = {"title": "T", "subtitle": "", "body": ["b"], "comments": [{"title": "", "author": "أبو علي - بغداد", "text": "نص"}]}
+    article = {"title": "T", "subtitle": "", "body": ["b"],
+               "comments": [{"title": "", "author": "أبو علي - بغداد", "text": "نص"}]}
     result = dump_article(article)
     assert len(result.warnings) == 1 and "أبو علي - بغداد" in result.warnings[0]
     back = parse_dump(result.text)["comments"][0]

@@ -10,7 +10,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -19,7 +19,7 @@ from newscrawl.extract import extract_article
 from newscrawl.samplesite import SampleSite
 from newscrawl.samplesite.alquds import BOM, COMMENTS_PER_PAGE, LONG_THREAD, add_comments, generate_alquds
 from newscrawl.sites import get_profile
-from tests.conftest import REPO, crawl_stats, run_cli, run_crawl, site_dumps
+from tests.conftest import REPO, crawl_stats, run_crawl, site_dumps
 from tests.fixture_pages import FIXTURES as ALL_FIXTURES
 from tests.fixture_pages import read_fixture
 
@@ -59,7 +59,8 @@ def article_ids_fetched(site):
 
 
 def test_spider_is_listed():
-    result = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=REPO, capture_output=True, text=True,
+                            timeout=60)
     assert result.returncode == 0 and "alquds" in result.stdout.split()
 
 
@@ -176,7 +177,8 @@ def test_comment_authors_are_kept_as_published(full):
 @pytest.mark.crawl
 def test_dates_are_timezone_aware_iso(full):
     model = full["model"]
-    published = {r["article_id"]: r["published"] for r in query(full["db"], "SELECT article_id, published FROM articles")}
+    published = {r["article_id"]: r["published"]
+                 for r in query(full["db"], "SELECT article_id, published FROM articles")}
     assert all(ISO_AWARE.match(p) for p in published.values())
     assert published == {str(a.article_id): a.published.isoformat(timespec="seconds") for a in model.crawlable()}
     posted = query(full["db"], "SELECT article_id, comment_id, posted_at FROM comments")
@@ -209,7 +211,8 @@ def test_each_post_is_fetched_once_and_a_deleted_one_is_skipped(full):
     assert not [h for h in full["hits"] if h.path.startswith("/index.php")]
     gone = next(a for a in full["model"].articles if a.missing)
     assert [h.status for h in full["hits"] if h.path == gone.path] == [404]
-    assert query(full["db"], "SELECT count(*) AS n FROM articles WHERE article_id = ?", [str(gone.article_id)])[0]["n"] == 0
+    assert query(full["db"], "SELECT count(*) AS n FROM articles WHERE article_id = ?",
+                 [str(gone.article_id)])[0]["n"] == 0
     assert full["run"]["stats"]["discovery/feed"] == 1 and full["run"]["stats"]["discovery/urlset"] > 10
 
 
@@ -258,7 +261,7 @@ def test_since_stores_only_newer_posts(model, tmp_path):
     with SampleSite(model) as site:
         result = crawl(site.base_url, db, args={"since": "2020-01-01"})
         assert result.returncode == 0, crawl_stats(result)
-    since = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    since = datetime(2020, 1, 1, tzinfo=UTC)
     stored = {r["article_id"] for r in query(db, "SELECT article_id FROM articles")}
     assert stored == {str(a.article_id) for a in model.crawlable() if a.published >= since}
     assert 3 < len(stored) < len(model.crawlable())
@@ -266,7 +269,7 @@ def test_since_stores_only_newer_posts(model, tmp_path):
 
 @pytest.mark.crawl
 def test_recent_posts_are_refreshed_unless_refresh_days_is_0(tmp_path):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     model = generate_alquds(recent=now)
     recent = max(model.articles, key=lambda a: a.published)
     db = tmp_path / "news.db"
@@ -297,7 +300,8 @@ def test_a_failed_comments_page_is_completed_on_the_next_run(model, tmp_path):
         site.fail_paths[f"?p={thread.article_id}&cpage=2"] = 500
         result = crawl(site.base_url, db, args={"urls": thread.path})
         assert result.returncode == 0, crawl_stats(result)
-        row = query(db, "SELECT comment_count, comments_complete FROM articles WHERE article_id = ?", [str(thread.article_id)])[0]
+        row = query(db, "SELECT comment_count, comments_complete FROM articles WHERE article_id = ?",
+                    [str(thread.article_id)])[0]
         assert row == {"comment_count": COMMENTS_PER_PAGE, "comments_complete": 0}
         site.fail_paths.clear()
         site.clear_log()
@@ -306,7 +310,8 @@ def test_a_failed_comments_page_is_completed_on_the_next_run(model, tmp_path):
         assert crawl(site.base_url, db, args={"urls": other.path}).returncode == 0
         assert sorted(article_ids_fetched(site)) == sorted([thread.article_id, other.article_id])
         assert last_run(db)["stats"]["discovery/refresh"] == 1
-    row = query(db, "SELECT comment_count, comments_complete FROM articles WHERE article_id = ?", [str(thread.article_id)])[0]
+    row = query(db, "SELECT comment_count, comments_complete FROM articles WHERE article_id = ?",
+                [str(thread.article_id)])[0]
     assert row == {"comment_count": LONG_THREAD, "comments_complete": 1}
     assert dumps_of(db, tmp_path / "dumps")[str(thread.article_id)] == thread.expected_dump()
 

@@ -13,7 +13,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
@@ -22,7 +22,7 @@ from newscrawl.archive import open_archive
 from newscrawl.samplesite import SampleSite
 from newscrawl.samplesite.hespress import RENDERER, add_comments, generate_hespress
 from newscrawl.sites import get_profile
-from tests.conftest import REPO, crawl_stats, run_cli, run_crawl, site_dumps
+from tests.conftest import REPO, crawl_stats, run_crawl, site_dumps
 from tests.fixture_pages import FIXTURES as ALL_FIXTURES
 
 FIXTURES = ALL_FIXTURES / "hespress"
@@ -269,7 +269,7 @@ def test_urls_argument_fetches_just_those(site, model, tmp_path):
 @crawls
 def test_since_stores_only_newer_articles_and_skips_older_sitemaps(site, model, tmp_path):
     db = tmp_path / "news.db"
-    since = datetime(2019, 1, 1, tzinfo=timezone.utc)
+    since = datetime(2019, 1, 1, tzinfo=UTC)
     crawl(site, db, args={"since": "2019-01-01"})
     newer = [a for a in model.crawlable() if a.published >= since]
     assert 0 < len(newer) < len(model.crawlable())
@@ -281,7 +281,7 @@ def test_since_stores_only_newer_articles_and_skips_older_sitemaps(site, model, 
 
 @crawls
 def test_refresh_days_zero_leaves_recent_articles_alone(tmp_path):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     model = generate_hespress(8, recent=now)
     recent = max(model.articles, key=lambda a: a.published)
     db = tmp_path / "news.db"

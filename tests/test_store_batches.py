@@ -146,7 +146,8 @@ def test_an_archive_of_schema_7_gets_the_contentless_index_without_loss(tmp_path
     db = open_archive(path)
     store_articles(db, [article("1", "المستشفى الجديد", ["تعليق أول"]), article("2", "المكتبة القديمة")])
     before = (found(db, "مستشفي"), found(db, "تعليق", comments=True))
-    for name in ("articles_search_update", "articles_search_delete", "comments_search_update", "comments_search_delete"):
+    for name in ("articles_search_update", "articles_search_delete", "comments_search_update",
+                 "comments_search_delete"):
         db.execute(f"DROP TRIGGER {name}")
     db.execute("DROP TABLE articles_search")
     db.execute("DROP TABLE comments_search")

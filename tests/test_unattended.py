@@ -11,7 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,8 +19,8 @@ import pytest
 from newscrawl.archive import open_archive
 from newscrawl.samplesite import SampleSite, generate_site
 from tests.conftest import REPO, count, crawl_command, crawl_stats, rows, run_cli, run_crawl
-from tests.conftest import site_dumps as dumps
 from tests.conftest import expected_dumps as expected
+from tests.conftest import site_dumps as dumps
 
 pytestmark = pytest.mark.crawl
 
@@ -240,7 +240,8 @@ def test_reextract_rebuilds_the_archive_from_the_warc_files_alone(tmp_path):
     assert len(warcs) > 1  # rotated by size
     index = subprocess.run([str(Path(os.sys.executable).with_name("warcio")), "index", str(warcs[0])],
                            capture_output=True, text=True)
-    assert index.returncode == 0 and '"warc-type": "response"' in index.stdout and '"warc-type": "request"' in index.stdout
+    assert (index.returncode == 0 and '"warc-type": "response"' in index.stdout
+            and '"warc-type": "request"' in index.stdout)
     before = dumps(db, tmp_path / "before")
     assert before == expected(model)
     conn = sqlite3.connect(db)
@@ -250,7 +251,8 @@ def test_reextract_rebuilds_the_archive_from_the_warc_files_alone(tmp_path):
     conn.close()
     result = run_cli("reextract", "--db", str(db))
     assert result.returncode == 0, result.stderr
-    assert f"{len(model.crawlable())} new; {sum(len(a.comments) for a in model.crawlable())} new comments" in result.stdout
+    comments = sum(len(a.comments) for a in model.crawlable())
+    assert f"{len(model.crawlable())} new; {comments} new comments" in result.stdout
     assert "incomplete" not in result.stderr
     assert dumps(db, tmp_path / "after") == before
     again = run_cli("reextract", "--db", str(db))  # a second time: nothing changes
@@ -263,7 +265,7 @@ def test_a_template_change_stops_the_run_loudly_and_thins_nothing(tmp_path):
     with SampleSite(model) as site:
         assert run_crawl(site.base_url, db).returncode == 0
         before = dumps(db, tmp_path / "before")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for article in model.articles:
             article.touch(now)  # every article changed: all are fetched again
         site.new_template = True
@@ -284,7 +286,8 @@ def test_progress_lines_for_a_person_at_a_terminal(site, tmp_path):
     result = run_crawl(site.base_url, tmp_path / "news.db", settings={"PROGRESS_INTERVAL": "1"})
     assert result.returncode == 0
     lines = [line for line in result.stderr.splitlines() if "progress:" in line]
-    assert lines and re.search(r"\d+ pages \(\d+/min\), \d+ articles and \d+ comments stored, \d+ requests queued", lines[0])
+    assert lines and re.search(r"\d+ pages \(\d+/min\), \d+ articles and \d+ comments stored, \d+ requests queued",
+                               lines[0])
 
 
 def test_the_scheduled_command_line_runs_the_crawl(site, model, tmp_path):
@@ -326,7 +329,7 @@ def test_no_conditional_request_when_the_thread_length_is_unknown(tmp_path):
         conn.execute("UPDATE articles SET comment_pages = NULL")
         conn.commit()
         conn.close()
-        model.add_comments(long_thread.article_id, 3, datetime.now(timezone.utc))
+        model.add_comments(long_thread.article_id, 3, datetime.now(UTC))
         site.clear_log()
         assert run_crawl(site.base_url, db, args={"refresh_days": 100000}).returncode == 0
         assert not [h for h in site.article_hits() if "If-None-Match" in h.headers]
@@ -373,7 +376,8 @@ def test_a_record_cut_short_by_a_kill_is_not_used(tmp_path):
         # it, and its thread is marked for another fetch, never half-filled.
         assert set(after) == set(before)
         assert before[cut].startswith(after[cut]) and len(after[cut]) < len(before[cut])
-        assert rows(db, "SELECT comments_complete FROM articles WHERE article_id = ?", [cut]) == [{"comments_complete": 0}]
+        assert rows(db, "SELECT comments_complete FROM articles WHERE article_id = ?", [cut]) == [
+            {"comments_complete": 0}]
     else:
         # The article page itself was cut short: no copy of it, so no article.
         assert set(after) == set(before) - {cut}
@@ -401,7 +405,7 @@ def test_a_changed_comment_template_stops_the_run_and_keeps_the_threads_open(tmp
     db = tmp_path / "news.db"
     with SampleSite(model) as site:
         assert run_crawl(site.base_url, db).returncode == 0
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for article in model.articles:
             article.touch(now)
         site.new_comment_template = True
@@ -424,7 +428,8 @@ def test_the_cron_script_says_nothing_when_the_previous_run_still_holds_the_arch
             timeout=120,
         )
         assert result.returncode == 4 and result.stderr == ""
-        for command in (("reindex",), ("import", "--site", "elaph", "--id", "1", str(REPO / "seeds" / "000_479c496df3c3ad8c.txt"))):
+        seed = str(REPO / "seeds" / "000_479c496df3c3ad8c.txt")
+        for command in (("reindex",), ("import", "--site", "elaph", "--id", "1", seed)):
             refused = run_cli(*command[:1], "--db", str(db), *command[1:])
             assert refused.returncode == 4 and "is being written by crawl pid" in refused.stderr
 

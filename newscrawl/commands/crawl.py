@@ -45,7 +45,7 @@ PROJECT_CONTACT = "https://github.com/newscrawl/newscrawl"
 
 
 class Command(ScrapyCrawl):
-    def run(self, args, opts):
+    def run(self, args, opts) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name, e.g. scrapy crawl elaph")
         assert self.crawler_process

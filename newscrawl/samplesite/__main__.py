@@ -6,7 +6,7 @@ import time
 from newscrawl.samplesite import SampleSite, generate_site
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--articles", type=int, default=40, help="generated articles besides the special cases")

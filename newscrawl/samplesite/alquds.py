@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, quote
 from zoneinfo import ZoneInfo
 
@@ -34,9 +34,11 @@ NEW_THEME_YEAR = 2018  # articles published from this year on use the newer them
 BOM = "\ufeff"
 COMMENTS_PER_PAGE = 20
 LONG_THREAD = 45  # comments of the one paginated thread (three pages)
-ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
+ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
+                 "ديسمبر")
 SECTIONS = ("عربي", "رأي", "ثقافة", "اقتصاد", "رياضة", "صحافة", "تقارير")
-BYLINES = ("", "لندن ـ «القدس العربي»", "رأي القدس", "بيروت ـ «القدس العربي»", "سعيد الناصري", "تونس ـ «القدس العربي» ـ ليلى")
+BYLINES = ("", "لندن ـ «القدس العربي»", "رأي القدس", "بيروت ـ «القدس العربي»", "سعيد الناصري",
+           "تونس ـ «القدس العربي» ـ ليلى")
 # Reader names as the site shows them, country and all; "" is a comment without author.
 COMMENTERS = (
     "سامي - لندن", "أحمد (المغرب)", "", "محمد - الجزائر", "أبو خالد - فلسطين", "Karim - Paris",
@@ -94,7 +96,8 @@ def _body_line(line: str, index: int, style: int) -> str:
     choice = (style + index) % 4
     if choice == 1 and len(words) > 4:
         cut = len(words) // 2
-        inner = f'{esc(" ".join(words[:cut]))} <a href="/?tag={index}">{esc(words[cut])}</a> {esc(" ".join(words[cut + 1:]))}'
+        inner = (f'{esc(" ".join(words[:cut]))} <a href="/?tag={index}">{esc(words[cut])}</a> '
+                 f'{esc(" ".join(words[cut + 1:]))}')
     elif choice == 2 and len(words) > 2:
         inner = f"<strong>{esc(words[0])}</strong> {esc(' '.join(words[1:]))}"
     else:
@@ -110,7 +113,8 @@ def _body(article) -> str:
     i = 0
     while i < len(lines):
         if article.style % 3 == 2 and i == 2 and i + 1 < len(lines):
-            parts.append(f"<p>{esc(lines[i])}<br />\n{esc(lines[i + 1])}</p>")  # wpautop keeps a single newline as <br />
+            # wpautop keeps a single newline as <br />
+            parts.append(f"<p>{esc(lines[i])}<br />\n{esc(lines[i + 1])}</p>")
             i += 2
         else:
             parts.append(_body_line(lines[i], i, article.style))
@@ -123,7 +127,8 @@ def _body(article) -> str:
                 parts.append('<figure class="wp-block-image"><img src="/wp-content/uploads/photo.jpg" alt="">'
                              "<figcaption>صورة من الأرشيف</figcaption></figure>")
         if len(parts) == 3:
-            parts.append('<ins class="adsbygoogle" data-ad-slot="1"></ins><script>(adsbygoogle = window.adsbygoogle || []).push({});</script>')
+            parts.append('<ins class="adsbygoogle" data-ad-slot="1"></ins>'
+                         "<script>(adsbygoogle = window.adsbygoogle || []).push({});</script>")
     parts.append('<div class="sharedaddy"><h3 class="sd-title">شارك هذا:</h3><ul><li><a href="#">فيسبوك</a></li>'
                  "<li><a href=\"#\">تويتر</a></li></ul></div>")
     if article.theme == "new":
@@ -168,7 +173,8 @@ def _new_comment(comment: ModelComment, n: int, article, base_url: str) -> str:
         f'<div class="comment-author vcard"><img alt="" src="/avatar.png" class="avatar" height="60" width="60">'
         f'{_author_html(comment, "b")} <span class="says">قال:</span></div>\n'
         f'<div class="comment-metadata"><a href="{_shortlink(article, base_url)}#comment-{comment.comment_id}">'
-        f'<time datetime="{comment.posted_at.isoformat(timespec="seconds")}">{shown_date(comment.posted_at, clock=True)}</time></a></div>\n'
+        f'<time datetime="{comment.posted_at.isoformat(timespec="seconds")}">'
+        f'{shown_date(comment.posted_at, clock=True)}</time></a></div>\n'
         f"</footer>\n"
         f'<div class="comment-content">{_comment_text(comment)}</div>\n'
         f'<div class="reply"><a rel="nofollow" class="comment-reply-link" href="#respond">رد</a></div>\n'
@@ -193,7 +199,8 @@ def render_comments(article, base_url: str, page: int, per_page: int) -> str:
     pages = max(1, -(-len(article.comments) // per_page))
     shown = article.comments[(page - 1) * per_page : page * per_page]
     prev_link = f'<a href="{attr(_page_link(article, base_url, page - 1))}">التعليقات الأقدم</a>' if page > 1 else ""
-    next_link = f'<a href="{attr(_page_link(article, base_url, page + 1))}">التعليقات الأحدث</a>' if page < pages else ""
+    next_link = (f'<a href="{attr(_page_link(article, base_url, page + 1))}">التعليقات الأحدث</a>'
+                 if page < pages else "")
     if article.theme == "old":
         if not article.comments:
             return f'<div id="comments">\n{_respond("old")}\n</div>'
@@ -240,7 +247,8 @@ def _old_theme(article, base_url: str, page: int, per_page: int) -> str:
 {_head(article, base_url)}
 </head>
 <body class="single postid-{article.article_id}">
-<div id="header"><a href="{base_url}/">القدس العربي</a><ul class="menu"><li><a href="/?cat=3">عربي</a></li><li><a href="/?cat=5">رأي</a></li></ul></div>
+<div id="header"><a href="{base_url}/">القدس العربي</a>\
+<ul class="menu"><li><a href="/?cat=3">عربي</a></li><li><a href="/?cat=5">رأي</a></li></ul></div>
 <div id="content">
 <div id="post-{article.article_id}" class="post hentry">
 <h1 class="entry-title">{_title_html(article)}</h1>
@@ -275,18 +283,23 @@ def _new_theme(article, base_url: str, page: int, per_page: int) -> str:
 <script type="application/ld+json">{{"@type": "NewsArticle", "headline": "x"}}</script>
 </head>
 <body class="post-template-default single single-post postid-{article.article_id}">
-<header id="masthead" class="site-header"><a href="{base_url}/">القدس العربي</a><nav class="main-navigation"><a href="/?cat=3">عربي</a> <a href="/?cat=5">رأي</a></nav></header>
+<header id="masthead" class="site-header"><a href="{base_url}/">القدس العربي</a>\
+<nav class="main-navigation"><a href="/?cat=3">عربي</a> <a href="/?cat=5">رأي</a></nav></header>
 <main id="main" class="site-main">
 <article id="post-{article.article_id}" class="post-{article.article_id} post type-post status-publish hentry">
 <header class="entry-header">
 <h1 class="entry-title">{_title_html(article)}</h1>
-<div class="entry-meta">{byline}<span class="posted-on"><a href="{attr(_permalink(article, base_url))}" rel="bookmark"><time class="entry-date published" datetime="{published}">{shown_date(article.published)}</time><time class="updated" datetime="{updated}">{shown_date(article.lastmod or article.published)}</time></a></span>
+<div class="entry-meta">{byline}<span class="posted-on">\
+<a href="{attr(_permalink(article, base_url))}" rel="bookmark">\
+<time class="entry-date published" datetime="{published}">{shown_date(article.published)}</time>\
+<time class="updated" datetime="{updated}">{shown_date(article.lastmod or article.published)}</time></a></span>
 <span class="cat-links"><a href="/?cat=3" rel="category tag">{esc(article.section)}</a></span></div>
 </header>
 <div class="entry-content">
 {_body(article)}
 </div>
-<footer class="entry-footer"><span class="tags-links"><a href="/?tag=1" rel="tag">{esc(article.section)}</a></span></footer>
+<footer class="entry-footer">\
+<span class="tags-links"><a href="/?tag=1" rel="tag">{esc(article.section)}</a></span></footer>
 </article>
 {render_comments(article, base_url, page, per_page)}
 </main>
@@ -304,7 +317,7 @@ class AlqudsRenderer(SiteRenderer):
     def article_path(self, article) -> str:
         return f"/?p={article.article_id}"
 
-    def route(self, path, query):
+    def route(self, path, query) -> tuple[int, int] | None:
         if path not in ("/", "/index.php"):
             return None  # pretty permalinks are not modelled: no crawl should ask for them
         params = parse_qs(query)
@@ -314,11 +327,11 @@ class AlqudsRenderer(SiteRenderer):
         cpage = params.get("cpage", ["1"])[0]
         return int(post), int(cpage) if cpage.isdigit() else 1
 
-    def feed_link(self, article, base_url):
+    def feed_link(self, article, base_url) -> tuple[str, str]:
         # WordPress: <link> is the pretty permalink, <guid isPermaLink="false"> the ?p= shortlink.
         return _permalink(article, base_url), _shortlink(article, base_url)
 
-    def article_response(self, article, base_url, page, per_page):
+    def article_response(self, article, base_url, page, per_page) -> tuple[dict, bytes]:
         page_html = (_old_theme if article.theme == "old" else _new_theme)(article, base_url, page, per_page)
         return {"Content-Type": "text/html; charset=UTF-8"}, page_html.encode("utf-8")
 
@@ -332,9 +345,9 @@ RENDERER = AlqudsRenderer()
 def _local(when: datetime) -> datetime:
     """`when` as a London wall time that reads back the same without an offset
     (never in the hour a clock change repeats or skips)."""
-    when = when.astimezone(timezone.utc).astimezone(LONDON)
+    when = when.astimezone(UTC).astimezone(LONDON)
     while when.fold or when.replace(tzinfo=None).replace(tzinfo=LONDON).utcoffset() != when.utcoffset():
-        when = (when + timedelta(hours=1)).astimezone(timezone.utc).astimezone(LONDON)
+        when = (when + timedelta(hours=1)).astimezone(UTC).astimezone(LONDON)
     return when
 
 
@@ -373,7 +386,7 @@ def generate_alquds(articles: int = 24, seed: int = 11, recent: datetime | None 
             counter["comment"] += rng.randint(1, 40)  # ids are site-wide
         return out
 
-    start, end = datetime(2012, 6, 1, tzinfo=timezone.utc), datetime(2025, 9, 1, tzinfo=timezone.utc)
+    start, end = datetime(2012, 6, 1, tzinfo=UTC), datetime(2025, 9, 1, tzinfo=UTC)
     span = (end - start).total_seconds()
     long_index = articles - 5  # a newer-theme post
     posts = []

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape as xml_escape
 GZIP_BEFORE = 2008  # monthly sitemaps of earlier years are served gzipped (.xml.gz)
 
 
-def renderer_for(site: str) -> "SiteRenderer":
+def renderer_for(site: str) -> SiteRenderer:
     """The renderer of a site: newscrawl/samplesite/<site>.py, RENDERER."""
     return importlib.import_module(f"newscrawl.samplesite.{site}").RENDERER
 

@@ -39,8 +39,9 @@ class CapturedSite:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def start(self) -> "CapturedSite":
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="captured-site", daemon=True)
+    def start(self) -> CapturedSite:
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       name="captured-site", daemon=True)
         self.thread.start()
         return self
 
@@ -48,7 +49,7 @@ class CapturedSite:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "CapturedSite":
+    def __enter__(self) -> CapturedSite:
         return self.start()
 
     def __exit__(self, *exc) -> None:

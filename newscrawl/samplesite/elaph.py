@@ -18,7 +18,7 @@ class ElaphRenderer(SiteRenderer):
         section = "Private" if article.disallowed else article.section
         return f"/Web/{section}/{article.published.year}/{article.published.month}/{article.article_id}{article.ext}"
 
-    def route(self, path, query):
+    def route(self, path, query) -> tuple[int, int] | None:
         match = ARTICLE_PATH.match(path)
         if not match:
             return None
@@ -28,10 +28,10 @@ class ElaphRenderer(SiteRenderer):
             page = 1
         return int(match.group(1)), page
 
-    def gone(self, path):
+    def gone(self, path) -> bool:
         return path.startswith("/Web/Gone/")  # a section the site no longer serves
 
-    def article_response(self, article, base_url, page, per_page):
+    def article_response(self, article, base_url, page, per_page) -> tuple[dict, bytes]:
         return render.article_response(article, base_url, page, per_page)
 
 

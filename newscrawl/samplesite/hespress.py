@@ -30,7 +30,8 @@ from newscrawl.samplesite.model import AUTHORS, HOSTILE, ModelArticle, ModelComm
 TZ = ZoneInfo("Africa/Casablanca")
 ARTICLE_PATH = re.compile(r"^/(?:[^/]*-)?(\d+)\.html$", re.IGNORECASE)
 
-MOROCCAN_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "ماي", "يونيو", "يوليوز", "غشت", "شتنبر", "أكتوبر", "نونبر", "دجنبر")
+MOROCCAN_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "ماي", "يونيو", "يوليوز", "غشت", "شتنبر", "أكتوبر", "نونبر",
+                   "دجنبر")
 WEEKDAYS = ("الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")  # datetime.weekday() order
 SECTIONS = ("سياسة", "اقتصاد", "مجتمع", "رياضة", "فن وثقافة", "جهات", "تكنولوجيا", "كتاب وآراء")
 BYLINES = ("هسبريس", "هسبريس من الرباط", "هسبريس من الدار البيضاء", "هسبريس - فاس", "")
@@ -111,7 +112,8 @@ def render_body(article: ModelArticle) -> str:
 
 
 def render_comment(comment: ModelComment, index: int) -> str:
-    classes = "comment " if index % 3 else f"comment {'even' if index % 2 else 'odd'} thread-{'even' if index % 2 else 'odd'} depth-1 "
+    parity = "even" if index % 2 else "odd"
+    classes = "comment " if index % 3 else f"comment {parity} thread-{parity} depth-1 "
     author = f'<span class="fn">{esc(comment.author)}</span>' if comment.author else ""
     if comment.join == "br":
         text = "<p>" + "<br>\n".join(esc(b) for b in comment.blocks) + "</p>"
@@ -166,7 +168,8 @@ def render_article(article: ModelArticle, base_url: str) -> str:
 <nav><a href="/politique">سياسة</a> <a href="/economie">اقتصاد</a> <a href="/societe">مجتمع</a></nav></header>
 <main>
 <article class="post">
-<ol class="breadcrumb"><li><a href="/">الرئيسية</a></li><li><a href="/c/{article.style}">{esc(article.section)}</a></li></ol>
+<ol class="breadcrumb"><li><a href="/">الرئيسية</a></li>\
+<li><a href="/c/{article.style}">{esc(article.section)}</a></li></ol>
 <h1 class="post-title">{_noise(article.style)}{esc(article.title)}{_noise(article.style + 1)}</h1>
 <div class="post-meta">{author}<span class="date-post">{shown_date(article.published)}</span></div>
 <div class="article-content">
@@ -197,18 +200,18 @@ class HespressRenderer(SiteRenderer):
     def article_path(self, article) -> str:
         return slug_path(article.slug, article.article_id)
 
-    def route(self, path, query):
+    def route(self, path, query) -> tuple[int, int] | None:
         # Any slug (an old one, or none) reaches the article: identity is the id.
         match = ARTICLE_PATH.match(path)
         return (int(match.group(1)), 1) if match else None
 
-    def comment_pages(self, article, per_page):
+    def comment_pages(self, article, per_page) -> int:
         return 1  # the whole thread is on the article page
 
-    def article_response(self, article, base_url, page, per_page):
+    def article_response(self, article, base_url, page, per_page) -> tuple[dict, bytes]:
         return {"Content-Type": "text/html; charset=UTF-8"}, render_article(article, base_url).encode("utf-8")
 
-    def feed_link(self, article, base_url):
+    def feed_link(self, article, base_url) -> tuple[str, str]:
         # WordPress: a short-link guid that is not an article URL; the link is.
         return base_url + article.path, f"{base_url}/?p={article.article_id}"
 
@@ -223,7 +226,8 @@ def _minute(when: datetime) -> datetime:
     return when.replace(second=0, microsecond=0)
 
 
-def make_comments(rng: random.Random, words: list[str], count: int, first_id: int, after: datetime) -> list[ModelComment]:
+def make_comments(rng: random.Random, words: list[str], count: int, first_id: int,
+                  after: datetime) -> list[ModelComment]:
     """`count` comments, oldest first, with ids from `first_id`, posted after `after`."""
     comments = []
     when = after
@@ -297,19 +301,7 @@ def generate_hespress(articles: int = 24, seed: int = 11, recent: datetime | Non
         )
         model.articles.append(article)
 
-    # Cases every crawl must meet, whatever the seed.
-    arts = model.articles
-    threads = [c for a in arts for c in a.comments]
-    if not any(c.likes < 0 for c in threads):
-        threads[0].likes = -7
-    if not any(c.likes > 0 for c in threads):
-        threads[-1].likes = 12
-    if all(a.comments for a in arts):
-        arts[-2].comments = []
-    # Its slug was changed after publication: the sitemap lists both URLs.
-    renamed = next(a for a in arts if a.comments and a.tags)
-    renamed.aliases = [slug_path("عنوان-قديم-" + renamed.slug, renamed.article_id)]
-
+    _add_required_cases(model.articles)
     if recent is not None:
         when = _minute(recent.astimezone(TZ) - timedelta(hours=5))
         comments = make_comments(rng, words, 3, 99001, when)
@@ -324,6 +316,21 @@ def generate_hespress(articles: int = 24, seed: int = 11, recent: datetime | Non
         for c in article.comments:
             assert " -" not in c.author and not c.author.startswith("-"), c.author
     return model
+
+
+def _add_required_cases(arts: list[ModelArticle]) -> None:
+    """Cases every crawl must meet, whatever the seed: a disliked and a liked
+    comment, an article without comments, an article with a renamed slug."""
+    threads = [c for a in arts for c in a.comments]
+    if not any(c.likes < 0 for c in threads):
+        threads[0].likes = -7
+    if not any(c.likes > 0 for c in threads):
+        threads[-1].likes = 12
+    if all(a.comments for a in arts):
+        arts[-2].comments = []
+    # Its slug was changed after publication: the sitemap lists both URLs.
+    renamed = next(a for a in arts if a.comments and a.tags)
+    renamed.aliases = [slug_path("عنوان-قديم-" + renamed.slug, renamed.article_id)]
 
 
 def add_comments(model: SiteModel, article_id: int, count: int, when: datetime, seed: int = 5) -> list[ModelComment]:

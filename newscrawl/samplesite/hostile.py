@@ -59,8 +59,9 @@ class RecordingServer:
         with self.lock:
             return list(self.log)
 
-    def start(self) -> "RecordingServer":
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="recording-server", daemon=True)
+    def start(self) -> RecordingServer:
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       name="recording-server", daemon=True)
         self.thread.start()
         return self
 
@@ -68,7 +69,7 @@ class RecordingServer:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "RecordingServer":
+    def __enter__(self) -> RecordingServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -121,20 +122,24 @@ def article_page(article_id: int, *, canonical: str = "", next_link: str = "", h
 <meta property="article:published_time" content="2015-03-24T10:00:00+03:00">
 </head><body><main><article>
 <h1 class="article-title">عنوان المقال رقم {article_id}</h1>
-<div class="article-meta"><span class="article-author">كاتب</span><time datetime="2015-03-24T10:00:00+03:00">24 مارس 2015</time></div>
+<div class="article-meta"><span class="article-author">كاتب</span>\
+<time datetime="2015-03-24T10:00:00+03:00">24 مارس 2015</time></div>
 <div class="content-body"><p>هذا نص المقال رقم {article_id}، وهو نص عربي يكفي ليكون جسم المقال.</p>
 <p>فقرة ثانية من نص المقال للتأكد من أن الجسم يقرأ كاملا.</p></div>
 </article>
 <section class="comments" id="comments"><h3 class="comments-title">التعليقات</h3>
-<ol class="comments-list"><li class="comment" id="comment-{article_id * 100 + comment_id}"><h4 class="comment-title">عنوان</h4>
-<div class="comment-meta"><span class="comment-author">قارئ</span><time class="comment-date" datetime="2015-03-24T12:00:00+03:00">24 مارس 2015</time></div>
+<ol class="comments-list"><li class="comment" id="comment-{article_id * 100 + comment_id}">\
+<h4 class="comment-title">عنوان</h4>
+<div class="comment-meta"><span class="comment-author">قارئ</span>\
+<time class="comment-date" datetime="2015-03-24T12:00:00+03:00">24 مارس 2015</time></div>
 <div class="comment-body">{comment}</div></li></ol>
 {more}
 </section></main></body></html>""".encode()
 
 
 def urlset(urls: list[str]) -> bytes:
-    entries = "".join(f"<url><loc>{html.escape(u)}</loc><lastmod>2015-03-25T00:00:00+00:00</lastmod></url>\n" for u in urls)
+    entries = "".join(f"<url><loc>{html.escape(u)}</loc><lastmod>2015-03-25T00:00:00+00:00</lastmod></url>\n"
+                      for u in urls)
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
             f"{entries}</urlset>\n").encode()
 
@@ -265,7 +270,8 @@ def hostile_feed(site: RecordingServer, other: RecordingServer) -> dict[str, str
     items = "".join(f"<item><title>خبر {n}</title><link>{html.escape(u)}</link>"
                     f"<pubDate>Tue, 24 Mar 2015 10:00:00 +0000</pubDate></item>\n" for n, u in enumerate(links, 1))
     site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml; charset=utf-8"},
-                                f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>t</title>\n'
+                                f'<?xml version="1.0" encoding="UTF-8"?>\n'
+                                f'<rss version="2.0"><channel><title>t</title>\n'
                                 f"{items}</channel></rss>\n".encode())
     site.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n")
     site.routes["/story/1/"] = (200, HTML, article_page(1, canonical=f"{o}/story/1/"))

@@ -169,7 +169,7 @@ def reference_article() -> ModelArticle:
     published = datetime(2015, 3, 24, 17, 40, tzinfo=TZ)
     comments = []
     pairs = lines[header + 1 :]
-    for n, (title, line) in enumerate(zip(pairs[0::2], pairs[1::2])):
+    for n, (title, line) in enumerate(zip(pairs[0::2], pairs[1::2], strict=True)):  # a valid dump: title, line
         author, _, text = line.partition(" -")
         comments.append(
             ModelComment(
@@ -249,19 +249,7 @@ def generate_site(articles: int = 40, seed: int = 7, recent: datetime | None = N
         published = start + timedelta(seconds=span * (n + 0.5) / articles, minutes=rng.randint(0, 600))
         fraction = (published - start).total_seconds() / span
         article_id = int(71637 + fraction * (1578739 - 71637)) + n
-        body = []
-        if published.year >= 2018:
-            body += list(PROMO)
-        body.append(sentence(15, 40))  # lead paragraph
-        body.append(f"{rng.choice(DATELINES)} {sentence(20, 60)}")
-        body += [sentence(10, 60) for _ in range(rng.randint(2, 9))]
-        if n % 7 == 3:
-            body.append(SEARCH_SENTENCES[n % len(SEARCH_SENTENCES)])
-        if n % 5 == 0:
-            body.append("Latin text inside an Arabic article: UN Security Council, 2015 ©")
-        if 2010 <= published.year <= 2012:
-            body.append(f"{sentence(4, 8)} quot;{sentence(2, 4)}quot; {sentence(3, 6)}")  # Elaph's own damage
-        body.append(f"{sentence(3, 6)}& {sentence(3, 8)}")  # the stray & of a lost &nbsp;
+        body = _body(rng, sentence, n, published)
         count = rng.choice(comment_counts)
         if n in LONG_THREADS:
             count = 45  # three pages of comments (one of them loops)
@@ -281,13 +269,32 @@ def generate_site(articles: int = 40, seed: int = 7, recent: datetime | None = N
             style=n,
         )
         if published.year < 2011:
-            article.encoding = ("cp1256", "cp1256-undeclared", "cp1256-mislabelled", "utf-8-mislabelled", "utf-8")[n % 5]
+            article.encoding = ("cp1256", "cp1256-undeclared", "cp1256-mislabelled", "utf-8-mislabelled",
+                                "utf-8")[n % 5]
         if article.encoding.startswith("cp1256"):
             _make_cp1256_safe(article)
         model.articles.append(article)
 
     _add_special_cases(model, rng, make_comments, sentence, recent)
     return model
+
+
+def _body(rng: random.Random, sentence, n: int, published: datetime) -> list[str]:
+    """The paragraphs of the `n`th generated article, with the cases of its year and number."""
+    body = []
+    if published.year >= 2018:
+        body += list(PROMO)
+    body.append(sentence(15, 40))  # lead paragraph
+    body.append(f"{rng.choice(DATELINES)} {sentence(20, 60)}")
+    body += [sentence(10, 60) for _ in range(rng.randint(2, 9))]
+    if n % 7 == 3:
+        body.append(SEARCH_SENTENCES[n % len(SEARCH_SENTENCES)])
+    if n % 5 == 0:
+        body.append("Latin text inside an Arabic article: UN Security Council, 2015 ©")
+    if 2010 <= published.year <= 2012:
+        body.append(f"{sentence(4, 8)} quot;{sentence(2, 4)}quot; {sentence(3, 6)}")  # Elaph's own damage
+    body.append(f"{sentence(3, 6)}& {sentence(3, 8)}")  # the stray & of a lost &nbsp;
+    return body
 
 
 def _make_cp1256_safe(article: ModelArticle) -> None:

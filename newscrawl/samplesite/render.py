@@ -14,7 +14,8 @@ from datetime import datetime
 
 from newscrawl.samplesite.model import ModelArticle, ModelComment
 
-ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
+ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
+                 "ديسمبر")
 
 
 def esc(text: str, style: int = 0) -> str:
@@ -45,7 +46,8 @@ def render_body_line(line: str, index: int, style: int) -> str:
         inner = f"<strong>{esc(line, style)}</strong>"
     elif choice == 1 and len(words) > 4:
         cut = len(words) // 2
-        inner = f'{esc(" ".join(words[:cut]), style)} <a href="/tags/{index}">{esc(words[cut], style)}</a> {esc(" ".join(words[cut + 1:]), style)}'
+        inner = (f'{esc(" ".join(words[:cut]), style)} <a href="/tags/{index}">{esc(words[cut], style)}</a> '
+                 f'{esc(" ".join(words[cut + 1:]), style)}')
     elif choice == 2 and len(words) > 2:
         inner = f"<span>{esc(words[0], style)}</span> {esc(' '.join(words[1:]), style)}"
     else:
@@ -79,7 +81,8 @@ def render_body(article: ModelArticle) -> str:
             parts.append('<div class="ad"><span>إعلان</span><script>googletag.display("ad-1");</script></div>')
         if i == 5:
             parts.append(
-                '<figure><img src="/images/photo.jpg" alt="صورة"><figcaption>وزير الخارجية في دمشق (أرشيف)</figcaption></figure>'
+                '<figure><img src="/images/photo.jpg" alt="صورة">'
+                "<figcaption>وزير الخارجية في دمشق (أرشيف)</figcaption></figure>"
             )
         if i == 1:
             parts.append('<script>var related = "<p>ليس من النص</p>";</script><style>p { color: #333 }</style>')
@@ -98,7 +101,8 @@ def render_comment(comment: ModelComment) -> str:
         text = "".join(f"<p>{esc(b)}</p>" for b in comment.blocks)
     return (
         f'<li class="comment"{cid}>{title}'
-        f'<div class="comment-meta">{author}<time class="comment-date" datetime="{when}">{shown_date(comment.posted_at)}</time></div>'
+        f'<div class="comment-meta">{author}'
+        f'<time class="comment-date" datetime="{when}">{shown_date(comment.posted_at)}</time></div>'
         f'<div class="comment-body">{text}</div></li>'
     )
 
@@ -128,14 +132,16 @@ def break_markup(page: str) -> str:
     return page.replace("</article>", "</div-x></article>")
 
 
-def render_article(article: ModelArticle, base_url: str, page: int = 1, per_page: int = 20, charset: str | None = "utf-8") -> str:
+def render_article(article: ModelArticle, base_url: str, page: int = 1, per_page: int = 20,
+                   charset: str | None = "utf-8") -> str:
     html_text = _render_article(article, base_url, page, per_page, charset)
     return break_markup(html_text) if article.broken_html else html_text
 
 
 def _render_article(article: ModelArticle, base_url: str, page: int, per_page: int, charset: str | None) -> str:
     meta_charset = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if charset else ""
-    canonical = f"{base_url}/Web/{article.section}/{article.published.year}/{article.published.month}/{article.article_id}{article.ext}"
+    canonical = (f"{base_url}/Web/{article.section}/{article.published.year}/{article.published.month}/"
+                 f"{article.article_id}{article.ext}")
     published = article.published.isoformat(timespec="seconds")
     subtitle = f'<h2 class="article-subtitle">{esc(article.subtitle, article.style)}</h2>' if article.subtitle else ""
     author = f'<span class="article-author">{esc(article.author)}</span>' if article.author else ""
@@ -151,7 +157,8 @@ def _render_article(article: ModelArticle, base_url: str, page: int, per_page: i
 <script>window.dataLayer = [{{"page": "article"}}];</script>
 </head>
 <body>
-<header class="site-header"><a href="/">إيلاف</a><nav><a href="/Web/News">أخبار</a> <a href="/Web/Politics">سياسة</a></nav></header>
+<header class="site-header"><a href="/">إيلاف</a>\
+<nav><a href="/Web/News">أخبار</a> <a href="/Web/Politics">سياسة</a></nav></header>
 <main>
 <article class="article">
 <a class="section-label" href="/Web/{article.section}">{article.section}</a>

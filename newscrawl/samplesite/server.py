@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -54,7 +54,8 @@ def _not_modified(headers_in, validators: dict) -> bool:
     since = headers_in.get("If-Modified-Since")
     if since:
         try:
-            return email.utils.parsedate_to_datetime(validators["Last-Modified"]) <= email.utils.parsedate_to_datetime(since)
+            changed = email.utils.parsedate_to_datetime(validators["Last-Modified"])
+            return changed <= email.utils.parsedate_to_datetime(since)
         except (TypeError, ValueError):
             return False
     return False
@@ -97,7 +98,7 @@ class SampleSite:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "SampleSite":
+    def start(self) -> SampleSite:
         # stop() waits for the server's next poll: 0.05 s, not the default 0.5 (about 100 sites a test run).
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                        name="samplesite", daemon=True)
@@ -140,13 +141,41 @@ class SampleSite:
     def respond(self, method: str, raw_path: str, headers_in) -> tuple[int, dict, bytes]:
         parts = urlsplit(raw_path)
         path = parts.path
+        listing = self._listing(path, parts.query)
+        if listing is not None:
+            return listing
+        for fragment, status in self.fail_paths.items():
+            if fragment in raw_path:
+                return status, {"Content-Type": "text/html"}, b"<html><body>Internal Server Error</body></html>"
+        routed = self.renderer.route(path, parts.query)
+        if routed is None:
+            return self._not_found()
+        article_id, page = routed
+        article = next((a for a in self.model.articles if a.article_id == article_id), None)
+        if article is None or article.missing or self.renderer.gone(path):
+            return self._not_found()
+        refusal = self._refusal(article)
+        if refusal is not None:
+            return refusal
+        if page < 1 or page > self.renderer.comment_pages(article, self.model.comments_per_page):
+            return self._not_found()
+        validators = self._validators(article, page, self.model.comments_per_page if self.etag_page_only else None)
+        if self.conditional and _not_modified(headers_in, validators):
+            return 304, validators, b""
+        status, headers, body = self._article_page(article, page)
+        if self.conditional:
+            headers = {**headers, **validators}
+        return status, headers, self._switched(article, page, path, body)
+
+    def _listing(self, path: str, query: str) -> tuple[int, dict, bytes] | None:
+        """robots.txt, a sitemap or a feed; None for any other path."""
         base = self.base_url
         renderer = self.renderer
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain; charset=utf-8"}, renderer.robots_txt(base).encode()
         if path == "/sitemaps/allsitemaps.xml":
             return 200, {"Content-Type": "application/xml"}, renderer.sitemap_index(self.model, base).encode()
-        feed = renderer.feed(self.model, base, path + (f"?{parts.query}" if parts.query else ""))
+        feed = renderer.feed(self.model, base, path + (f"?{query}" if query else ""))
         if feed is not None:
             return 200, {"Content-Type": "application/rss+xml; charset=utf-8"}, feed.encode()
         month = MONTH_SITEMAP.match(path)
@@ -158,35 +187,30 @@ class SampleSite:
             if month.group(3):
                 return 200, {"Content-Type": "application/x-gzip"}, gzip.compress(xml.encode(), mtime=0)
             return 200, {"Content-Type": "application/xml"}, xml.encode()
-        for fragment, status in self.fail_paths.items():
-            if fragment in raw_path:
-                return status, {"Content-Type": "text/html"}, b"<html><body>Internal Server Error</body></html>"
-        routed = renderer.route(path, parts.query)
-        if routed is None:
-            return self._not_found()
-        article_id, page = routed
-        article = next((a for a in self.model.articles if a.article_id == article_id), None)
-        if article is None or article.missing or renderer.gone(path):
-            return self._not_found()
+        return None
+
+    def _refusal(self, article) -> tuple[int, dict, bytes] | None:
+        """What the switches answer instead of an article page (blocked, a
+        captcha, a flaky article's failures before the page); None for the page."""
         if self.block_status:
             extra = {"Retry-After": self.retry_after} if self.retry_after else {}
-            return self.block_status, {"Content-Type": "text/html", **extra}, b"<html><body>Too many requests</body></html>"
+            return (self.block_status, {"Content-Type": "text/html", **extra},
+                    b"<html><body>Too many requests</body></html>")
         if self.captcha:
-            page = "<html><head><title>Attention Required</title></head><body><h2>Please complete the captcha</h2></body></html>"
+            page = ("<html><head><title>Attention Required</title></head>"
+                    "<body><h2>Please complete the captcha</h2></body></html>")
             return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
         with self.lock:
             left = self.flaky_left.get(article.article_id, 0)
             if left:
                 self.flaky_left[article.article_id] = left - 1
-                return self.flaky_status, {"Content-Type": "text/html", "Retry-After": "1"}, b"<html><body>Try again later</body></html>"
-        if page < 1 or page > renderer.comment_pages(article, self.model.comments_per_page):
-            return self._not_found()
-        validators = self._validators(article, page, self.model.comments_per_page if self.etag_page_only else None)
-        if self.conditional and _not_modified(headers_in, validators):
-            return 304, validators, b""
-        status, headers, body = self._article_page(article, page)
-        if self.conditional:
-            headers = {**headers, **validators}
+                return (self.flaky_status, {"Content-Type": "text/html", "Retry-After": "1"},
+                        b"<html><body>Try again later</body></html>")
+        return None
+
+    def _switched(self, article, page: int, path: str, body: bytes) -> bytes:
+        """An article page as the switches change it: a redesign, renamed
+        comment items, the thread on the AMP copy only, no title, padding."""
         if self.new_template:
             for old, new in REDESIGN:
                 body = body.replace(old, new)
@@ -196,11 +220,11 @@ class SampleSite:
             body = re.sub(rb'<section class="comments".*?</section>', b"", body, flags=re.S)
         if article.article_id in self.strip_title:
             # No headline anywhere: not in the template's <h1>, og:title or <title>.
-            body = re.sub(rb'<h1 class="article-title">.*?</h1>|<meta property="og:title"[^>]*>|<title>.*?</title>', b"",
-                          body, flags=re.S)
+            body = re.sub(rb'<h1 class="article-title">.*?</h1>|<meta property="og:title"[^>]*>|<title>.*?</title>',
+                          b"", body, flags=re.S)
         if article.article_id in self.padding:
             body = body.replace(b"</body>", b"<!--" + b"x" * self.padding[article.article_id] + b"--></body>")
-        return status, headers, body
+        return body
 
     @staticmethod
     def _validators(article, page: int, per_page: int | None = None) -> dict:
@@ -215,14 +239,14 @@ class SampleSite:
             changed = article.lastmod or article.published
             state = f"{changed.isoformat()}/{len(article.comments)}"
         tag = hashlib.sha1(f"{article.article_id}/{page}/{state}".encode()).hexdigest()[:16]
-        return {"ETag": f'"{tag}"', "Last-Modified": email.utils.format_datetime(changed.astimezone(timezone.utc), usegmt=True)}
+        return {"ETag": f'"{tag}"', "Last-Modified": email.utils.format_datetime(changed.astimezone(UTC), usegmt=True)}
 
     def _article_page(self, article, page: int) -> tuple[int, dict, bytes]:
         headers, body = self.renderer.article_response(article, self.base_url, page, self.model.comments_per_page)
         return 200, headers, body
 
     @staticmethod
-    def _not_found():
+    def _not_found() -> tuple[int, dict, bytes]:
         return 404, {"Content-Type": "text/html; charset=utf-8"}, "<html><body>الصفحة غير موجودة</body></html>".encode()
 
     def _handler_class(self):
@@ -237,7 +261,8 @@ class SampleSite:
                 status, headers, body = site.respond("GET", self.path, self.headers)
                 with site.lock:
                     site.log.append(
-                        Hit("GET", self.path, status, time.time(), self.headers.get("User-Agent", ""), dict(self.headers))
+                        Hit("GET", self.path, status, time.time(), self.headers.get("User-Agent", ""),
+                            dict(self.headers))
                     )
                 self.send_response(status)
                 for name, value in headers.items():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import random
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from newscrawl.samplesite.base import SiteRenderer
 from newscrawl.samplesite.model import AUTHORS, HOSTILE, ModelArticle, ModelComment, SiteModel, _reference_words
@@ -32,21 +32,23 @@ class WordPressRenderer(SiteRenderer):
         p = article.published
         return f"/{p.year}/{p.month:02d}/{p.day:02d}/story-{article.article_id}/"
 
-    def route(self, path, query):
+    def route(self, path, query) -> tuple[int, int] | None:
         match = PERMALINK.match(path)
         if not match:
             return None
         return int(match.group(4)), int(match.group(5) or 1)
 
-    def article_response(self, article, base_url, page, per_page):
+    def article_response(self, article, base_url, page, per_page) -> tuple[dict, bytes]:
         return {"Content-Type": "text/html; charset=UTF-8"}, self.page(article, base_url, page, per_page).encode()
 
     def comment(self, comment: ModelComment, microdata: bool, replies: str = "") -> str:
         when = comment.posted_at.isoformat(timespec="seconds")
         paragraphs = "".join(f"<p>{esc(b)}</p>" for b in comment.blocks)
         if microdata:
-            return (f'<div class="comment-item" itemscope itemtype="http://schema.org/Comment" id="comment-{comment.comment_id}">'
-                    f'<span itemprop="author" itemscope itemtype="http://schema.org/Person"><span itemprop="name">{esc(comment.author)}</span></span>'
+            return (f'<div class="comment-item" itemscope itemtype="http://schema.org/Comment" '
+                    f'id="comment-{comment.comment_id}">'
+                    f'<span itemprop="author" itemscope itemtype="http://schema.org/Person">'
+                    f'<span itemprop="name">{esc(comment.author)}</span></span>'
                     f'<time itemprop="dateCreated" datetime="{when}">{comment.posted_at:%Y-%m-%d}</time>'
                     f'<div itemprop="text">{paragraphs}</div></div>')
         author = f'<b class="fn">{esc(comment.author)}</b> <span class="says">قال:</span>' if comment.author else ""
@@ -81,7 +83,8 @@ class WordPressRenderer(SiteRenderer):
         if page < self.comment_pages(article, per_page):
             nav = (f'<nav class="comment-navigation"><div class="nav-previous"></div><div class="nav-next">'
                    f'<a href="{article.path}comment-page-{page + 1}/#comments">التعليقات الأحدث</a></div></nav>')
-        return (f'<div id="comments" class="comments-area"><h2 class="comments-title">{len(article.comments)} تعليقات</h2>'
+        return (f'<div id="comments" class="comments-area">'
+                f'<h2 class="comments-title">{len(article.comments)} تعليقات</h2>'
                 f'{listing}{nav}<div id="respond" class="comment-respond"><h3 id="reply-title">اترك تعليقاً</h3>'
                 '<form><textarea name="comment"></textarea><input type="submit" value="إرسال"></form></div></div>')
 
@@ -96,7 +99,8 @@ class WordPressRenderer(SiteRenderer):
 <link rel="canonical" href="{base_url}{article.path}">
 </head><body class="single">
 <header id="masthead"><p class="site-title"><a href="/">مدونة الأخبار</a></p>
-<nav class="main-navigation"><ul><li><a href="/category/news/">أخبار</a></li><li><a href="/category/opinion/">رأي</a></li></ul></nav></header>
+<nav class="main-navigation"><ul><li><a href="/category/news/">أخبار</a></li>\
+<li><a href="/category/opinion/">رأي</a></li></ul></nav></header>
 <main id="main"><article class="post type-post">
 <header class="entry-header"><h1 class="entry-title">{esc(article.title)}</h1>
 <div class="entry-meta"><time class="entry-date published" datetime="{when}">{article.published:%Y-%m-%d}</time>
@@ -119,7 +123,7 @@ def generate_wordpress(articles: int = 10, seed: int = 3) -> SiteModel:
     """A WordPress blog of `articles` posts, one of them with three pages of comments."""
     rng = random.Random(seed)
     words = _reference_words()
-    start = datetime(2021, 1, 10, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2021, 1, 10, 9, 0, tzinfo=UTC)
     posts, next_comment = [], 501
     for n in range(articles):
         published = start + timedelta(days=37 * n, hours=n)

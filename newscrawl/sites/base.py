@@ -77,7 +77,8 @@ class Layout:
         return f"{self.name}, {start} to {end}"
 
 
-_LAYOUT_FIELDS = tuple(f.name for f in dataclasses.fields(Layout) if f.name not in ("name", "valid_from", "valid_until"))
+_LAYOUT_FIELDS = tuple(f.name for f in dataclasses.fields(Layout)
+                       if f.name not in ("name", "valid_from", "valid_until"))
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ class SiteProfile:
         first = self.layouts[0]
         return first if first.valid_from and day < first.valid_from else self.layouts[-1]
 
-    def with_layout(self, layout: Layout) -> "SiteProfile":
+    def with_layout(self, layout: Layout) -> SiteProfile:
         """This profile with the layout's fields in place (and no layouts left to pick)."""
         changes = {name: getattr(layout, name) for name in _LAYOUT_FIELDS if getattr(layout, name) is not None}
         return dataclasses.replace(self, **changes, layouts=(), layout_period=layout.period)
