@@ -27,8 +27,8 @@ from newscrawl.commands import crawl as crawl_command_module
 from newscrawl.extract import cap_depth, extract_article, page_selector, text_lines
 from newscrawl.samplesite import SampleSite, generate_site
 from newscrawl.samplesite.captured import CapturedSite
-from newscrawl.sites import get_profile
 from newscrawl.sitemap_ledger import SitemapLedger
+from newscrawl.sites import get_profile
 from newscrawl.spiders.discovery import sitemap_entries as _sitemap_entries
 from tests.conftest import REPO, crawl_command, crawl_stats, rows, run_crawl
 from tests.conftest import expected_dumps as expected

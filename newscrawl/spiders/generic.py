@@ -33,7 +33,7 @@ class GenericSpider(SiteSpider):
         return FetchPolicy.for_urls([self.base_url, *self.urls, *self.feeds])
 
     @classmethod
-    def default_base_url(cls, urls, feed):
+    def default_base_url(cls, urls, feed) -> str:
         first = next((u.strip() for u in f"{urls or ''},{feed or ''}".split(",") if u.strip()), "")
         parts = urlsplit(first)
         if parts.scheme not in ("http", "https") or not parts.hostname:
