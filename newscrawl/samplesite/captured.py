@@ -14,46 +14,22 @@ logged (`site.log`: (path, status)).
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from newscrawl.samplesite.local_server import LocalServer
 
-class CapturedSite:
+
+class CapturedSite(LocalServer):
+    thread_name = "captured-site"
+
     def __init__(self, pages: dict[str, Path | bytes], *, charset: str = "utf-8", host: str = "127.0.0.1",
                  port: int = 0):
         self.pages = dict(pages)
         self.charset = charset  # sent in Content-Type, as a real server would
-        self.log: list[tuple[str, int]] = []
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer((host, port), self._handler_class())
-        self.server.daemon_threads = True
-        self.thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
-
-    def start(self) -> CapturedSite:
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       name="captured-site", daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self) -> CapturedSite:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        super().__init__(host, port)
+        self.log: list[tuple[str, int]]
 
     def respond(self, raw_path: str) -> tuple[int, str, bytes]:
         path = urlsplit(raw_path).path

@@ -17,9 +17,10 @@ link and comments "next" links on another host or behind ``file://``.
 from __future__ import annotations
 
 import html
-import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from newscrawl.samplesite.local_server import LocalServer
 
 Route = tuple[int, dict[str, str], bytes]
 
@@ -31,49 +32,21 @@ class Hit:
     status: int
 
 
-class RecordingServer:
+class RecordingServer(LocalServer):
     """Serve `routes` (path with query -> (status, headers, body)); anything
     else gets `default(path)`, or a 404. Every request is logged (`log`)."""
+
+    thread_name = "recording-server"
 
     def __init__(self, routes: dict[str, Route] | None = None, *, default=None, port: int = 0):
         self.routes: dict[str, Route] = dict(routes or {})
         self.default = default
-        self.log: list[Hit] = []
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self.server.daemon_threads = True
-        self.thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return self.server.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
+        super().__init__("127.0.0.1", port)
+        self.log: list[Hit]
 
     def hits(self) -> list[Hit]:
         with self.lock:
             return list(self.log)
-
-    def start(self) -> RecordingServer:
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       name="recording-server", daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self) -> RecordingServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def respond(self, path: str) -> Route:
         if path in self.routes:

@@ -14,14 +14,14 @@ import email.utils
 import gzip
 import hashlib
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 from newscrawl.samplesite.base import renderer_for
+from newscrawl.samplesite.local_server import LocalServer
 from newscrawl.samplesite.model import SiteModel
 
 MONTH_SITEMAP = re.compile(r"^/sitemaps/(\d{4})-(\d{2})\.xml(\.gz)?$")
@@ -61,7 +61,7 @@ def _not_modified(headers_in, validators: dict) -> bool:
     return False
 
 
-class SampleSite:
+class SampleSite(LocalServer):
     """The model site, served from a background thread.
 
         site = SampleSite(generate_site()).start()
@@ -69,11 +69,11 @@ class SampleSite:
         site.stop()
     """
 
+    thread_name = "samplesite"
+
     def __init__(self, model: SiteModel, host: str = "127.0.0.1", port: int = 0):
         self.model = model
         self.renderer = renderer_for(model.site)
-        self.log: list[Hit] = []
-        self.lock = threading.Lock()
         self.flaky_left = {a.article_id: a.flaky for a in model.articles if a.flaky}
         self.flaky_status = 503  # what a flaky article answers before the page (503 or 429)
         # Switches for tests.
@@ -89,31 +89,8 @@ class SampleSite:
         self.new_comment_template = False  # only the comment items renamed
         self.thread_on_amp_only = False  # article pages without the thread; their AMP copies (/amp/...) with it
         self.etag_page_only = False  # validators cover what the page shows, not the whole thread
-        self.server = ThreadingHTTPServer((host, port), self._handler_class())
-        self.server.daemon_threads = True
-        self.thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> SampleSite:
-        # stop() waits for the server's next poll: 0.05 s, not the default 0.5 (about 100 sites a test run).
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       name="samplesite", daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+        super().__init__(host, port)
+        self.log: list[Hit]
 
     # --- what the tests ask -------------------------------------------------
 
