@@ -21,7 +21,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -247,7 +247,32 @@ def _element_part(css: str) -> str:
 
 
 def _parse_posted(value: str, profile: SiteProfile) -> str | None:
-    return to_iso(parse_date(value, tz=profile.timezone)) if value else None
+    if not value:
+        return None
+    if _WRITTEN_AS_STORED.fullmatch(value) and not value.endswith("-00:00"):
+        # A machine-written date (every <time datetime> of a thread) is
+        # already what to_iso(parse_date()) makes of it: a date and time
+        # fromisoformat takes comes back unchanged ("-00:00" becomes "+00:00").
+        _check_zone(profile.timezone)
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            pass  # 30 February: parse_date gives its own answer
+        else:
+            return value
+    return to_iso(parse_date(value, tz=profile.timezone))
+
+
+# What parse_date reads with fromisoformat (its ISO-with-offset form), to the
+# second and with a numeric offset: the form to_iso writes.
+_WRITTEN_AS_STORED = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]"
+                                r":[0-5][0-9][+-](0[0-9]|1[0-4]):[0-5][0-9]", re.ASCII)
+
+
+@functools.lru_cache(maxsize=64)
+def _check_zone(tz: str) -> None:
+    """Raise as parse_date does for a zone it does not know (an error is not cached: it is raised each time)."""
+    parse_date(None, tz=tz)
 
 
 def _reply_structure(items: list, roots: set) -> tuple[list[int | None], list[int]]:
@@ -288,30 +313,39 @@ def _item_selectors(rules) -> tuple[str, ...]:
 def select_many(node, selectors: tuple[str, ...]) -> dict[str, list]:
     """What `select(node, css)` gives for each of `selectors`, in one walk of
     the subtree where `select` would walk it: a comment is read with half a
-    dozen selectors, and walking its elements once, each element's classes
-    split once, costs a fraction of a walk per selector."""
+    dozen selectors, and walking its elements once costs a fraction of a
+    walk per selector."""
     walkable = node.getparent() is not None and len(node) < 50
-    walked = []
+    by_tag: dict[str, list] = {}  # tag -> the walked selectors that name it
+    untagged = []
     found: dict[str, list] = {}
     for css in selectors:
         simple = simple_css(css)
         if simple is None or not (simple[0] or walkable):
             found[css] = select(node, css)  # as select() would: by XPath
-        else:
-            found[css] = []
-            walked.append((found[css], *simple))
-    if walked:
+            continue
+        found[css] = []
+        tag, classes, attribute = simple
+        # Any one of the classes: a token of the class attribute is in it as a
+        # substring, so most elements are told apart without splitting it.
+        walked = (found[css], classes, next(iter(classes)) if classes else None, attribute)
+        (by_tag.setdefault(tag, []) if tag else untagged).append(walked)
+    if by_tag or untagged:
         for element in node.iter():
             tag = element.tag
             if not isinstance(tag, str):
                 continue  # an HTML comment or processing instruction
-            classes = None
-            for matches, wanted_tag, wanted_classes, attribute in walked:
-                if wanted_tag and tag != wanted_tag:
-                    continue
+            wanted = by_tag.get(tag)
+            wanted = untagged if wanted is None else wanted + untagged
+            class_value = classes = None
+            for matches, wanted_classes, one_class, attribute in wanted:
                 if wanted_classes:
+                    if class_value is None:
+                        class_value = element.get("class") or ""
+                    if one_class not in class_value:
+                        continue
                     if classes is None:
-                        classes = set((element.get("class") or "").split())
+                        classes = set(class_value.split())  # as select() splits it
                     if not wanted_classes <= classes:
                         continue
                 if attribute is None:

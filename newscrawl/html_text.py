@@ -95,8 +95,48 @@ _BLOCK_END = object()  # text_lines' marker: the block element being read ends h
 
 
 def element_text(element) -> str:
-    """The visible text of one element as a single line (blocks and <br> become spaces)."""
-    return " ".join(text_lines(element))
+    """The visible text of one element as a single line (blocks and <br> become spaces).
+
+    What " ".join(text_lines(element)) gives, in one walk without the lines:
+    joining the lines with spaces and collapsing white space is collapsing
+    the text with a space wherever a line would break (every comment's text
+    and author is read this way)."""
+    if isinstance(element, str):
+        return one_line(element)
+    if not len(element):
+        return _leaf_line(element)
+    pieces: list[str] = []
+    stack: list = [element]  # as in text_lines: elements still to read and their tails, in reverse page order
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            pieces.append(item)
+            continue
+        tag = item.tag
+        if not isinstance(tag, str) or tag in INVISIBLE_TAGS:
+            continue  # (no block tag is invisible: nothing to break)
+        tag = tag.lower()
+        if tag == "br":
+            pieces.append(" ")
+            continue
+        if tag in BLOCK_TAGS:
+            pieces.append(" ")
+            stack.append(" ")
+        if item.text:
+            pieces.append(item.text)
+        for child in reversed(item):
+            if child.tail:
+                stack.append(child.tail)
+            stack.append(child)
+    return one_line("".join(pieces))
+
+
+def _leaf_line(element) -> str:
+    """The one line of an element without children, as text_lines reads it."""
+    tag = element.tag if isinstance(element, etree._Element) else None
+    if not isinstance(tag, str) or tag in INVISIBLE_TAGS or tag.lower() == "br":
+        return ""
+    return one_line(element.text)
 
 
 @functools.lru_cache(maxsize=1024)
