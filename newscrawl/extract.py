@@ -155,9 +155,18 @@ def _values(node, css: str):
 
 def _values_of(matches: list):
     for found in matches:
-        value = one_line((found if isinstance(found, str) else element_text(found)).strip("\ufeff"))
+        value = _value(found)
         if value:
             yield value
+
+
+def _value(found) -> str:
+    """An attribute value or an element's text, on one line, without a U+FEFF at either end."""
+    if isinstance(found, str):
+        return one_line(found.strip("\ufeff"))
+    text = element_text(found)  # on one line already
+    stripped = text.strip("\ufeff")
+    return text if len(stripped) == len(text) else one_line(stripped)
 
 
 def _first_value(node, selectors: tuple[str, ...]) -> tuple[str, int | None]:
@@ -401,8 +410,10 @@ def select_many(node, selectors: tuple[str, ...]) -> dict[str, list]:
 def _first_found(found: dict[str, list], selectors: tuple[str, ...]) -> str:
     """`_first_value` over matches already made (select_many)."""
     for css in selectors:
-        for value in _values_of(found[css]):
-            return value
+        for match in found[css]:
+            value = _value(match)
+            if value:
+                return value
     return ""
 
 
@@ -410,12 +421,14 @@ def _read_item(item, rules, id_pattern: re.Pattern, profile: SiteProfile) -> dic
     found = select_many(item, _item_selectors(rules))
     raw_id = _string_of(found[rules.site_id])
     id_match = id_pattern.search(raw_id)
-    text = " ".join(element_text(t) for t in found[rules.text])
+    texts = found[rules.text]
+    # One element (the usual): its text is on one line already.
+    text = element_text(texts[0]) if len(texts) == 1 else one_line(" ".join(element_text(t) for t in texts))
     comment = {
         "comment_id": id_match.group(1) if id_match else None,
         "title": _first_found(found, rules.title),
         "author": _first_found(found, rules.author),
-        "text": one_line(text),
+        "text": text,
         "posted_at": _parse_posted(_first_found(found, rules.posted_at), profile),
     }
     if rules.likes:
