@@ -367,7 +367,7 @@ def select_many(node, selectors: tuple[str, ...]) -> dict[str, list]:
     walk per selector."""
     walkable = node.getparent() is not None and len(node) < 50
     by_tag: dict[str, list] = {}  # tag -> the walked selectors that name it
-    untagged = []
+    untagged: list = []
     found: dict[str, list] = {}
     for css in selectors:
         simple = simple_css(css)
@@ -381,30 +381,35 @@ def select_many(node, selectors: tuple[str, ...]) -> dict[str, list]:
         walked = (found[css], classes, next(iter(classes)) if classes else None, attribute)
         (by_tag.setdefault(tag, []) if tag else untagged).append(walked)
     if by_tag or untagged:
-        for element in node.iter():
-            tag = element.tag
-            if not isinstance(tag, str):
-                continue  # an HTML comment or processing instruction
-            wanted = by_tag.get(tag)
-            wanted = untagged if wanted is None else wanted + untagged
-            class_value = classes = None
-            for matches, wanted_classes, one_class, attribute in wanted:
-                if wanted_classes:
-                    if class_value is None:
-                        class_value = element.get("class") or ""
-                    if one_class not in class_value:
-                        continue
-                    if classes is None:
-                        classes = set(class_value.split())  # as select() splits it
-                    if not wanted_classes <= classes:
-                        continue
-                if attribute is None:
-                    matches.append(element)
-                else:
-                    value = element.get(attribute)
-                    if value is not None:
-                        matches.append(value)
+        _walk_for(node, by_tag, untagged)
     return found
+
+
+def _walk_for(node, by_tag: dict[str, list], untagged: list) -> None:
+    """One walk of `node`'s elements, each added to the matches of the walked selectors it satisfies."""
+    for element in node.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue  # an HTML comment or processing instruction
+        wanted = by_tag.get(tag)
+        wanted = untagged if wanted is None else wanted + untagged
+        class_value = classes = None
+        for matches, wanted_classes, one_class, attribute in wanted:
+            if wanted_classes:
+                if class_value is None:
+                    class_value = element.get("class") or ""
+                if one_class not in class_value:
+                    continue
+                if classes is None:
+                    classes = set(class_value.split())  # as select() splits it
+                if not wanted_classes <= classes:
+                    continue
+            if attribute is None:
+                matches.append(element)
+            else:
+                value = element.get(attribute)
+                if value is not None:
+                    matches.append(value)
 
 
 def _first_found(found: dict[str, list], selectors: tuple[str, ...]) -> str:

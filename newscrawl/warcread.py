@@ -121,14 +121,7 @@ def parse_record(data: bytes) -> Record:
     if rec_type not in ("request", "response") or stop == start or not (uri or "").startswith(("http:", "https:")):
         raise Irregular(f"a {rec_type} record read otherwise")
     if rec_type == "request":
-        # Its headers are never used: only what would make warcio raise matters.
-        first = data[start:stop].split(b"\n", 1)[0]
-        try:
-            line = first.decode("utf-8").rstrip()  # as warcio decodes it: upper() may differ otherwise
-        except UnicodeDecodeError:
-            line = first.decode("latin-1").rstrip()
-        if not line.upper().startswith(_HTTP_VERBS):
-            raise Irregular("a request line warcio refuses")
+        _check_request_line(data[start:stop])
         return Record(rec_type, uri, date, None, [], b"")
     head = data.find(b"\r\n\r\n", start, stop)
     if head < 0:
@@ -138,6 +131,17 @@ def parse_record(data: bytes) -> Record:
         raise Irregular("a status line warcio refuses")
     status = first[8:].strip().split(" ", 1)[0]  # warcio's get_statuscode() of what split_prefix left
     return Record(rec_type, uri, date, status, headers, data[head + 4:stop])
+
+
+def _check_request_line(block: bytes) -> None:
+    """A request's headers are never used: only what would make warcio raise matters, its request line."""
+    first = block.split(b"\n", 1)[0]
+    try:
+        line = first.decode("utf-8").rstrip()  # as warcio decodes it: upper() may differ otherwise
+    except UnicodeDecodeError:
+        line = first.decode("latin-1").rstrip()
+    if not line.upper().startswith(_HTTP_VERBS):
+        raise Irregular("a request line warcio refuses")
 
 
 def _status_and_headers(raw: bytes) -> tuple[str, list[tuple[str, str]]]:

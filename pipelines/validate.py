@@ -12,7 +12,6 @@ from scrapy.exceptions import DropItem
 
 from newscrawl.text import looks_like_mojibake
 
-
 _SHORT = 80  # characters: comment titles and authors, which repeat ("تعليق", a regular's name)
 
 
