@@ -8,7 +8,8 @@ normalize/validate steps and `store_articles` as a crawl: changed text is
 updated with the old kept, new comments added, nothing doubled.
 
 Using the machine: the main process reads the WARC files once to index
-them (URL -> where its records are), then hands the articles, in id order
+them (URL -> where its records are; the crawl's own files are read by
+newscrawl/warcread.py, any other by warcio), then hands the articles, in id order
 and in chunks of CHUNK_ARTICLES, to `jobs` extraction processes (spawned,
 each with its own spider). Each chunk carries the records of every URL of
 its articles (comments pages, the AMP copy), wherever they are in the WARC
