@@ -51,7 +51,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from crawl_bench import BENCH_COMMENT_COUNTS, RESULTS, MemorySite, machine, run_full  # noqa: E402
 
-from newscrawl.reextract import Report, _read, index_warcs  # noqa: E402
+from newscrawl.reextract import _index_with_warcio, _read_with_warcio  # noqa: E402
 from newscrawl.samplesite import generate_site  # noqa: E402
 
 NEWSCRAWL = Path(sys.executable).with_name("newscrawl")
@@ -76,9 +76,14 @@ def run_reextract(db: Path, warc: Path, jobs: int, log: Path) -> dict:
 
 
 def article_records(warc: Path) -> list[tuple[str, list, bytes]]:
-    """(URL, headers, body) of each article page's latest copy, as reextract reads them."""
-    pages = index_warcs(warc, Report())
-    return [(url, *_read(stored[-1])[1:]) for url, stored in sorted(pages.items()) if "cpage=" not in url]
+    """(URL, headers, body) of each article page's latest copy, read with warcio
+    (the floor's reader; reextract reads the crawl's own files faster, newscrawl/warcread.py)."""
+    pages: dict[str, list] = {}
+    for path in sorted(warc.glob("*.warc.gz")):
+        for url, page in _index_with_warcio(path)[0]:
+            pages.setdefault(url, []).append(page)
+    return [(url, *_read_with_warcio(sorted(stored, key=lambda p: p.date)[-1])[1:])
+            for url, stored in sorted(pages.items()) if "cpage=" not in url]
 
 
 def floor_ms(warc: Path) -> tuple[float, int]:

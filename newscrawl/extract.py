@@ -21,7 +21,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -155,9 +155,18 @@ def _values(node, css: str):
 
 def _values_of(matches: list):
     for found in matches:
-        value = one_line((found if isinstance(found, str) else element_text(found)).strip("\ufeff"))
+        value = _value(found)
         if value:
             yield value
+
+
+def _value(found) -> str:
+    """An attribute value or an element's text, on one line, without a U+FEFF at either end."""
+    if isinstance(found, str):
+        return one_line(found.strip("\ufeff"))
+    text = element_text(found)  # on one line already
+    stripped = text.strip("\ufeff")
+    return text if len(stripped) == len(text) else one_line(stripped)
 
 
 def _first_value(node, selectors: tuple[str, ...]) -> tuple[str, int | None]:
@@ -193,7 +202,48 @@ def parse_count(text: str) -> int | None:
 def _excluded_elements(container, selectors: tuple[str, ...]) -> set:
     if not selectors:
         return set()
-    return set(select(container, ", ".join(selectors)))
+    by_tag = _tags_and_classes(selectors)
+    if by_tag is None:
+        return set(select(container, ", ".join(selectors)))
+    # Every selector names a tag (`script`, `div.ad`): lxml picks those
+    # elements out in one walk, in C, where XPath walked the page once per
+    # selector of the union; the classes are tested as XPath tests them.
+    found = set()
+    for element in container.iter(*by_tag):
+        wanted = by_tag[element.tag]
+        if wanted is None:
+            found.add(element)  # the tag alone is excluded
+            continue
+        value = element.get("class")
+        # A class token is a substring of the attribute: most elements fail that test, cheaply.
+        if value and any(all(c in value for c in classes) and classes <= _xpath_classes(value) for classes in wanted):
+            found.add(element)
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _tags_and_classes(selectors: tuple[str, ...]) -> dict[str, list[frozenset] | None] | None:
+    """tag -> the class sets that select it (None: the tag alone does),
+    when every selector is a tag with classes or none; else None."""
+    by_tag: dict[str, list[frozenset] | None] = {}
+    for css in selectors:
+        simple = simple_css(css)
+        if simple is None or not simple[0] or simple[2] is not None:
+            return None
+        tag, classes = simple[0], simple[1]
+        if not classes or by_tag.get(tag, []) is None:
+            by_tag[tag] = None
+        else:
+            by_tag.setdefault(tag, []).append(classes)
+    return by_tag
+
+
+_XML_SPACE = str.maketrans("\t\n\r", "   ")
+
+
+def _xpath_classes(value: str) -> set[str]:
+    """The class tokens XPath's normalize-space(@class) makes: split on XML white space only."""
+    return set(value.translate(_XML_SPACE).split(" "))
 
 
 def extract_body(sel: Selector, profile: SiteProfile) -> tuple[list[str], int | None]:
@@ -247,7 +297,32 @@ def _element_part(css: str) -> str:
 
 
 def _parse_posted(value: str, profile: SiteProfile) -> str | None:
-    return to_iso(parse_date(value, tz=profile.timezone)) if value else None
+    if not value:
+        return None
+    if _WRITTEN_AS_STORED.fullmatch(value) and not value.endswith("-00:00"):
+        # A machine-written date (every <time datetime> of a thread) is
+        # already what to_iso(parse_date()) makes of it: a date and time
+        # fromisoformat takes comes back unchanged ("-00:00" becomes "+00:00").
+        _check_zone(profile.timezone)
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            pass  # 30 February: parse_date gives its own answer
+        else:
+            return value
+    return to_iso(parse_date(value, tz=profile.timezone))
+
+
+# What parse_date reads with fromisoformat (its ISO-with-offset form), to the
+# second and with a numeric offset: the form to_iso writes.
+_WRITTEN_AS_STORED = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]"
+                                r":[0-5][0-9][+-](0[0-9]|1[0-4]):[0-5][0-9]", re.ASCII)
+
+
+@functools.lru_cache(maxsize=64)
+def _check_zone(tz: str) -> None:
+    """Raise as parse_date does for a zone it does not know (an error is not cached: it is raised each time)."""
+    parse_date(None, tz=tz)
 
 
 def _reply_structure(items: list, roots: set) -> tuple[list[int | None], list[int]]:
@@ -288,46 +363,62 @@ def _item_selectors(rules) -> tuple[str, ...]:
 def select_many(node, selectors: tuple[str, ...]) -> dict[str, list]:
     """What `select(node, css)` gives for each of `selectors`, in one walk of
     the subtree where `select` would walk it: a comment is read with half a
-    dozen selectors, and walking its elements once, each element's classes
-    split once, costs a fraction of a walk per selector."""
+    dozen selectors, and walking its elements once costs a fraction of a
+    walk per selector."""
     walkable = node.getparent() is not None and len(node) < 50
-    walked = []
+    by_tag: dict[str, list] = {}  # tag -> the walked selectors that name it
+    untagged: list = []
     found: dict[str, list] = {}
     for css in selectors:
         simple = simple_css(css)
         if simple is None or not (simple[0] or walkable):
             found[css] = select(node, css)  # as select() would: by XPath
-        else:
-            found[css] = []
-            walked.append((found[css], *simple))
-    if walked:
-        for element in node.iter():
-            tag = element.tag
-            if not isinstance(tag, str):
-                continue  # an HTML comment or processing instruction
-            classes = None
-            for matches, wanted_tag, wanted_classes, attribute in walked:
-                if wanted_tag and tag != wanted_tag:
-                    continue
-                if wanted_classes:
-                    if classes is None:
-                        classes = set((element.get("class") or "").split())
-                    if not wanted_classes <= classes:
-                        continue
-                if attribute is None:
-                    matches.append(element)
-                else:
-                    value = element.get(attribute)
-                    if value is not None:
-                        matches.append(value)
+            continue
+        found[css] = []
+        tag, classes, attribute = simple
+        # Any one of the classes: a token of the class attribute is in it as a
+        # substring, so most elements are told apart without splitting it.
+        walked = (found[css], classes, next(iter(classes)) if classes else None, attribute)
+        (by_tag.setdefault(tag, []) if tag else untagged).append(walked)
+    if by_tag or untagged:
+        _walk_for(node, by_tag, untagged)
     return found
+
+
+def _walk_for(node, by_tag: dict[str, list], untagged: list) -> None:
+    """One walk of `node`'s elements, each added to the matches of the walked selectors it satisfies."""
+    for element in node.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue  # an HTML comment or processing instruction
+        wanted = by_tag.get(tag)
+        wanted = untagged if wanted is None else wanted + untagged
+        class_value = classes = None
+        for matches, wanted_classes, one_class, attribute in wanted:
+            if wanted_classes:
+                if class_value is None:
+                    class_value = element.get("class") or ""
+                if one_class not in class_value:
+                    continue
+                if classes is None:
+                    classes = set(class_value.split())  # as select() splits it
+                if not wanted_classes <= classes:
+                    continue
+            if attribute is None:
+                matches.append(element)
+            else:
+                value = element.get(attribute)
+                if value is not None:
+                    matches.append(value)
 
 
 def _first_found(found: dict[str, list], selectors: tuple[str, ...]) -> str:
     """`_first_value` over matches already made (select_many)."""
     for css in selectors:
-        for value in _values_of(found[css]):
-            return value
+        for match in found[css]:
+            value = _value(match)
+            if value:
+                return value
     return ""
 
 
@@ -335,12 +426,14 @@ def _read_item(item, rules, id_pattern: re.Pattern, profile: SiteProfile) -> dic
     found = select_many(item, _item_selectors(rules))
     raw_id = _string_of(found[rules.site_id])
     id_match = id_pattern.search(raw_id)
-    text = " ".join(element_text(t) for t in found[rules.text])
+    texts = found[rules.text]
+    # One element (the usual): its text is on one line already.
+    text = element_text(texts[0]) if len(texts) == 1 else one_line(" ".join(element_text(t) for t in texts))
     comment = {
         "comment_id": id_match.group(1) if id_match else None,
         "title": _first_found(found, rules.title),
         "author": _first_found(found, rules.author),
-        "text": one_line(text),
+        "text": text,
         "posted_at": _parse_posted(_first_found(found, rules.posted_at), profile),
     }
     if rules.likes:

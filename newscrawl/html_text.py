@@ -95,8 +95,48 @@ _BLOCK_END = object()  # text_lines' marker: the block element being read ends h
 
 
 def element_text(element) -> str:
-    """The visible text of one element as a single line (blocks and <br> become spaces)."""
-    return " ".join(text_lines(element))
+    """The visible text of one element as a single line (blocks and <br> become spaces).
+
+    What " ".join(text_lines(element)) gives, in one walk without the lines:
+    joining the lines with spaces and collapsing white space is collapsing
+    the text with a space wherever a line would break (every comment's text
+    and author is read this way)."""
+    if isinstance(element, str):
+        return one_line(element)
+    if not len(element):
+        return _leaf_line(element)
+    pieces: list[str] = []
+    stack: list = [element]  # as in text_lines: elements still to read and their tails, in reverse page order
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            pieces.append(item)
+            continue
+        tag = item.tag
+        if not isinstance(tag, str) or tag in INVISIBLE_TAGS:
+            continue  # (no block tag is invisible: nothing to break)
+        tag = tag.lower()
+        if tag == "br":
+            pieces.append(" ")
+            continue
+        if tag in BLOCK_TAGS:
+            pieces.append(" ")
+            stack.append(" ")
+        if item.text:
+            pieces.append(item.text)
+        for child in reversed(item):
+            if child.tail:
+                stack.append(child.tail)
+            stack.append(child)
+    return one_line("".join(pieces))
+
+
+def _leaf_line(element) -> str:
+    """The one line of an element without children, as text_lines reads it."""
+    tag = element.tag if isinstance(element, etree._Element) else None
+    if not isinstance(tag, str) or tag in INVISIBLE_TAGS or tag.lower() == "br":
+        return ""
+    return one_line(element.text)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -104,10 +144,24 @@ def _compiled(css: str) -> etree.XPath:
     """A profile selector compiled once. Parsel would translate and build an
     XPath evaluator on every call; a comment thread makes dozens of calls per
     page, and that was most of the extraction time."""
-    return etree.XPath(_TRANSLATOR.css_to_xpath(css), smart_strings=False)
+    return etree.XPath(class_test_on_attributes(_TRANSLATOR.css_to_xpath(css)), smart_strings=False)
 
 
 _TRANSLATOR = HTMLTranslator()
+
+# cssselect's test for one class on any element, as a step of its own.
+_ANY_WITH_CLASS = re.compile(r"\*\[@class and contains\(@class, '([^']*)'\) and "
+                             r"contains\(concat\(' ', normalize-space\(@class\), ' '\), ' \1 '\)\](?!\[)")
+
+
+def class_test_on_attributes(xpath: str) -> str:
+    """`xpath` with each `*[class test]` step (a class selector without a
+    tag: ".article-author") asked of the class attributes instead, and the
+    element taken as their parent: the same elements, in the same order,
+    in half the time (libxml2 then tests only the elements that have a
+    class, not every element of the page)."""
+    return _ANY_WITH_CLASS.sub(
+        r"*/@class[contains(., '\1') and contains(concat(' ', normalize-space(.), ' '), ' \1 ')]/..", xpath)
 
 
 def select(node, css: str) -> list:
@@ -119,12 +173,15 @@ def select(node, css: str) -> list:
     if simple is None or not (simple[0] or node.getparent() is not None and len(node) < 50):
         return _compiled(css)(node)
     tag, classes, attribute = simple
+    one = min(classes) if classes else None  # a token of the attribute is in it: most elements fail here
     found = []
     for element in node.iter(tag) if tag else node.iter():
         if not isinstance(element.tag, str):
             continue  # an HTML comment or processing instruction
-        if classes and not classes <= set((element.get("class") or "").split()):
-            continue
+        if classes:
+            value = element.get("class")
+            if not value or one not in value or not classes <= set(value.split()):
+                continue
         if attribute is None:
             found.append(element)
         else:

@@ -8,7 +8,8 @@ normalize/validate steps and `store_articles` as a crawl: changed text is
 updated with the old kept, new comments added, nothing doubled.
 
 Using the machine: the main process reads the WARC files once to index
-them (URL -> where its records are), then hands the articles, in id order
+them (URL -> where its records are; the crawl's own files are read by
+newscrawl/warcread.py, any other by warcio), then hands the articles, in id order
 and in chunks of CHUNK_ARTICLES, to `jobs` extraction processes (spawned,
 each with its own spider). Each chunk carries the records of every URL of
 its articles (comments pages, the AMP copy), wherever they are in the WARC
@@ -46,6 +47,7 @@ from scrapy.utils.project import get_project_settings
 from twisted.python.failure import Failure
 from warcio.archiveiterator import ArchiveIterator
 
+from newscrawl import warcread
 from newscrawl.archive import store_articles
 from newscrawl.fetch_policy import FetchPolicy
 from newscrawl.items import ArticleItem
@@ -70,6 +72,7 @@ class StoredPage:
     date: str
     path: Path
     offset: int
+    length: int = 0  # its gzip member's bytes, when the fast reader indexed it (0: read it with warcio)
 
 
 @dataclass
@@ -108,31 +111,78 @@ def index_warcs(folder: Path, report: Report) -> dict[str, list[StoredPage]]:
     pages: dict[str, list[StoredPage]] = defaultdict(list)
     for path in sorted(folder.glob("*.warc.gz")) + sorted(folder.glob("*.warc")):
         report.warc_files += 1
-        with open(path, "rb") as fh:
-            records = ArchiveIterator(fh)
-            try:
-                for record in records:
-                    if record.rec_type != "response" or record.http_headers.get_statuscode() != "200":
-                        continue
-                    url = record.rec_headers.get_header("WARC-Target-URI")
-                    date = record.rec_headers.get_header("WARC-Date")
-                    # A record cut short by a killed crawl is not a copy of the page.
-                    # (Read the body first: get_record_offset() reads the record to its end.)
-                    expected = record.http_headers.get_header("Content-Length")
-                    received = len(record.raw_stream.read())
-                    offset = records.get_record_offset()
-                    if expected is not None and received < int(expected):
-                        report.unreadable.append(f"{path.name}: the record of {url} is cut short; not used")
-                        continue
-                    pages[url].append(StoredPage(date, path, offset))
-            except Exception as exc:  # a file cut short by a killed crawl: keep what is readable
-                report.unreadable.append(f"{path.name}: {exc}")
+        found, problems = _index_plain(path) if path.name.endswith(".gz") else (None, [])
+        if found is None:  # not in the form the crawl writes: warcio reads it, and says what it says
+            found, problems = _index_with_warcio(path)
+        report.unreadable += problems
+        for url, page in found:
+            pages[url].append(page)
     for stored in pages.values():
         stored.sort(key=lambda p: p.date)
     return pages
 
 
-def _read(page: StoredPage):
+def _index_plain(path: Path) -> tuple[list[tuple[str, StoredPage]] | None, list[str]]:
+    """The 200 responses of a file the crawl wrote, read by newscrawl.warcread;
+    (None, []) when the file is not in that form throughout."""
+    found, problems = [], []
+    try:
+        with open(path, "rb") as fh:
+            for offset, length, data in warcread.gzip_members(fh):
+                record = warcread.parse_record(data)
+                if record.rec_type != "response" or record.status != "200":
+                    continue
+                expected = next((v for k, v in record.headers if k.lower() == "content-length"), None)
+                if expected is not None and not (expected.isascii() and expected.isdigit()):
+                    raise warcread.Irregular("an HTTP Content-Length that is not a number")
+                if expected is not None and len(record.payload) < int(expected):
+                    problems.append(f"{path.name}: the record of {record.uri} is cut short; not used")
+                    continue
+                found.append((record.uri, StoredPage(record.date, path, offset, length)))
+    except warcread.Irregular:
+        return None, []
+    return found, problems
+
+
+def _index_with_warcio(path: Path) -> tuple[list[tuple[str, StoredPage]], list[str]]:
+    """The 200 responses of any WARC file warcio reads; what it could not read, said."""
+    found, problems = [], []
+    with open(path, "rb") as fh:
+        records = ArchiveIterator(fh)
+        try:
+            for record in records:
+                if record.rec_type != "response" or record.http_headers.get_statuscode() != "200":
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                date = record.rec_headers.get_header("WARC-Date")
+                # A record cut short by a killed crawl is not a copy of the page.
+                # (Read the body first: get_record_offset() reads the record to its end.)
+                expected = record.http_headers.get_header("Content-Length")
+                received = len(record.raw_stream.read())
+                offset = records.get_record_offset()
+                if expected is not None and received < int(expected):
+                    problems.append(f"{path.name}: the record of {url} is cut short; not used")
+                    continue
+                found.append((url, StoredPage(date, path, offset)))
+        except Exception as exc:  # a file cut short by a killed crawl: keep what is readable
+            problems.append(f"{path.name}: {exc}")
+    return found, problems
+
+
+def _read(page: StoredPage) -> tuple[str, list[tuple[str, str]], bytes]:
+    """(HTTP status, headers, body) of a stored response, as warcio reads it."""
+    if page.length:
+        try:
+            record = warcread.parse_record(warcread.read_member(page.path, page.offset, page.length))
+        except warcread.Irregular:
+            pass  # changed since it was indexed: warcio says what it finds
+        else:
+            headers = [(k, v) for k, v in record.headers if k.lower() not in _WIRE_HEADERS]
+            return record.status, headers, warcread.content(record)
+    return _read_with_warcio(page)
+
+
+def _read_with_warcio(page: StoredPage) -> tuple[str, list[tuple[str, str]], bytes]:
     with open(page.path, "rb") as fh:
         fh.seek(page.offset)
         record = next(iter(ArchiveIterator(fh)))

@@ -22,6 +22,12 @@ def one_line(value: str | None) -> str:
     """Collapse white space to single spaces and strip: the rule for every field."""
     if not value:
         return ""
+    # Most fields are on one line already (extraction made them so, and the
+    # pipelines and the store ask again): a printable string has no white
+    # space but U+0020, so without a space at an end or two in a row it is
+    # its own answer, told in C without splitting it.
+    if type(value) is str and value.isprintable() and value[0] != " " and value[-1] != " " and "  " not in value:
+        return value
     # str.split() splits on exactly what \s matches (Unicode white space),
     # and faster than a regex: this runs on every field of every comment.
     return " ".join(value.split())

@@ -1,0 +1,135 @@
+"""newscrawl.warcread reads the crawl's WARC files as warcio reads them, and
+leaves every file outside their plain form to warcio: the index and the
+records re-extraction gets are the same either way."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newscrawl import reextract
+
+BODY = ("<html><body><h1>عنوان</h1>" + "<p>نص التعليق " * 200 + "</body></html>").encode("utf-8")
+
+
+def _chunked(data: bytes) -> bytes:
+    parts = [b"%x\r\n%s\r\n" % (len(data[i:i + 1000]), data[i:i + 1000]) for i in range(0, len(data), 1000)]
+    return b"".join(parts) + b"0\r\n\r\n"
+
+
+# (name, extra HTTP headers, payload as stored)
+RESPONSES = [
+    ("plain", [], BODY),
+    ("gzip", [("Content-Encoding", "gzip")], gzip.compress(BODY)),
+    ("deflate", [("Content-Encoding", "deflate")], zlib.compress(BODY)),
+    ("raw-deflate", [("Content-Encoding", "deflate")], zlib.compress(BODY)[2:-4]),
+    ("unknown-encoding", [("Content-Encoding", "x-unknown")], BODY),
+    ("not-gzipped", [("Content-Encoding", "gzip")], BODY),
+    ("chunked", [("Transfer-Encoding", "chunked")], _chunked(BODY)),
+    ("chunked-gzip", [("Transfer-Encoding", "chunked"), ("Content-Encoding", "gzip")], _chunked(gzip.compress(BODY))),
+    ("cut-short", [("Content-Length", "999999")], BODY),
+    ("odd-spaces", [("X-Odd", "  value  ")], BODY),
+]
+
+
+def _warc(responses=RESPONSES, status: str = "200 OK") -> bytes:
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True)
+    writer.write_record(writer.create_warcinfo_record("test.warc.gz", {"software": "test"}))
+    for name, extra, payload in responses:
+        url = f"http://127.0.0.1/{name}"
+        request = writer.create_warc_record(url, "request", payload=io.BytesIO(b""), http_headers=StatusAndHeaders(
+            f"GET /{name} HTTP/1.1", [("Host", "127.0.0.1")], is_http_request=True))
+        headers = [("Content-Type", "text/html; charset=utf-8"), *extra]
+        if not any(k == "Content-Length" for k, _ in extra):
+            headers.append(("Content-Length", str(len(payload))))
+        writer.write_record(request)
+        writer.write_record(writer.create_warc_record(
+            url, "response", payload=io.BytesIO(payload),
+            http_headers=StatusAndHeaders(status, headers, protocol="HTTP/1.1"),
+            warc_headers_dict={"WARC-Date": "2024-01-01T00:00:00Z"}))
+    return out.getvalue()
+
+
+def _member(record: bytes) -> bytes:
+    return gzip.compress(record)
+
+
+def _hand_made(http: bytes, uri: bytes = b"http://127.0.0.1/hand") -> bytes:
+    """One response record written by hand, for the forms warcio's writer never makes."""
+    return (b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: " + uri + b"\r\nWARC-Date: 2024-01-01T00:00:00Z\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(http) + http + b"\r\n\r\n")
+
+
+HELLO = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello"
+FOLDERS = {
+    "plain": lambda: {"a.warc.gz": _warc()},
+    "cut-in-a-record": lambda: {"a.warc.gz": _warc()[:-300], "b.warc.gz": _warc()},
+    "trailing-garbage": lambda: {"a.warc.gz": _warc() + b"\x00junk"},
+    "uncompressed": lambda: {"a.warc": gzip.decompress(_warc())},
+    "continued-header": lambda: {"a.warc.gz": _warc() + _member(_hand_made(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html;\r\n charset=utf-8\r\nContent-Length: 5\r\n\r\nhello"))},
+    "angle-brackets": lambda: {"a.warc.gz": _member(_hand_made(HELLO, b"<http://127.0.0.1/angle>"))},
+    "two-records-in-one-member": lambda: {"a.warc.gz": _member(_hand_made(HELLO) * 2)},
+    "no-record-end": lambda: {"a.warc.gz": _member(_hand_made(HELLO)[:-4])},
+    "not-200": lambda: {"a.warc.gz": _warc(status="404 Not Found")},
+}
+
+
+def _with_warcio(folder: Path) -> tuple[dict, reextract.Report]:
+    """index_warcs as it was: warcio for every file."""
+    report, pages = reextract.Report(), defaultdict(list)
+    for path in sorted(folder.glob("*.warc.gz")) + sorted(folder.glob("*.warc")):
+        report.warc_files += 1
+        found, problems = reextract._index_with_warcio(path)
+        report.unreadable += problems
+        for url, page in found:
+            pages[url].append(page)
+    return pages, report
+
+
+def _outcome(read, page):
+    try:
+        return read(page)
+    except Exception as exc:  # noqa: BLE001 - the same error either way is the same outcome
+        return type(exc).__name__, str(exc)
+
+
+@pytest.mark.parametrize("name", sorted(FOLDERS))
+def test_the_index_and_the_records_are_warcios(tmp_path, name):
+    for filename, data in FOLDERS[name]().items():
+        (tmp_path / filename).write_bytes(data)
+    report = reextract.Report()
+    pages = reextract.index_warcs(tmp_path, report)
+    expected, expected_report = _with_warcio(tmp_path)
+    assert report == expected_report
+    assert {url: [(p.date, p.path, p.offset) for p in stored] for url, stored in pages.items()} == {
+        url: [(p.date, p.path, p.offset) for p in stored] for url, stored in expected.items()}
+    for stored in pages.values():
+        for page in stored:
+            assert _outcome(reextract._read, page) == _outcome(reextract._read_with_warcio, page)
+
+
+def test_the_crawls_own_files_are_read_without_warcio(tmp_path):
+    (tmp_path / "a.warc.gz").write_bytes(_warc())
+    pages = reextract.index_warcs(tmp_path, reextract.Report())
+    assert pages and all(page.length for stored in pages.values() for page in stored)  # the fast reader's
+    assert reextract._read(pages["http://127.0.0.1/gzip"][0])[2] == BODY
+    with open(tmp_path / "a.warc.gz", "rb") as fh:  # and a file warcio itself reads as before
+        assert sum(1 for record in ArchiveIterator(fh) if record.rec_type == "response") == len(RESPONSES)
+
+
+def test_a_file_changed_since_it_was_indexed_is_read_with_warcio(tmp_path):
+    path = tmp_path / "a.warc.gz"
+    path.write_bytes(_warc())
+    page = reextract.index_warcs(tmp_path, reextract.Report())["http://127.0.0.1/plain"][0]
+    moved = reextract.StoredPage(page.date, page.path, page.offset, page.length + 1)  # no longer one gzip member
+    assert reextract._read(moved) == reextract._read_with_warcio(page)
