@@ -42,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,8 +62,10 @@ _TIMING = re.compile(r"CPU per article: extraction ([\d.]+) ms, store ([\d.]+) m
 def run_reextract(db: Path, warc: Path, jobs: int, log: Path) -> dict:
     """One `newscrawl reextract` run: wall clock, CPU of it and its workers, its summary."""
     start = time.monotonic()
-    proc = subprocess.Popen([str(NEWSCRAWL), "reextract", "--db", str(db), "--warc-dir", str(warc), "--site", "elaph",
-                             "--jobs", str(jobs)], cwd=REPO, stdout=subprocess.PIPE, stderr=open(log, "w"), text=True)
+    with open(log, "w") as stderr:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen([str(NEWSCRAWL), "reextract", "--db", str(db), "--warc-dir", str(warc),
+                                 "--site", "elaph", "--jobs", str(jobs)],
+                                cwd=REPO, stdout=subprocess.PIPE, stderr=stderr, text=True)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)  # the command's own CPU and its reaped workers'
     wall = time.monotonic() - start
@@ -139,7 +141,8 @@ def table(result: dict) -> str:
         "CPU ms per article page | without start-up | of which extraction / store |",
         "|---|---:|---:|---:|---:|",
         f"| `newscrawl reextract --jobs 1` | {r['jobs1_seconds']:.1f} s | {r['jobs1_cpu_ms_per_article']:.2f} | "
-        f"{r['jobs1_cpu_ms_per_article_after_startup']:.2f} | {r['jobs1_extraction_ms']:.2f} / {r['jobs1_store_ms']:.2f} |",
+        f"{r['jobs1_cpu_ms_per_article_after_startup']:.2f} | "
+        f"{r['jobs1_extraction_ms']:.2f} / {r['jobs1_store_ms']:.2f} |",
         f"| `newscrawl reextract --jobs 2` | {r['jobs2_seconds']:.1f} s (**{r['jobs2_speedup']:.2f}x**) | "
         f"{r['jobs2_cpu_ms_per_article']:.2f} | | {r['jobs2_extraction_ms']:.2f} / {r['jobs2_store_ms']:.2f} |",
         f"| floor: warcio read + `lxml.html.fromstring` | | {r['floor_ms_per_article']:.2f} | | |",
@@ -153,10 +156,20 @@ def table(result: dict) -> str:
     ])
 
 
+def _rounded(run):
+    """One run's figures for results.json, to the millisecond."""
+    if isinstance(run, dict):
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in run.items() if k != "summary"}
+    if isinstance(run, tuple):
+        return [round(x, 3) for x in run]
+    return round(run, 3)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2000, help="generated articles (default 2000)")
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved runs of each; medians are reported (default 3)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="interleaved runs of each; medians are reported (default 3)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file (default benchmarks/results.json)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)  # the model site's mislabelled charsets, said once per page
@@ -208,7 +221,7 @@ def main(argv=None) -> int:
 
     startup_cpu = median("startup", "cpu")
     result = {
-        "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "articles": articles,
         "pages": pages_read,
@@ -216,7 +229,8 @@ def main(argv=None) -> int:
         "into": "the crawled archive (articles unchanged)",
         "jobs1_seconds": round(median("jobs1", "seconds"), 2),
         "jobs2_seconds": round(median("jobs2", "seconds"), 2),
-        "jobs2_speedup": round(statistics.median(a["seconds"] / b["seconds"] for a, b in zip(runs["jobs1"], runs["jobs2"])), 3),
+        "jobs2_speedup": round(statistics.median(a["seconds"] / b["seconds"]
+                                                 for a, b in zip(runs["jobs1"], runs["jobs2"], strict=True)), 3),
         "jobs1_cpu_ms_per_article": round(median("jobs1", "cpu") * 1000 / articles, 3),
         "jobs1_cpu_ms_per_article_after_startup": round((median("jobs1", "cpu") - startup_cpu) * 1000 / articles, 3),
         "jobs2_cpu_ms_per_article": round(median("jobs2", "cpu") * 1000 / articles, 3),
@@ -231,9 +245,7 @@ def main(argv=None) -> int:
         "startup_cpu_seconds": round(startup_cpu, 3),
         "floor_ms_per_article": round(statistics.median(f for f, _ in runs["floor"]), 3),
         "trafilatura_ms_per_article": round(statistics.median(runs["trafilatura"]), 3),
-        "each_run": {name: [{k: round(v, 3) if isinstance(v, float) else v for k, v in r.items() if k != "summary"}
-                            if isinstance(r, dict) else [round(x, 3) for x in r] if isinstance(r, tuple) else round(r, 3)
-                            for r in value] for name, value in runs.items()},
+        "each_run": {name: [_rounded(r) for r in value] for name, value in runs.items()},
     }
     result["targets"] = {
         "jobs1_at_most_2_5_ms_cpu_per_article_page": result["jobs1_cpu_ms_per_article_after_startup"] <= 2.5,

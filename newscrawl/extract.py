@@ -31,6 +31,7 @@ from newscrawl.comment_detector import detect_comments
 from newscrawl.comment_signals import comment_signals
 from newscrawl.dates import parse_date, to_iso
 from newscrawl.generic_article import read_generic, stated_fallbacks
+
 # The text primitives, here as before for the modules and tests that import them from extract.
 from newscrawl.html_text import BLOCK_TAGS, INVISIBLE_TAGS, element_text, select, simple_css, text_lines  # noqa: F401
 from newscrawl.sites.base import Layout, SiteProfile
@@ -344,7 +345,7 @@ def _without_replies(item, roots: set):
     if not any(node in roots for node in item.iterdescendants()):
         return item
     clone = copy.deepcopy(item)
-    nested = [copy_node for node, copy_node in zip(item.iterdescendants(), clone.iterdescendants())
+    nested = [copy_node for node, copy_node in zip(item.iterdescendants(), clone.iterdescendants(), strict=True)
               if node in roots]
     for node in nested:
         parent = node.getparent()
@@ -467,7 +468,7 @@ def _profile_comments(page, profile: SiteProfile, base_url: str, result: PageCom
     roots = set(items)
     parents, depths = _reply_structure(items, roots)
     holding_replies = {items[p] for p in parents if p is not None}
-    for item, parent, depth in zip(items, parents, depths):
+    for item, parent, depth in zip(items, parents, depths, strict=True):
         readable = _without_replies(item, roots) if item in holding_replies else item
         comment = _read_item(readable, rules, id_pattern, profile)
         result.comments.append({**comment, "parent": parent, "depth": depth})
@@ -598,7 +599,8 @@ def _judge_comments(root, url: str, profile: SiteProfile, comments: PageComments
     page shows comments (a printed count, JSON-LD, reply links, or items the
     detector found) and the profile's own selectors read none."""
 
-    top_level = [e for e, c in zip(comments.elements, comments.comments) if c.get("parent") is None]
+    # `elements` is empty when no comment was read by elements (none at all, or JSON-LD): nothing to pair.
+    top_level = [e for e, c in zip(comments.elements, comments.comments, strict=False) if c.get("parent") is None]
     signals = comment_signals(root, top_level, url)
     comments.shown = signals.shown
     comments.signals = signals.sources  # a printed "0 comments" too: the thread is on this page
@@ -630,6 +632,19 @@ def extract_article(html: str, url: str, profile: SiteProfile, captured: date | 
     return _extract(sel, html, url, profile)
 
 
+def _read_body(sel: Selector, html: str, url: str, profile: SiteProfile, out: ExtractedArticle, notes: dict) -> None:
+    if profile.body:
+        out.body, _ = extract_body(sel, profile)
+        notes["body"] = "profile"
+        if not out.body:
+            out.body = trafilatura_body(html, url)
+            notes["body"] = "trafilatura" if out.body else "none"
+    else:
+        # A profile without body selectors (the generic spider): Trafilatura
+        # is the method, for the body and for whatever the selectors missed.
+        read_generic(html, url, sel.root, out, notes)
+
+
 def _extract(sel: Selector, html: str, url: str, profile: SiteProfile) -> ExtractedArticle:
     out = ExtractedArticle()
     notes: dict = {"selectors": {}, "missing": []}
@@ -652,16 +667,7 @@ def _extract(sel: Selector, html: str, url: str, profile: SiteProfile) -> Extrac
         stated_fallbacks(sel.root, out, notes, profile)
 
     out.tags = _all_values(sel.root, profile.tags)
-    if profile.body:
-        out.body, index = extract_body(sel, profile)
-        notes["body"] = "profile"
-        if not out.body:
-            out.body = trafilatura_body(html, url)
-            notes["body"] = "trafilatura" if out.body else "none"
-    else:
-        # A profile without body selectors (the generic spider): Trafilatura
-        # is the method, for the body and for whatever the selectors missed.
-        read_generic(html, url, sel.root, out, notes)
+    _read_body(sel, html, url, profile, out, notes)
 
     out.comments = extract_comments(sel, profile, url)
     _judge_comments(sel.root, url, profile, out.comments, notes)

@@ -18,11 +18,12 @@ from parsel.csstranslator import HTMLTranslator
 from newscrawl.text import clean_lines, one_line
 
 # Elements whose start and end break a line of text.
-BLOCK_TAGS = frozenset(
-    "address article aside blockquote body center dd details dialog div dl dt fieldset "
-    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre "
-    "section summary table tbody thead tfoot tr td th ul".split()
-)
+BLOCK_TAGS = frozenset((
+    "address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+    "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "td", "th",
+    "ul",
+))
 # Elements that never hold text a reader sees.
 INVISIBLE_TAGS = frozenset(("script", "style", "noscript", "template", "head", "title"))
 
@@ -38,16 +39,7 @@ def text_lines(element, excluded=frozenset()) -> list[str]:
     limit, and lxml parses such pages (huge_tree) without complaint.
     """
     if not len(element):
-        # A leaf (most comment fields): its own text is its one line. The
-        # same rules as the walk below, without setting it up.
-        tag = element.tag if isinstance(element, etree._Element) else None
-        if isinstance(element, str):
-            line = one_line(element)
-        elif not isinstance(tag, str) or tag in INVISIBLE_TAGS or element in excluded or tag.lower() == "br":
-            return []
-        else:
-            line = one_line(element.text)
-        return [line] if line else []
+        return _leaf_lines(element, excluded)
     lines: list[str] = []
     current: list[str] = []
 
@@ -83,15 +75,33 @@ def text_lines(element, excluded=frozenset()) -> list[str]:
             stack.append(_BLOCK_END)
         if item.text:
             current.append(item.text)
-        for child in reversed(item):
-            if child.tail:
-                stack.append(child.tail)
-            stack.append(child)
+        _push_children(item, stack)
     flush()
     return clean_lines(lines)
 
 
+def _push_children(item, stack: list) -> None:
+    """`item`'s children and their tails onto the walk's stack, the first child on top."""
+    for child in reversed(item):
+        if child.tail:
+            stack.append(child.tail)
+        stack.append(child)
+
+
 _BLOCK_END = object()  # text_lines' marker: the block element being read ends here
+
+
+def _leaf_lines(element, excluded) -> list[str]:
+    """text_lines of an element without children (most comment fields): its
+    own text is its one line. The same rules as the walk, without setting it up."""
+    tag = element.tag if isinstance(element, etree._Element) else None
+    if isinstance(element, str):
+        line = one_line(element)
+    elif not isinstance(tag, str) or tag in INVISIBLE_TAGS or element in excluded or tag.lower() == "br":
+        return []
+    else:
+        line = one_line(element.text)
+    return [line] if line else []
 
 
 def element_text(element) -> str:
@@ -195,7 +205,7 @@ _SIMPLE = re.compile(r"([a-z][a-z0-9]*)?((?:\.[A-Za-z_][\w-]*)*)(?:::attr\(([A-Z
 
 
 @functools.lru_cache(maxsize=1024)
-def simple_css(css: str):
+def simple_css(css: str) -> tuple | None:
     """(tag, classes, attribute) for the selectors most profiles use
     (`li.comment`, `.comment-author`, `time.comment-date::attr(datetime)`),
     matched by walking the subtree: a comment's few elements are walked

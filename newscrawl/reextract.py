@@ -92,7 +92,7 @@ class Report:
     extract_cpu: float = 0.0  # CPU seconds spent extracting (all processes)
     store_cpu: float = 0.0  # CPU seconds the writer spent storing
 
-    def add(self, part: "Report") -> None:
+    def add(self, part: Report) -> None:
         """Count in what one chunk's extraction saw."""
         self.pages += part.pages
         self.dropped.update(part.dropped)
@@ -295,7 +295,7 @@ def store(db, articles: list[dict], report: Report) -> None:
     """The writer's side, in the main process only: one chunk's articles in
     one transaction (store_articles), counted in the report. An article the
     archive refuses alone is named, and the run exits 1; the others are stored."""
-    for article, result in zip(articles, store_articles(db, articles)):
+    for article, result in zip(articles, store_articles(db, articles), strict=True):
         if isinstance(result, Exception):
             report.failed.append(f"{article.get('url')}: not stored ({type(result).__name__}: {result})")
             continue
@@ -418,7 +418,7 @@ class Workers:
                 self.__exit__(KeyboardInterrupt, None, None)
                 raise
 
-    def __enter__(self) -> "Workers":
+    def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
