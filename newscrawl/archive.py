@@ -35,6 +35,7 @@ from typing import Required, TypedDict
 
 import sqlite_utils
 
+from newscrawl.lock import pid_alive
 from newscrawl.search.index import ARTICLE_FIELDS, IndexBatch, apply_pending, mark_current, reindex
 from newscrawl.text import clean_lines, hyphen_safe_author, one_line, short_hash
 
@@ -1177,23 +1178,13 @@ def list_runs(db, limit: int = 20) -> list[dict]:
     return list(db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", [limit]))
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def mark_stale_runs(db) -> int:
     """Runs still 'running' whose process is gone were killed: say so."""
     host = socket.gethostname()
     stale = [
         r["id"]
         for r in db.query("SELECT id, pid, host FROM crawl_runs WHERE status = 'running'")
-        if r["host"] == host and r["pid"] and not _pid_alive(r["pid"])
+        if r["host"] == host and r["pid"] and not pid_alive(r["pid"])
     ]
     if stale:
         with db.atomic():

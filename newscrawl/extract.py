@@ -33,7 +33,7 @@ from newscrawl.dates import parse_date, to_iso
 from newscrawl.generic_article import read_generic, stated_fallbacks
 
 # The text primitives, here as before for the modules and tests that import them from extract.
-from newscrawl.html_text import BLOCK_TAGS, INVISIBLE_TAGS, element_text, select, simple_css, text_lines  # noqa: F401
+from newscrawl.html_text import BLOCK_TAGS, INVISIBLE_TAGS, element_text, select, simple_css, take, text_lines  # noqa: F401
 from newscrawl.sites.base import Layout, SiteProfile
 from newscrawl.text import ARABIC_DIGITS, clean_lines, one_line
 
@@ -405,12 +405,7 @@ def _walk_for(node, by_tag: dict[str, list], untagged: list) -> None:
                     classes = set(class_value.split())  # as select() splits it
                 if not wanted_classes <= classes:
                     continue
-            if attribute is None:
-                matches.append(element)
-            else:
-                value = element.get(attribute)
-                if value is not None:
-                    matches.append(value)
+            take(element, attribute, matches)
 
 
 def _first_found(found: dict[str, list], selectors: tuple[str, ...]) -> str:

@@ -192,13 +192,19 @@ def select(node, css: str) -> list:
             value = element.get("class")
             if not value or one not in value or not classes <= set(value.split()):
                 continue
-        if attribute is None:
-            found.append(element)
-        else:
-            value = element.get(attribute)
-            if value is not None:
-                found.append(value)
+        take(element, attribute, found)
     return found
+
+
+def take(element, attribute: str | None, found: list) -> None:
+    """Add a matched element to `found`, or its `attribute` (a `::attr()`
+    selector) when it has one: what every simple-selector walk keeps."""
+    if attribute is None:
+        found.append(element)
+    else:
+        value = element.get(attribute)
+        if value is not None:
+            found.append(value)
 
 
 _SIMPLE = re.compile(r"([a-z][a-z0-9]*)?((?:\.[A-Za-z_][\w-]*)*)(?:::attr\(([A-Za-z_][\w:-]*)\))?")

@@ -20,6 +20,17 @@ class ArchiveLocked(Exception):
     """Another process is writing this archive."""
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process `pid` runs on this machine (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def lock_path(db_path: str | os.PathLike) -> Path:
     return Path(f"{db_path}.lock")
 

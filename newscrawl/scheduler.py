@@ -42,6 +42,8 @@ from pathlib import Path
 from scrapy.core.scheduler import Scheduler
 from scrapy.utils.job import job_dir
 
+from newscrawl.lock import pid_alive
+
 logger = logging.getLogger(__name__)
 
 MARKER = "newscrawl.running"
@@ -101,7 +103,7 @@ def set_aside_if_unclean(jobdir: Path) -> bool:
     if not marker.exists():
         return False
     pid = _pid_in(marker)
-    if pid is not None and pid != os.getpid() and _alive(pid):
+    if pid is not None and pid != os.getpid() and pid_alive(pid):
         return False  # a crawl is using it now; the archive's lock refuses this one
     aside = jobdir / f"unclean-{time.strftime('%Y%m%dT%H%M%S')}-{pid}"
     aside.mkdir(exist_ok=True)
@@ -119,13 +121,3 @@ def _pid_in(marker: Path) -> int | None:
         return int(marker.read_text(encoding="ascii").strip())
     except (OSError, ValueError):
         return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

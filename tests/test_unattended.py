@@ -131,53 +131,56 @@ def damage_queue_files(jobdir: Path) -> int:
     return len(files)
 
 
+def rerun_after_a_kill_with_damaged_queue(tmp_path, model, *, marker: bool):
+    """Kill a JOBDIR crawl, leave its queue files as a kill can (and its
+    marker of an unclean end, or not), run it again: (result, db, jobdir)."""
+    db = tmp_path / "news.db"
+    jobdir = tmp_path / "job"
+    settings = {"JOBDIR": str(jobdir)}
+    with SampleSite(model) as site:
+        site.delay = 0.02
+        start_and_kill(site, db, after_articles=8, settings=settings)
+        if marker:
+            assert (jobdir / "newscrawl.running").exists()  # the killed crawl did not close
+        else:
+            (jobdir / "newscrawl.running").unlink(missing_ok=True)
+        assert damage_queue_files(jobdir) > 0
+        site.delay = 0
+        result = run_crawl(site.base_url, db, settings=settings)
+        assert result.returncode == 0, crawl_stats(result)
+    return result, db, jobdir
+
+
+def assert_every_article_stored(tmp_path, db, model) -> None:
+    assert dumps(db, tmp_path / "dumps") == expected(model)
+    assert count(db, "comments") == sum(len(a.comments) for a in model.crawlable())
+
+
 def test_a_jobdir_left_by_a_killed_crawl_is_set_aside_and_the_archive_decides_what_to_fetch(tmp_path):
     # What SIGKILL leaves, made certain: the marker of a crawl that did not
     # close, and queue files cut short. Resumed as Scrapy would, the first
     # request pushed to such a file raises and is lost (measured: 1 killed
     # crawl in 12 then ended "finished" with 7 of 41 articles never stored).
     model = generate_site(40)
-    db = tmp_path / "news.db"
-    jobdir = tmp_path / "job"
-    settings = {"JOBDIR": str(jobdir)}
-    with SampleSite(model) as site:
-        site.delay = 0.02
-        start_and_kill(site, db, after_articles=8, settings=settings)
-        assert (jobdir / "newscrawl.running").exists()  # the killed crawl did not close
-        assert damage_queue_files(jobdir) > 0
-        site.delay = 0
-        result = run_crawl(site.base_url, db, settings=settings)
-        assert result.returncode == 0, crawl_stats(result)
+    result, db, jobdir = rerun_after_a_kill_with_damaged_queue(tmp_path, model, marker=True)
     set_aside = [line for line in result.stderr.splitlines() if "was left by a crawl that did not close" in line]
     assert len(set_aside) == 1 and "the archive decides what to fetch" in set_aside[0]
     assert "'scheduler/jobdir_discarded': 1," in result.stderr  # Scrapy's stats dump
     assert [p.name for p in jobdir.iterdir() if p.name.startswith("unclean-")]  # kept to look at
     assert not (jobdir / "newscrawl.running").exists()  # this one closed
     assert "struct.error" not in result.stderr and "Error caught on signal handler" not in result.stderr
-    assert dumps(db, tmp_path / "dumps") == expected(model)
-    assert count(db, "comments") == sum(len(a.comments) for a in model.crawlable())
+    assert_every_article_stored(tmp_path, db, model)
 
 
 def test_a_request_the_jobdir_queue_refuses_is_kept_in_memory_and_fetched(tmp_path):
     # Queue files damaged while no marker says so (a JOBDIR of another tool,
     # a disk that fails): every request pushed to them goes to memory.
     model = generate_site(40)
-    db = tmp_path / "news.db"
-    jobdir = tmp_path / "job"
-    settings = {"JOBDIR": str(jobdir)}
-    with SampleSite(model) as site:
-        site.delay = 0.02
-        start_and_kill(site, db, after_articles=8, settings=settings)
-        (jobdir / "newscrawl.running").unlink(missing_ok=True)
-        assert damage_queue_files(jobdir) > 0
-        site.delay = 0
-        result = run_crawl(site.base_url, db, settings=settings)
-        assert result.returncode == 0, crawl_stats(result)
+    result, db, _ = rerun_after_a_kill_with_damaged_queue(tmp_path, model, marker=False)
     refused = [line for line in result.stderr.splitlines() if "JOBDIR request queue refused a request" in line]
     assert len(refused) == 1 and "kept in memory" in refused[0]
     assert re.search(r"'scheduler/disk_queue_failed': [1-9]", result.stderr)
-    assert dumps(db, tmp_path / "dumps") == expected(model)
-    assert count(db, "comments") == sum(len(a.comments) for a in model.crawlable())
+    assert_every_article_stored(tmp_path, db, model)
 
 
 def test_a_second_run_on_the_same_archive_is_refused_and_a_dead_one_does_not_block(tmp_path):

@@ -71,14 +71,19 @@ def _base_url(value: str, *, given: str | None) -> str:
     return base
 
 
-def _refresh_days(value: int | str) -> int:
+def _whole_number(value: int | str, minimum: int, must_be: str) -> int:
+    """`value` as an int of at least `minimum`; else the argument's own message."""
     try:
-        days = int(value)
-        if days < 0:
+        number = int(value)
+        if number < minimum:
             raise ValueError
     except (TypeError, ValueError):
-        raise SpiderArgumentError(f"refresh_days must be a whole number of days >= 0, got {value!r}") from None
-    return days
+        raise SpiderArgumentError(f"{must_be}, got {value!r}") from None
+    return number
+
+
+def _refresh_days(value: int | str) -> int:
+    return _whole_number(value, 0, "refresh_days must be a whole number of days >= 0")
 
 
 def _since(value: str | None) -> datetime | None:
@@ -93,13 +98,7 @@ def _since(value: str | None) -> datetime | None:
 def _max_articles(value: int | str | None) -> int | None:
     if value in (None, ""):
         return None
-    try:
-        limit = int(value)
-        if limit < 1:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise SpiderArgumentError(f"max_articles must be a whole number >= 1, got {value!r}") from None
-    return limit
+    return _whole_number(value, 1, "max_articles must be a whole number >= 1")
 
 
 def _absolute(base: str, listed: str | None) -> tuple[str, ...]:
