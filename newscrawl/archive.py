@@ -47,7 +47,7 @@ READ_MMAP_BYTES = 256 * 1024 * 1024  # memory-mapped I/O for read-only opens (se
 # the raw text instead of 2.57), storing and searching no slower
 # (docs/benchmarks.md). An archive keeps the page size it was made with.
 PAGE_SIZE = 16_384
-FTS_LEAF_BYTES = PAGE_SIZE - 384
+FTS5_DEFAULT_LEAF = 4050  # bytes: FTS5's pgsz, made for 4 KB pages
 SCHEMA_VERSION = 8  # PRAGMA user_version; _MIGRATIONS carries older archives forward
 
 SCHEMA = """
@@ -446,8 +446,13 @@ def _size_fts_leaves(db) -> None:
     """Leaves of every full-text index as large as a page holds (FTS5's
     default, 4,050 bytes, is made for 4 KB pages). Kept in each index's
     config, so `newscrawl reindex` and every later segment use it."""
+    # From the page size the file has: PRAGMA page_size does nothing to a
+    # file that already had a header, and leaves larger than a page overflow.
+    leaf = db.execute("PRAGMA page_size").fetchone()[0] - 384
+    if leaf <= FTS5_DEFAULT_LEAF:
+        return
     for table in ("articles_fts", "comments_fts", "articles_search", "comments_search"):
-        db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('pgsz', {FTS_LEAF_BYTES})")
+        db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('pgsz', {leaf})")
 
 
 def _rebuild_tables(db, tables: tuple[str, ...]) -> None:

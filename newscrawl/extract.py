@@ -33,7 +33,16 @@ from newscrawl.dates import parse_date, to_iso
 from newscrawl.generic_article import read_generic, stated_fallbacks
 
 # The text primitives, here as before for the modules and tests that import them from extract.
-from newscrawl.html_text import BLOCK_TAGS, INVISIBLE_TAGS, element_text, select, simple_css, take, text_lines  # noqa: F401
+from newscrawl.html_text import (  # noqa: F401
+    BLOCK_TAGS,
+    INVISIBLE_TAGS,
+    class_tokens,
+    element_text,
+    select,
+    simple_css,
+    take,
+    text_lines,
+)
 from newscrawl.sites.base import Layout, SiteProfile
 from newscrawl.text import ARABIC_DIGITS, clean_lines, one_line
 
@@ -217,7 +226,7 @@ def _excluded_elements(container, selectors: tuple[str, ...]) -> set:
             continue
         value = element.get("class")
         # A class token is a substring of the attribute: most elements fail that test, cheaply.
-        if value and any(all(c in value for c in classes) and classes <= _xpath_classes(value) for classes in wanted):
+        if value and any(all(c in value for c in classes) and classes <= class_tokens(value) for classes in wanted):
             found.add(element)
     return found
 
@@ -237,14 +246,6 @@ def _tags_and_classes(selectors: tuple[str, ...]) -> dict[str, list[frozenset] |
         else:
             by_tag.setdefault(tag, []).append(classes)
     return by_tag
-
-
-_XML_SPACE = str.maketrans("\t\n\r", "   ")
-
-
-def _xpath_classes(value: str) -> set[str]:
-    """The class tokens XPath's normalize-space(@class) makes: split on XML white space only."""
-    return set(value.translate(_XML_SPACE).split(" "))
 
 
 def extract_body(sel: Selector, profile: SiteProfile) -> tuple[list[str], int | None]:
@@ -402,7 +403,7 @@ def _walk_for(node, by_tag: dict[str, list], untagged: list) -> None:
                 if one_class not in class_value:
                     continue
                 if classes is None:
-                    classes = set(class_value.split())  # as select() splits it
+                    classes = class_tokens(class_value)
                 if not wanted_classes <= classes:
                     continue
             take(element, attribute, matches)

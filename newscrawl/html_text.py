@@ -174,6 +174,17 @@ def class_test_on_attributes(xpath: str) -> str:
         r"*/@class[contains(., '\1') and contains(concat(' ', normalize-space(.), ' '), ' \1 ')]/..", xpath)
 
 
+_XML_SPACE = str.maketrans("\t\n\r", "   ")
+
+
+def class_tokens(value: str) -> set[str]:
+    """The tokens of a class attribute as CSS selectors (through XPath's
+    normalize-space) see them: split on XML white space only, not on NBSP or
+    form feed. Every walk that tells classes apart uses this, so a selector
+    matches the same elements walked or compiled to XPath."""
+    return set(value.translate(_XML_SPACE).split(" "))
+
+
 def select(node, css: str) -> list:
     """Elements (or attribute / text strings, for ::attr() and ::text) that
     `css` matches under the lxml element `node`, as parsel's .css() would."""
@@ -190,7 +201,7 @@ def select(node, css: str) -> list:
             continue  # an HTML comment or processing instruction
         if classes:
             value = element.get("class")
-            if not value or one not in value or not classes <= set(value.split()):
+            if not value or one not in value or not classes <= class_tokens(value):
                 continue
         take(element, attribute, found)
     return found

@@ -16,8 +16,8 @@ comments page was never fetched), and another read no article at all.
 So:
 
 - While a crawl uses a JOBDIR, ``newscrawl.running`` in it holds the crawl's
-  pid; a clean close removes it. Found at open with no live process behind
-  it, it means the last crawl did not close: its request queue and
+  pid and the machine's boot id; a clean close removes it. Found at open
+  with no live process of this boot behind it, it means the last crawl did not close: its request queue and
   seen-requests file cannot be trusted, and are moved aside to
   ``JOBDIR/unclean-<time>/`` (kept to look at, never read again). One line
   says so (``scheduler/jobdir_discarded``). Nothing is lost by it: the
@@ -64,7 +64,7 @@ class CrashSafeScheduler(Scheduler):
     def open(self, spider):  # noqa: ANN201  (Scrapy's: a Deferred or None)
         if self.dqdir:
             marker = Path(self.dqdir).parent / MARKER
-            marker.write_text(f"{os.getpid()}\n", encoding="ascii")
+            marker.write_text(f"{os.getpid()} {_boot_id()}\n", encoding="ascii")
         self._disk_failed_said = False
         return super().open(spider)
 
@@ -102,8 +102,9 @@ def set_aside_if_unclean(jobdir: Path) -> bool:
     marker = jobdir / MARKER
     if not marker.exists():
         return False
-    pid = _pid_in(marker)
-    if pid is not None and pid != os.getpid() and pid_alive(pid):
+    pid, boot = _written_in(marker)
+    # A pid of this boot only: after a power cut the pid may be anyone's.
+    if pid is not None and pid != os.getpid() and boot == _boot_id() and pid_alive(pid):
         return False  # a crawl is using it now; the archive's lock refuses this one
     aside = jobdir / f"unclean-{time.strftime('%Y%m%dT%H%M%S')}-{pid}"
     aside.mkdir(exist_ok=True)
@@ -116,8 +117,18 @@ def set_aside_if_unclean(jobdir: Path) -> bool:
     return True
 
 
-def _pid_in(marker: Path) -> int | None:
+def _written_in(marker: Path) -> tuple[int | None, str]:
+    """(pid, boot id) as the marker holds them; (None, "") when unreadable."""
     try:
-        return int(marker.read_text(encoding="ascii").strip())
+        pid, boot = (marker.read_text(encoding="ascii").split() + [""])[:2]
+        return int(pid), boot
     except (OSError, ValueError):
-        return None
+        return None, ""
+
+
+def _boot_id() -> str:
+    """This boot of the machine (Linux); "" where the kernel does not say."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+    except OSError:
+        return ""

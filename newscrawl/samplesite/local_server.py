@@ -51,7 +51,10 @@ class LocalServer:
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
+        if self.thread is not None:  # shutdown() waits for serve_forever: only once started
+            self.server.shutdown()
+            self.thread.join()
+            self.thread = None
         self.server.server_close()
 
     def __enter__(self) -> Self:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 # Bump when any rule below changes: archives indexed with another version
 # need `newscrawl reindex` for queries to meet the indexed text again.
@@ -132,39 +133,36 @@ def index_terms(text: str) -> list[str]:
     return [light_stem(t) for t in tokens(text)]
 
 
+# 200,000 words: about 100 MB at most (unique 40-character words, with
+# light_stem's own memo), a few MB for real news vocabulary.
 @lru_cache(maxsize=200_000)
 def word_terms(word: str) -> tuple[str, ...]:
-    """`index_terms` of one word, memoized: the highlighter asks for the same
-    words again and again (news vocabulary is small and repetitive)."""
+    """`index_terms` of one word, memoized: the store and the highlighter ask
+    for the same words again and again (news vocabulary is small and
+    repetitive). A "word" may hold several tokens ("الرئيس،", "(1)") or none."""
     return tuple(index_terms(word))
 
 
 def index_text(text: str) -> str:
     """`text` as the search index stores it: stemmed terms separated by spaces.
 
-    Word by word, memoized: a news text is mostly words seen before, and a
-    dictionary hit per word costs a third of normalizing and tokenizing the
-    whole text again. Whitespace ends a token in either form (no rule above
-    joins, splits or makes whitespace), so this is the same as normalizing
-    the whole text first (checked on the benchmark corpus and by fuzzing,
-    tests/test_arabic.py)."""
+    Word by word, memoized (word_terms): a news text is mostly words seen
+    before, and a dictionary hit per word costs a third of normalizing and
+    tokenizing the whole text again. Whitespace ends a token in either form
+    (no rule above joins, splits or makes whitespace), so this is the same
+    as normalizing the whole text first (checked on the benchmark corpus and
+    by fuzzing, tests/test_arabic.py)."""
     words = text.split()
-    if words and max(map(len, words)) > _CACHED_WORD:  # a long run without spaces: not worth keeping
-        return " ".join(filter(None, map(_word_terms, words)))
-    return " ".join(filter(None, map(_cached_word_terms, words)))
+    if words and max(map(len, words)) > _CACHED_WORD:
+        # A long run without spaces (a URL, a hostile page) is not kept; the
+        # words around it still are.
+        terms = (word_terms(w) if len(w) <= _CACHED_WORD else index_terms(w) for w in words)
+    else:
+        terms = map(word_terms, words)
+    return " ".join(chain.from_iterable(terms))
 
 
-_CACHED_WORD = 40  # characters: longer "words" (URLs, hostile runs) are not memoized
-
-
-def _word_terms(word: str) -> str:
-    """index_text of one whitespace-free piece of text (which may hold
-    several tokens, "الرئيس،" or "(1)", or none)."""
-    return " ".join(map(light_stem, _TOKEN.findall(normalize(word))))
-
-
-# 200,000 words of up to 40 characters: at most about 40 MB.
-_cached_word_terms = lru_cache(maxsize=200_000)(_word_terms)
+_CACHED_WORD = 40  # characters
 
 
 def _is_arabic(word: str) -> bool:
