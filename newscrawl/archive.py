@@ -40,6 +40,12 @@ from newscrawl.search.index import ARTICLE_FIELDS, IndexBatch, apply_pending, ma
 from newscrawl.text import clean_lines, hyphen_safe_author, one_line, short_hash
 
 READ_MMAP_BYTES = 256 * 1024 * 1024  # memory-mapped I/O for read-only opens (search, export, Datasette-like reads)
+# Page cache of a writing connection, in KiB. SQLite's default is 2,000 KiB
+# whatever the page size: 125 of our 16 KB pages, fewer than a batch of
+# articles touches in the comments table, its two indexes and four FTS5
+# indexes. 64 MiB took the store benchmark from 2.73 to 2.31 s (medians of
+# 5 interleaved rounds); one writer per archive, so paid once.
+WRITE_CACHE_KIB = 65_536
 # Pages of a new archive: an article row (3 to 12 KB of text) fits in one
 # with room for others, where 4 KB pages (SQLite's default) hold one and
 # leave the rest empty or overflow; FTS5 leaves (pgsz) fill a page each.
@@ -326,6 +332,7 @@ def _open_for_writing(path: Path, kind: str) -> sqlite_utils.Database:
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("PRAGMA synchronous = NORMAL")  # safe in WAL: no corruption on crash
+        db.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
         return db
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path} is not a usable SQLite archive: {exc}") from None

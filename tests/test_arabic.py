@@ -339,6 +339,19 @@ def test_index_text_word_by_word_equals_the_whole_text_folded_at_once():
     assert index_text(f"{long_piece} {long_piece}") == " ".join(index_terms(f"{long_piece} {long_piece}"))
 
 
+def test_index_text_stays_right_when_its_word_memo_is_emptied(monkeypatch):
+    # The memo is emptied when full: words met before and after that, and a
+    # text whose own words fill it midway, still get their terms.
+    from newscrawl.search import arabic
+
+    monkeypatch.setattr(arabic, "_WORD_INDEX", {})
+    monkeypatch.setattr(arabic, "_WORD_INDEX_SIZE", 3)
+    text = "كَتَبَ الوزيرُ أنَّ الإرهابَ ـــ خطرٌ على سوريا، والعراق (1) وإبراهيم الجعفري"
+    for _ in range(3):
+        assert index_text(text) == " ".join(index_terms(text))
+        assert len(arabic._WORD_INDEX) <= 3
+
+
 def test_index_text_is_idempotent_on_its_own_output_for_plain_words():
     # A query typed as already-indexed text meets itself.
     for text in ["عراق كتاب مدرس", "2024 bbc"]:

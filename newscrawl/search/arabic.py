@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from itertools import chain
 
 # Bump when any rule below changes: archives indexed with another version
 # need `newscrawl reindex` for queries to meet the indexed text again.
@@ -137,32 +136,51 @@ def index_terms(text: str) -> list[str]:
 # light_stem's own memo), a few MB for real news vocabulary.
 @lru_cache(maxsize=200_000)
 def word_terms(word: str) -> tuple[str, ...]:
-    """`index_terms` of one word, memoized: the store and the highlighter ask
-    for the same words again and again (news vocabulary is small and
-    repetitive). A "word" may hold several tokens ("الرئيس،", "(1)") or none."""
+    """`index_terms` of one word, memoized: the highlighter asks for the same
+    words again and again (news vocabulary is small and repetitive). A
+    "word" may hold several tokens ("الرئيس،", "(1)") or none. (index_text
+    keeps its own memo of joined strings, read in C.)"""
     return tuple(index_terms(word))
 
 
 def index_text(text: str) -> str:
     """`text` as the search index stores it: stemmed terms separated by spaces.
 
-    Word by word, memoized (word_terms): a news text is mostly words seen
-    before, and a dictionary hit per word costs a third of normalizing and
-    tokenizing the whole text again. Whitespace ends a token in either form
-    (no rule above joins, splits or makes whitespace), so this is the same
-    as normalizing the whole text first (checked on the benchmark corpus and
-    by fuzzing, tests/test_arabic.py)."""
+    Word by word, memoized: a news text is mostly words seen before, and a
+    dictionary hit per word costs a third of normalizing and tokenizing the
+    whole text again. Whitespace ends a token in either form (no rule above
+    joins, splits or makes whitespace), so this is the same as normalizing
+    the whole text first (checked on the benchmark corpus and by fuzzing,
+    tests/test_arabic.py)."""
     words = text.split()
-    if words and max(map(len, words)) > _CACHED_WORD:
-        # A long run without spaces (a URL, a hostile page) is not kept; the
-        # words around it still are.
-        terms = (word_terms(w) if len(w) <= _CACHED_WORD else index_terms(w) for w in words)
-    else:
-        terms = map(word_terms, words)
-    return " ".join(chain.from_iterable(terms))
+    # Looked up by map(dict.get), in C: a function call per word (even
+    # lru_cache's) was a third of the time the store spends indexing.
+    terms = list(map(_WORD_INDEX.get, words))
+    if None in terms:
+        for position, term in enumerate(terms):
+            if term is None:
+                terms[position] = _word_index(words[position])
+    return " ".join(filter(None, terms))  # a word with no token ("،") gives ""
 
 
-_CACHED_WORD = 40  # characters
+# Word -> its terms joined by spaces ("" for none), for words of at most
+# _CACHED_WORD characters. Emptied when full rather than kept in LRU order:
+# the vocabulary of the pages being stored fills it again within a few
+# articles, and an LRU's bookkeeping per hit is what this dict avoids.
+# 200,000 words: about 100 MB at most (unique 40-character words), a few
+# MB for real news vocabulary.
+_WORD_INDEX: dict[str, str] = {}
+_WORD_INDEX_SIZE = 200_000
+_CACHED_WORD = 40  # characters: a long run without spaces (a URL, a hostile page) is not kept
+
+
+def _word_index(word: str) -> str:
+    terms = " ".join(index_terms(word))
+    if len(word) <= _CACHED_WORD:
+        if len(_WORD_INDEX) >= _WORD_INDEX_SIZE:
+            _WORD_INDEX.clear()
+        _WORD_INDEX[word] = terms
+    return terms
 
 
 def _is_arabic(word: str) -> bool:

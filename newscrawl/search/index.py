@@ -34,8 +34,9 @@ def _insert_sql(table: str, fields: tuple[str, ...]) -> str:
 
 
 def normalized(values) -> tuple[str, ...]:
-    return tuple(_index_short(value) if len(value) <= _SHORT else index_text(value)
-                 for value in (v or "" for v in values))
+    # A list, not a generator: this runs for every stored row.
+    return tuple([_index_short(value) if len(value) <= _SHORT else index_text(value)
+                  for value in [v or "" for v in values]])
 
 
 _SHORT = 80  # characters: authors and titles, which repeat
