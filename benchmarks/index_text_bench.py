@@ -48,7 +48,8 @@ def reference_normalize(text: str) -> str:
 
 
 def reference_index_text(text: str) -> str:
-    return " ".join([arabic.light_stem(t) for t in arabic._TOKEN.findall(reference_normalize(text))])
+    terms = " ".join([arabic.light_stem(t) for t in arabic._TOKEN.findall(reference_normalize(text))])
+    return " ".join(arabic.tokenizer_form(terms).split())  # what unicode61 did, before the index's tokenizer
 
 
 def corpus(articles: int) -> list[str]:

@@ -54,7 +54,8 @@ WRITE_CACHE_KIB = 65_536
 # (docs/benchmarks.md). An archive keeps the page size it was made with.
 PAGE_SIZE = 16_384
 FTS5_DEFAULT_LEAF = 4050  # bytes: FTS5's pgsz, made for 4 KB pages
-SCHEMA_VERSION = 8  # PRAGMA user_version; _MIGRATIONS carries older archives forward
+FULL_TEXT_TABLES = ("articles_fts", "comments_fts", "articles_search", "comments_search")
+SCHEMA_VERSION = 9  # PRAGMA user_version; _MIGRATIONS carries older archives forward
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -185,8 +186,12 @@ END;
 -- cut from the published text), so removing a row's terms needs the values
 -- it was indexed with. Written by the store with each batch; rebuilt by
 -- `newscrawl reindex`.
-CREATE VIRTUAL TABLE IF NOT EXISTS articles_search USING fts5(title, subtitle, body, content='');
-CREATE VIRTUAL TABLE IF NOT EXISTS comments_search USING fts5(title, author, text, content='');
+-- Tokenizer "ascii": index_text has already split, folded and stemmed the
+-- text into terms separated by spaces, in their final form
+-- (newscrawl.search.arabic._tokenizer_folds); unicode61 would read every
+-- character again (a third of the cost of writing this index).
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_search USING fts5(title, subtitle, body, content='', tokenize='ascii');
+CREATE VIRTUAL TABLE IF NOT EXISTS comments_search USING fts5(title, author, text, content='', tokenize='ascii');
 -- SQL cannot normalize, so an edit or a deletion (by the store or any other
 -- tool) leaves the row's old text here; the next store or reindex takes its
 -- old terms out of the index and indexes the row as it is now
@@ -449,7 +454,7 @@ def _create_schema(db) -> None:
         db.execute(statement)
 
 
-def _size_fts_leaves(db) -> None:
+def _size_fts_leaves(db, tables: tuple[str, ...] = FULL_TEXT_TABLES) -> None:
     """Leaves of every full-text index as large as a page holds (FTS5's
     default, 4,050 bytes, is made for 4 KB pages). Kept in each index's
     config, so `newscrawl reindex` and every later segment use it."""
@@ -458,7 +463,7 @@ def _size_fts_leaves(db) -> None:
     leaf = db.execute("PRAGMA page_size").fetchone()[0] - 384
     if leaf <= FTS5_DEFAULT_LEAF:
         return
-    for table in ("articles_fts", "comments_fts", "articles_search", "comments_search"):
+    for table in tables:
         db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('pgsz', {leaf})")
 
 
@@ -554,12 +559,28 @@ def _v7_to_v8(db) -> None:
     reindex(db)
 
 
+def _v8_to_v9(db) -> None:
+    """v9: the normalized index's tokenizer is "ascii" (index_text hands it
+    terms in their final form); the index holds the same terms as before. Rebuilt."""
+    rebuilt = []
+    for table in ("articles_search", "comments_search"):
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()
+        if sql and "tokenize='ascii'" not in sql[0]:
+            db.execute(f"DROP TABLE {table}")
+            rebuilt.append(table)
+    _create_schema(db)
+    if rebuilt:
+        _size_fts_leaves(db, tuple(rebuilt))
+        reindex(db)
+
+
 def _all_columns(db, table: str) -> set[str]:
     """Every column, computed ones too (PRAGMA table_info leaves those out)."""
     return {row[1] for row in db.execute(f"SELECT * FROM pragma_table_xinfo('{table}')").fetchall()}
 
 
-_MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8}
+_MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8,
+               8: _v8_to_v9}
 
 
 # --- storing ---------------------------------------------------------------

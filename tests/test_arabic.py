@@ -17,6 +17,7 @@ from newscrawl.search.arabic import (
     light_stem,
     normalize,
     strip_proclitics,
+    tokenizer_form,
     tokens,
 )
 
@@ -310,6 +311,11 @@ def test_strip_proclitics_agrees_with_the_prefix_half_of_light_stem():
 # --- index_terms / index_text -----------------------------------------------
 
 
+def as_tokenized(terms: str) -> str:
+    """Terms as index_text hands them to the index's tokenizer (see test_index_text_gives_the_terms...)."""
+    return " ".join(tokenizer_form(terms).split())
+
+
 def test_index_terms_are_stemmed_tokens_in_order():
     text = "كَتَبَ الوزيرُ أنَّ الإرهابَ ـــ خطرٌ على سوريا والعراق وإبراهيم الجعفري"
     assert index_terms(text) == [
@@ -334,9 +340,9 @@ def test_index_text_word_by_word_equals_the_whole_text_folded_at_once():
     rng = random.Random(14)
     for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 120)))
-        assert index_text(text) == " ".join(index_terms(text)), repr(text)
+        assert index_text(text) == as_tokenized(" ".join(index_terms(text))), repr(text)
     long_piece = "ال" + "كتاب" * 30 + "،" + "ΟΔΟΣ" * 5
-    assert index_text(f"{long_piece} {long_piece}") == " ".join(index_terms(f"{long_piece} {long_piece}"))
+    assert index_text(f"{long_piece} {long_piece}") == as_tokenized(" ".join(index_terms(f"{long_piece} {long_piece}")))
 
 
 def test_index_text_stays_right_when_its_word_memo_is_emptied(monkeypatch):
@@ -350,6 +356,32 @@ def test_index_text_stays_right_when_its_word_memo_is_emptied(monkeypatch):
     for _ in range(3):
         assert index_text(text) == " ".join(index_terms(text))
         assert len(arabic._WORD_INDEX) <= 3
+
+
+def test_index_text_gives_the_terms_fts5s_unicode61_tokenizer_gave_for_every_character():
+    # The normalized index's tokenizer is "ascii" (it keeps what it is
+    # given); index_text does what unicode61, the tokenizer before, did to
+    # its terms. Every character in a word, against SQLite's own unicode61
+    # (but the CJK ideographs of plane 2 and beyond, which it leaves alone).
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='unicode61')")
+    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+    texts = {}
+    for code in range(0x80, 0x20000):
+        if not 0xD800 <= code <= 0xDFFF:
+            texts[code] = f"a{chr(code)}b"
+    db.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)",
+                   [(code, " ".join(index_terms(text))) for code, text in texts.items()])
+    unicode61: dict[int, list[str]] = {}
+    for term, code in db.execute("SELECT term, doc FROM v ORDER BY doc, offset"):
+        unicode61.setdefault(code, []).append(term)
+    differ = {hex(code): (index_text(text), unicode61.get(code, [])) for code, text in texts.items()
+              if index_text(text).split() != unicode61.get(code, [])}
+    assert not differ, list(differ.items())[:10]
+    assert index_text("Café ÉTÉ ΟΔΟΣ") == "cafe ete οδοσ"
+    assert tokenizer_form('"café"* OR title : ("ete")') == '"cafe"* OR title : ("ete")'
 
 
 def test_index_text_is_idempotent_on_its_own_output_for_plain_words():
@@ -429,7 +461,7 @@ def test_index_text_is_the_rules_as_written_on_every_kind_of_text():
 
     def reference(text):
         folded = arabic._MARKS.sub("", unicodedata.normalize("NFKC", text or "")).translate(fold).lower()
-        return " ".join(arabic.light_stem(t) for t in arabic._TOKEN.findall(folded))
+        return as_tokenized(" ".join(arabic.light_stem(t) for t in arabic._TOKEN.findall(folded)))
 
     awkward = ["ﻻ ﺍﻟﻌﺮﺍﻕ ﷲ", "٢٠١٥ ۱۳۹۴ 2015", "ABC Déjà ÉLAPH", "كَتَبَ الوزيرُ", "ـــالعراقـــ", "ی ک ى ة آ أ إ ٱ",
                "\u200cمی\u200cخواهم", "x\u202ey\u2066z", "", " ", "ﺁﺃﺇ ﻯﺓ", "Ａｒａｂｉｃ １２３", "إِبْرَاهِيمُ الجَعْفَرِيُّ"]

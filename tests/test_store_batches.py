@@ -177,6 +177,40 @@ def test_an_archive_of_schema_7_gets_the_contentless_index_without_loss(tmp_path
     assert_indexes_sound(db)
 
 
+def test_an_archive_of_schema_8_gets_the_ascii_tokenizer_and_finds_what_it_found(tmp_path):
+    # Schema 8 had the normalized index tokenized by unicode61, which folded
+    # Latin accents itself; now index_text does, for the "ascii" tokenizer.
+    path = tmp_path / "v8.db"
+    db = open_archive(path)
+    store_articles(db, [article("1", "زار المقهى Café de Flore في باريس", ["تعليق عن ΟΔΟΣ"]),
+                        article("2", "المكتبة القديمة", ["déjà vu"])])
+    queries = [("مقهي", False), ("cafe", False), ("café", False), ("باريس", False), ("οδοσ", True),
+               ("ΟΔΟΣ", True), ("deja", True), ("تعليق", True)]
+    before = [found(db, q, comments=c) for q, c in queries]
+    assert before == [["1"], ["1"], ["1"], ["1"], ["1"], ["1"], ["2"], ["1"]]
+    for table, fields in (("articles_search", "title, subtitle, body"), ("comments_search", "title, author, text")):
+        db.execute(f"DROP TABLE {table}")
+        db.execute(f"CREATE VIRTUAL TABLE {table} USING fts5({fields}, content='')")
+    db.conn.commit()
+    reindex(db)  # as schema 8 indexed: index_text's terms, tokenized by unicode61
+    db.execute("PRAGMA user_version = 8")
+    db.conn.commit()
+    assert [found(db, q, comments=c) for q, c in queries] == before
+    db.close()
+
+    db = open_archive(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == archive.SCHEMA_VERSION
+    sql = {r["name"]: r["sql"] for r in db.query("SELECT name, sql FROM sqlite_master")}
+    assert "tokenize='ascii'" in sql["articles_search"] and "tokenize='ascii'" in sql["comments_search"]
+    assert "tokenize" not in sql["articles_fts"]  # the exact index stays as sqlite-utils makes it
+    leaf = db.execute("PRAGMA page_size").fetchone()[0] - 384
+    assert db.execute("SELECT v FROM articles_search_config WHERE k = 'pgsz'").fetchone()[0] == leaf
+    assert [found(db, q, comments=c) for q, c in queries] == before
+    assert store_article(db, article("3", "مقهى آخر", ["Déjà"])).status == "new"
+    assert found(db, "مقهي") == ["1", "3"] and found(db, "deja", comments=True) == ["2", "3"]
+    assert_indexes_sound(db)
+
+
 def test_a_crawl_stores_in_batches_and_an_article_the_archive_refuses_fails_the_run(tmp_path):
     """A real crawl: the articles go in batches; one the archive refuses (a
     trigger stands in for a value it cannot take) is counted, logged and not

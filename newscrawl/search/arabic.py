@@ -176,11 +176,45 @@ _CACHED_WORD = 40  # characters: a long run without spaces (a URL, a hostile pag
 
 def _word_index(word: str) -> str:
     terms = " ".join(index_terms(word))
+    if not terms.isascii():
+        terms = " ".join(terms.translate(_TOKENIZER_FOLDS).split())
     if len(word) <= _CACHED_WORD:
         if len(_WORD_INDEX) >= _WORD_INDEX_SIZE:
             _WORD_INDEX.clear()
         _WORD_INDEX[word] = terms
     return terms
+
+
+# What FTS5's unicode61 tokenizer did to our terms besides splitting them at
+# spaces, done here: the normalized index's tokenizer is "ascii", which
+# splits at ASCII white space and keeps every other character as it is, so
+# the text must reach it in its final form. (index_text has already split
+# and folded the text: unicode61 would tokenize and case-fold it all again,
+# which was a third of the cost of writing that index.) unicode61 with
+# remove_diacritics 1, the default, also folds Latin letters to their
+# unaccented base (é -> e), final sigma to σ, and splits words at the few
+# letters Unicode 6.1 did not have as letters yet. tests/test_arabic.py
+# checks that the two give the same terms for every character.
+def _tokenizer_folds() -> dict[int, str]:
+    folds = {ord("ς"): "σ"}
+    for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)):
+        parts = unicodedata.normalize("NFD", chr(code))
+        if len(parts) == 2 and parts[0].isascii() and unicodedata.combining(parts[1]):
+            folds[code] = parts[0]
+    # New Tai Lue vowel signs and tone marks and two Vedic signs: letters now,
+    # spacing marks in Unicode 6.1, where unicode61 ends a token at them.
+    for code in (*range(0x19B0, 0x19C1), 0x19C8, 0x19C9, 0x1CF2, 0x1CF3):
+        folds[code] = " "
+    return folds
+
+
+_TOKENIZER_FOLDS = _tokenizer_folds()
+
+
+def tokenizer_form(match: str) -> str:
+    """An FTS5 query over the normalized index, in the form its "ascii"
+    tokenizer needs (see _tokenizer_folds): its terms as index_text writes them."""
+    return match if match.isascii() else match.translate(_TOKENIZER_FOLDS)
 
 
 def _is_arabic(word: str) -> bool:

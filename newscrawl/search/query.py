@@ -36,6 +36,7 @@ from newscrawl.search.arabic import (
     index_terms,
     prefix_stems,
     query_stems,
+    tokenizer_form,
     tokens,
     word_terms,
 )
@@ -200,7 +201,8 @@ def parse_query(text: str, columns: tuple[str, ...] | None = None) -> Query:
         raise QueryError("the query is empty: type a word to search for")
     _check_size(text)
     query = Query(text=text, match="")
-    query.match = _assemble(_balance(_items(text, columns, query)))
+    # The index's tokenizer keeps what it is given: the terms in the form index_text stores them.
+    query.match = tokenizer_form(_assemble(_balance(_items(text, columns, query))))
     if not query.match:
         shown = text if len(text) <= 60 else text[:57] + "..."
         raise QueryError(f"nothing to search for in {shown!r}: it has no words, only operators or symbols")
