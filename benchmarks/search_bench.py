@@ -25,7 +25,7 @@ Results go to benchmarks/results.json (key "search" only) and are printed
 as the table docs/benchmarks.md shows. Usage:
 
     .venv/bin/python benchmarks/search_bench.py [--articles N] [--comments N] [--db PATH] [--keep]
-        [--reuse] [--build-only] [--candidates N] [--one-connection]
+        [--reuse] [--build-only] [--candidates N]
 """
 
 from __future__ import annotations
@@ -245,27 +245,6 @@ class SnippetClock:
         engine._best_snippet = self.original
 
 
-class SideBySideCount:
-    """How often search_archive found a core free for its second thread (engine._core_free)."""
-
-    def __init__(self):
-        self.asked = self.free = 0
-        self.original = engine._core_free
-
-    def __enter__(self):
-        def counted():
-            free = self.original()
-            self.asked += 1
-            self.free += free
-            return free
-
-        engine._core_free = counted
-        return self
-
-    def __exit__(self, *exc):
-        engine._core_free = self.original
-
-
 def percentiles(medians: dict[str, float]) -> dict:
     ordered = sorted(medians.values())
     return {
@@ -275,20 +254,16 @@ def percentiles(medians: dict[str, float]) -> dict:
     }
 
 
-def time_queries(db_path: Path, candidates: int = engine.CANDIDATES, side_by_side: bool = True) -> dict:
+def time_queries(db_path: Path, candidates: int = engine.CANDIDATES) -> dict:
     """Each query through the three ways `newscrawl search` and the API search:
     articles only, comments only, and both ranked together (search_archive,
-    what `newscrawl search` runs by default, with the second connection it
-    opens to rank comments beside the articles; `side_by_side` False: one
-    after the other on one connection). The kinds take turns on every
-    repeat, so a busy moment of the machine falls on all of them. CPU time
-    is the whole process's, both threads."""
+    what `newscrawl search` runs by default). The kinds take turns on every
+    repeat, so a busy moment of the machine falls on all of them."""
     db = open_archive(db_path, create=False)
-    reader = open_archive(db_path, readonly=True, any_thread=True) if side_by_side else None
     kinds = {
         "articles": lambda q: search(db, q, comments=False, limit=20, candidates=candidates),
         "comments": lambda q: search(db, q, comments=True, limit=20, candidates=candidates),
-        "unified": lambda q: search_archive(db, q, limit=20, candidates=candidates, reader=reader),
+        "unified": lambda q: search_archive(db, q, limit=20, candidates=candidates),
     }
     for run in kinds.values():  # warm the page cache and the stemmer's memo once
         for query in QUERIES:
@@ -297,11 +272,10 @@ def time_queries(db_path: Path, candidates: int = engine.CANDIDATES, side_by_sid
     cpu = {kind: {q: [] for q in QUERIES} for kind in kinds}  # this process's CPU: what a busy machine inflates less
     hits = {kind: {} for kind in kinds}
     snippet_seconds = dict.fromkeys(kinds, 0.0)
-    side_by_side = SideBySideCount()
     for _ in range(REPEATS):
         for query in QUERIES:
             for kind, run in kinds.items():
-                with SnippetClock() as clock, side_by_side:
+                with SnippetClock() as clock:
                     started, cpu_started = time.perf_counter(), time.process_time()
                     found = run(query)
                     elapsed, cpu_elapsed = time.perf_counter() - started, time.process_time() - cpu_started
@@ -325,21 +299,17 @@ def time_queries(db_path: Path, candidates: int = engine.CANDIDATES, side_by_sid
             "per_query_ms": {q: round(t, 2) for q, t in medians.items()},
             "hits": hits[kind],
         }
-    # The unified searches that ran their two kinds at the same time (a core free, engine._core_free).
-    results["unified"]["side_by_side_share"] = round(side_by_side.free / max(1, side_by_side.asked), 2)
     # Filters are applied while walking the matches (see engine.CANDIDATES): measured apart.
     filtered = {}
     for query in QUERIES[:10]:
         elapsed = []
         for _ in range(REPEATS):
             started = time.perf_counter()
-            search_archive(db, query, since="2020-01-01", limit=20, candidates=candidates, reader=reader)
+            search_archive(db, query, since="2020-01-01", limit=20, candidates=candidates)
             elapsed.append((time.perf_counter() - started) * 1000)
         filtered[query] = statistics.median(elapsed)
     results["unified_since_filter"] = {"queries": len(filtered), **percentiles(filtered)}
     db.close()
-    if reader is not None:
-        reader.close()
     return results
 
 
@@ -357,9 +327,6 @@ def main() -> int:
                              "(env SEARCH_BENCH_REUSE=1)")
     parser.add_argument("--candidates", type=int, default=engine.CANDIDATES,
                         help="matches ranked per query (engine.CANDIDATES unless told: to measure the trade-off)")
-    parser.add_argument("--one-connection", action="store_true",
-                        help="rank the unified search's two kinds one after the other on one connection "
-                             "(as before the second connection; to measure what it brings)")
     parser.add_argument("--build-only", action="store_true", help="build and keep the archive, time nothing")
     args = parser.parse_args()
     db_path = Path(args.db)
@@ -379,14 +346,13 @@ def main() -> int:
         args.keep = True
     if args.build_only:
         return 0
-    timing = time_queries(db_path, args.candidates, side_by_side=not args.one_connection)
+    timing = time_queries(db_path, args.candidates)
     result = {
         **built,
         "reused_build": reused,
         "db_megabytes": round(built["db_bytes"] / 1e6, 1),
         "queries": len(QUERIES),
         "candidates": args.candidates,
-        "unified_side_by_side": not args.one_connection,
         "repeats": REPEATS,
         "latency": timing,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -410,8 +376,7 @@ stored in {built['store_seconds']} s ({built['store_rows_per_second']:,} rows/s)
 {rows}
 
 articles + comments with --since: p50 {since['p50_ms']} ms, p95 {since['p95_ms']} ms, max {since['max_ms']} ms \
-over {since['queries']} queries; articles + comments side by side (a core free) in \
-{timing['unified']['side_by_side_share']:.0%} of the timed searches
+over {since['queries']} queries
 """)
     print(f"wrote {out.relative_to(HERE.parent)} (key 'search'); "
           f"slowest unified queries: {timing['unified']['slowest']}")

@@ -253,8 +253,7 @@ _LEGACY_SIGNATURE = {
 }
 
 
-def open_archive(path: str | os.PathLike, *, create: bool = True, readonly: bool = False,
-                 any_thread: bool = False) -> sqlite_utils.Database:
+def open_archive(path: str | os.PathLike, *, create: bool = True, readonly: bool = False) -> sqlite_utils.Database:
     """Open the archive at `path`.
 
     For writing (the default): with `create`, a missing or empty file becomes
@@ -266,35 +265,29 @@ def open_archive(path: str | os.PathLike, *, create: bool = True, readonly: bool
     alone; an archive of an older schema is refused with the writing command
     that upgrades it. (In WAL mode SQLite may leave empty -wal/-shm files
     beside an archive after a read-only connection; never beside a file
-    that is not an archive.) With `any_thread` too, the connection may be
-    used by a thread other than the one that opened it, one thread at a
-    time (the second connection newscrawl.search.engine.search_archive
-    ranks comments on while the first ranks articles).
+    that is not an archive.)
 
     Either way a file that is not a newscrawl archive (another application's
     SQLite database, a non-empty file that is not SQLite) is refused with an
     ArchiveError before anything touches it: it stays byte for byte as it was.
     """
     path = Path(path)
-    if any_thread and not readonly:
-        raise ValueError("any_thread is for read-only connections")
     if readonly:
         create = False
     kind, version = check_archive(path, create=create)
     if kind == "empty":
         path.parent.mkdir(parents=True, exist_ok=True)
     if readonly:
-        return _open_readonly(path, version, any_thread)
+        return _open_readonly(path, version)
     return _open_for_writing(path, kind)
 
 
-def _open_readonly(path: Path, version: int, any_thread: bool = False) -> sqlite_utils.Database:
+def _open_readonly(path: Path, version: int) -> sqlite_utils.Database:
     if version < SCHEMA_VERSION:
         raise ArchiveError(f"{path} is an archive of schema {version} (this newscrawl reads {SCHEMA_VERSION}): "
                            f"run a writing command once to upgrade it, e.g. newscrawl reindex --db {path}")
     try:
-        db = sqlite_utils.Database(sqlite3.connect(_uri(path, "ro"), uri=True, timeout=60,
-                                                    check_same_thread=not any_thread))
+        db = sqlite_utils.Database(sqlite3.connect(_uri(path, "ro"), uri=True, timeout=60))
         db.execute("PRAGMA busy_timeout = 60000")
         db.execute("PRAGMA query_only = ON")
         # Reads through the page cache without copying: a search at

@@ -443,20 +443,14 @@ def search(db_path, only_articles, only_comments, site, since, limit, as_json, q
         say(f"warning: {unknown_site}", err=True)
     tty = sys.stdout.isatty() and not as_json
     markers = ("\x1b[1m", "\x1b[0m") if tty else ("[", "]")
-    both = only_articles == only_comments
-    # Both kinds: the comments are ranked on a second connection while the articles are (search_archive).
-    reader = archive.open_archive(db_path, readonly=True, any_thread=True) if both else None
     try:
         # For a person the snippet's text is escaped before the markers go in
         # (they may be the terminal's bold on/off); for --json it is exact.
         hits = search_archive(db, " ".join(query), articles=only_articles or not only_comments,
                               comments=only_comments or not only_articles, site=site, since=since_iso, limit=limit,
-                              markers=markers, escape=_same if as_json else terminal_safe, reader=reader)
+                              markers=markers, escape=_same if as_json else terminal_safe)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        if reader is not None:
-            reader.close()
     if as_json:
         for hit in hits:
             click.echo(json_line(hit.as_dict()))

@@ -336,10 +336,9 @@ def test_a_snippet_deep_in_a_long_body_is_cut_around_it():
         assert snippet(text, query).count("[") == 1 and "[العراق]" in snippet(text, query)
 
 
-def test_search_reads_no_text_from_the_normalized_index(db, reader):
+def test_search_reads_no_text_from_the_normalized_index(db):
     """The normalized index may be contentless (content=''): search uses only
-    its rowid, bm25 and MATCH; every text shown comes from articles/comments
-    (on either connection, when the comments are ranked on a reader)."""
+    its rowid, bm25 and MATCH; every text shown comes from articles/comments."""
     import sqlite3
 
     from newscrawl.search.engine import search_archive
@@ -355,20 +354,16 @@ def test_search_reads_no_text_from_the_normalized_index(db, reader):
         return sqlite3.SQLITE_OK
 
     db.conn.set_authorizer(authorizer)
-    reader.conn.set_authorizer(authorizer)
     try:
-        for conn in (db, reader):
-            with pytest.raises(sqlite3.DatabaseError):
-                conn.execute("SELECT body FROM comments_search WHERE comments_search MATCH 'دمشق'").fetchall()
+        with pytest.raises(sqlite3.DatabaseError):
+            db.execute("SELECT body FROM articles_search WHERE articles_search MATCH 'دمشق'").fetchall()
         refused.clear()
         for options in ({}, {"since": "2015-03-02"}, {"site": "elaph"}):
-            for second in (None, reader):
-                hits = search_archive(db, "ابراهيم", reader=second, **options)
-                assert hits and all("[" in hit.snippet for hit in hits)
+            hits = search_archive(db, "ابراهيم", **options)
+            assert hits and all("[" in hit.snippet for hit in hits)
         assert search_archive(db, "author:ابراهيم") and search_archive(db, "body:سوريا")
     finally:
         db.conn.set_authorizer(None)
-        reader.conn.set_authorizer(None)
     assert refused == []
 
 
@@ -384,116 +379,6 @@ def test_search_archive_is_each_kinds_search_merged(db):
     assert search_archive(db, "body:سوريا") == search(db, "body:سوريا")
     with pytest.raises(QueryError, match="author"):
         search_archive(db, "titel:دمشق")
-
-
-@pytest.fixture
-def reader(db, monkeypatch):
-    """A second connection to the fixture's archive, as `newscrawl search`
-    opens one; used whatever the machine's load (engine._core_free)."""
-    from newscrawl.search import engine
-
-    monkeypatch.setattr(engine, "_core_free", lambda: True)
-    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
-    second = open_archive(path, readonly=True, any_thread=True)
-    yield second
-    second.close()
-
-
-def test_with_a_reader_the_comments_are_ranked_beside_the_articles(db, reader, monkeypatch):
-    """The same hits, in the same order, with the comments ranked on the
-    reader in another thread while the articles are ranked on `db`."""
-    import threading
-
-    from newscrawl.search import engine
-    from newscrawl.search.engine import search_archive
-
-    for text in ("ابراهيم", "في", "خندق واحد", "مستش*", "رأي OR دمشق", "author:ابراهيم", "body:سوريا"):
-        for options in ({}, {"limit": 3}, {"site": "elaph"}, {"since": "2015-03-03"}, {"limit": 1000}):
-            assert search_archive(db, text, reader=reader, **options) == search_archive(db, text, **options)
-    ranked_by = []
-    original = engine._ranked_rows
-
-    def noting(on, query, *, comments, **options):
-        ranked_by.append(("comments" if comments else "articles", on, threading.current_thread()))
-        return original(on, query, comments=comments, **options)
-
-    monkeypatch.setattr(engine, "_ranked_rows", noting)
-    search_archive(db, "ابراهيم", reader=reader)
-    seen = {kind: (on, thread) for kind, on, thread in ranked_by}
-    assert len(ranked_by) == 2 and seen["articles"] == (db, threading.current_thread())
-    assert seen["comments"][0] is reader and seen["comments"][1] is not threading.current_thread()
-    ranked_by.clear()
-    search_archive(db, "author:ابراهيم", reader=reader)  # one kind: on `db`, in this thread
-    assert [(kind, on) for kind, on, _ in ranked_by] == [("comments", db)]
-    ranked_by.clear()
-    search_archive(db, "ابراهيم", reader=db)  # not a second connection: one after the other
-    assert [(kind, on) for kind, on, _ in ranked_by] == [("articles", db), ("comments", db)]
-    ranked_by.clear()
-    monkeypatch.setattr(engine, "_core_free", lambda: False)  # no core to spare: one after the other
-    assert search_archive(db, "ابراهيم", reader=reader) == search_archive(db, "ابراهيم")
-    assert [(kind, on) for kind, on, _ in ranked_by] == [("articles", db), ("comments", db)] * 2
-
-
-def test_a_core_is_free_by_the_load_average(monkeypatch):
-    import os
-
-    from newscrawl.search import engine
-
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    for load, free in ((0.0, True), (1.0, True), (1.2, False), (4.5, False)):
-        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
-        assert engine._core_free() is free
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
-    assert engine._core_free() is False  # one core: nothing to run beside
-
-
-def test_a_reader_is_not_used_for_changes_not_yet_committed(db, reader):
-    from newscrawl.search.engine import search_archive
-
-    before = search_archive(db, "ابراهيم", reader=reader)
-    assert any(hit.kind == "comment" for hit in before)
-    db.conn.execute("DELETE FROM comments")  # not committed: the reader would still see every comment
-    assert db.conn.in_transaction
-    try:
-        after = search_archive(db, "ابراهيم", reader=reader)
-        assert after == search_archive(db, "ابراهيم") and not any(hit.kind == "comment" for hit in after)
-    finally:
-        db.conn.rollback()
-    assert search_archive(db, "ابراهيم", reader=reader) == before
-
-
-@pytest.mark.parametrize("failing", [("comments",), ("articles",), ("articles", "comments")])
-def test_an_error_on_either_side_comes_out_as_it_would_alone(db, reader, monkeypatch, failing):
-    """The articles' error first (they come first, as one after the other);
-    the comments' search is waited for, and the reader serves the next search."""
-    from newscrawl.search import engine
-    from newscrawl.search.engine import search_archive
-
-    original = engine._ranked_rows
-
-    def failing_rows(on, query, *, comments, **options):
-        kind = "comments" if comments else "articles"
-        if kind in failing:
-            raise QueryError(f"cannot search for that query ({kind})")
-        return original(on, query, comments=comments, **options)
-
-    monkeypatch.setattr(engine, "_ranked_rows", failing_rows)
-    expected = "articles" if "articles" in failing else "comments"
-    for second in (reader, None):
-        with pytest.raises(QueryError, match=rf"^cannot search for that query \({expected}\)$"):
-            search_archive(db, "ابراهيم", reader=second)
-    monkeypatch.setattr(engine, "_ranked_rows", original)
-    assert search_archive(db, "ابراهيم", reader=reader) == search_archive(db, "ابراهيم")
-
-
-def test_a_reader_reads_only(db, reader):
-    import sqlite3
-
-    with pytest.raises(sqlite3.OperationalError):
-        reader.execute("DELETE FROM comments")
-    with pytest.raises(ValueError, match="read-only"):
-        open_archive(db.conn.execute("PRAGMA database_list").fetchone()[2], any_thread=True)
 
 
 def test_a_deleted_row_does_not_take_a_hits_place(db):

@@ -6,12 +6,9 @@ canned queries and the search benchmark.
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import threading
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from functools import cache
 from itertools import islice
@@ -308,22 +305,12 @@ def search(db, text: str, *, comments: bool = False, site: str | None = None, si
 
 def search_archive(db, text: str, *, articles: bool = True, comments: bool = True, limit: int = 20,
                    site: str | None = None, since: str | None = None, markers=("[", "]"),
-                   candidates: int = CANDIDATES, escape=_same, reader=None) -> list[Hit]:
+                   candidates: int = CANDIDATES, escape=_same) -> list[Hit]:
     """Hits among articles and comments together (each Hit says its `kind`),
     best first: each kind ranked by bm25 as `search` ranks it, the two lists
     merged by score. A column only one kind has narrows the search to it
     (author: finds commenters, body: article text); a column neither has is
     a QueryError naming every column. Options as for `search`.
-
-    `reader`: a second connection to the same archive, one any thread may
-    use (newscrawl.archive.open_archive(path, readonly=True, any_thread=True)).
-    With it, when both kinds are searched, the comments are ranked on it in
-    a second thread while the articles are ranked on `db` (SQLite lets go of
-    Python's lock while it steps): the time is about the slower of the two
-    searches rather than their sum, the hits the same. Each search reads the
-    archive as it is when it starts, as one after the other would. Not used
-    while `db` has changes not yet committed (the reader would not see them),
-    nor while the machine has no core to spare (_core_free).
 
     The query is read once; snippets are cut only for the hits returned."""
     kinds = [kind for kind, wanted in (("articles", articles), ("comments", comments)) if wanted]
@@ -333,84 +320,11 @@ def search_archive(db, text: str, *, articles: bool = True, comments: bool = Tru
     union = tuple(dict.fromkeys(c for kind in kinds for c in columns[kind]))
     query = parse_query(text, columns=union)  # the query's own mistakes, said once with every column named
     limit = _limit(limit)
-    kinds = [kind for kind in kinds if query.columns <= set(columns[kind])]  # not a column of the other kind only
-
-    def ranked(on, kind: str) -> list[tuple[str, dict]]:
-        return _ranked_rows(on, query, comments=kind == "comments", site=site, since=since, limit=limit,
-                            candidates=candidates)
-
-    if kinds == ["articles", "comments"] and _can_read_beside(db, reader):
-        rows = _side_by_side(db, reader, ranked)
-    else:
-        rows = [row for kind in kinds for row in ranked(db, kind)]
+    rows: list[tuple[str, dict]] = []
+    for kind in kinds:
+        if not query.columns <= set(columns[kind]):
+            continue  # a column of the other kind only
+        rows += _ranked_rows(db, query, comments=kind == "comments", site=site, since=since, limit=limit,
+                             candidates=candidates)
     rows.sort(key=lambda kind_row: round(kind_row[1]["score"], 3))  # bm25: lower is better; as Hit.score
     return [_hit(kind, row, query, markers, escape) for kind, row in rows[:limit]]
-
-
-def _connection(db) -> sqlite3.Connection:
-    return getattr(db, "conn", db)  # a sqlite_utils.Database or a sqlite3.Connection
-
-
-def _can_read_beside(db, reader) -> bool:
-    """Whether the comments may be ranked on `reader` while `db` ranks the
-    articles: a connection of its own, nothing in `db` it would not see, and
-    a core free for the second thread (_core_free)."""
-    return (reader is not None and _connection(reader) is not _connection(db)
-            and not _connection(db).in_transaction and _core_free())
-
-
-def _core_free() -> bool:
-    """Whether the machine has a core to spare, by its load average over the
-    last minute. A second thread pays only on a free core: on cores that
-    other work keeps busy it waits its turn to start, and the two searches
-    together took longer than one after the other (docs/benchmarks.md)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    try:
-        return cores > 1 and os.getloadavg()[0] + 1 <= cores
-    except OSError:  # no load average to read
-        return cores > 1
-
-
-def _side_by_side(db, reader, ranked) -> list[tuple[str, dict]]:
-    """Articles ranked on `db` in this thread, comments on `reader` in another,
-    at the same time; the articles first, as one after the other gives them.
-    An error in either is raised here as it would be raised by itself (the
-    articles' first: they come first). On the way out by an error (or ^C)
-    the comments' search is interrupted and waited for: `reader` is the
-    caller's again only once its statement has stopped."""
-    try:
-        comments = _threads().submit(ranked, reader, "comments")
-    except RuntimeError:  # no new threads: the interpreter is shutting down
-        return ranked(db, "articles") + ranked(db, "comments")
-    try:
-        found = ranked(db, "articles")
-        return found + comments.result()
-    except BaseException:
-        _connection(reader).interrupt()
-        wait([comments])
-        raise
-
-
-_THREADS: ThreadPoolExecutor | None = None
-_THREADS_LOCK = threading.Lock()
-
-
-def _threads() -> ThreadPoolExecutor:
-    """The threads search_archive ranks comments in (made when first needed)."""
-    global _THREADS
-    with _THREADS_LOCK:
-        if _THREADS is None:
-            _THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="newscrawl-search")
-        return _THREADS
-
-
-def _forget_threads() -> None:
-    # A forked child has none of its parent's threads (nor, maybe, a free lock).
-    global _THREADS, _THREADS_LOCK
-    _THREADS, _THREADS_LOCK = None, threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_threads)
