@@ -20,6 +20,7 @@ migrate; commands that write (import, reindex, reextract, drain) migrate.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import logging
@@ -564,7 +565,7 @@ def reextract(db_path, site, since, warc_dir, jobs) -> None:
     from scrapy.spiderloader import get_spider_loader
     from scrapy.utils.project import get_project_settings
 
-    from newscrawl.reextract import ReextractFailed, Reextractor, Report, index_warcs
+    from newscrawl.reextract import ReextractFailed, Reextractor, Report, Workers, index_warcs
 
     jobs = jobs or _cores()
 
@@ -576,31 +577,38 @@ def reextract(db_path, site, since, warc_dir, jobs) -> None:
     names = _reextract_sites(site)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
     loader = get_spider_loader(get_project_settings())
-    # What the spider notices about a page (a looping comments link, a
-    # mislabelled charset) is shown as it would be in a crawl's log.
-    handler = logging.StreamHandler()
-    handler.setFormatter(TerminalSafeFormatter(logging.Formatter("  note: %(message)s")))
-    logging.basicConfig(level=logging.WARNING, handlers=[handler])
-    with archive_lock(db_path, "reextract"):
-        db = _write(db_path)
-        unknown_site = site_warning(db, site)
-        if unknown_site:  # the WARC files may still hold its pages: go on
-            say(f"warning: {unknown_site}", err=True)
-        failed = 0
-        seen = Report()
-        indexed = (index_warcs(folder, seen), seen)  # read once, for every site
-        for name in names:
-            reextractor = Reextractor(loader.load(name), db_path, db, folder, since_iso, jobs=jobs)
-            try:
-                report = reextractor.run(indexed)
-            except ReextractFailed as exc:
-                raise click.ClickException(f"{name}: {exc}") from None
-            except KeyboardInterrupt:
-                stored = sum(reextractor.report.articles.values())
-                raise click.ClickException(f"{name}: interrupted; {stored} articles were stored before "
-                                           "(the archive is intact: run the command again)") from None
-            _say_reextracted(name, report)
-            failed += len(report.failed)
+    spiders = {name: loader.load(name) for name in names}
+    # The workers are forked now, with all imported, before the lock and
+    # the archive are opened (nothing of the writer's state is copied into
+    # them); they wait for work while this process indexes the WARC files.
+    # A site whose work fits one chunk is extracted here, as with --jobs 1.
+    workers = Workers(jobs, spiders, db_path, since_iso, start_method="fork") if jobs > 1 else None
+    with workers or contextlib.nullcontext():
+        # What the spider notices about a page (a looping comments link, a
+        # mislabelled charset) is shown as it would be in a crawl's log.
+        handler = logging.StreamHandler()
+        handler.setFormatter(TerminalSafeFormatter(logging.Formatter("  note: %(message)s")))
+        logging.basicConfig(level=logging.WARNING, handlers=[handler])
+        with archive_lock(db_path, "reextract"):
+            db = _write(db_path)
+            unknown_site = site_warning(db, site)
+            if unknown_site:  # the WARC files may still hold its pages: go on
+                say(f"warning: {unknown_site}", err=True)
+            failed = 0
+            seen = Report()
+            indexed = (index_warcs(folder, seen), seen)  # read once, for every site
+            for name in names:
+                reextractor = Reextractor(spiders[name], db_path, db, folder, since_iso, jobs=jobs, workers=workers)
+                try:
+                    report = reextractor.run(indexed)
+                except ReextractFailed as exc:
+                    raise click.ClickException(f"{name}: {exc}") from None
+                except KeyboardInterrupt:
+                    stored = sum(reextractor.report.articles.values())
+                    raise click.ClickException(f"{name}: interrupted; {stored} articles were stored before "
+                                               "(the archive is intact: run the command again)") from None
+                _say_reextracted(name, report)
+                failed += len(report.failed)
     if failed:
         raise click.ClickException(f"{failed} article pages could not be re-extracted (named above); "
                                    "their archived copies are as they were")

@@ -10,13 +10,14 @@ updated with the old kept, new comments added, nothing doubled.
 Using the machine: the main process reads the WARC files once to index
 them (URL -> where its records are; the crawl's own files are read by
 newscrawl/warcread.py, any other by warcio), then hands the articles, in id order
-and in chunks of CHUNK_ARTICLES, to `jobs` extraction processes (spawned,
-each with its own spider). Each chunk carries the records of every URL of
+and in chunks of CHUNK_ARTICLES, to `jobs` extraction processes (Workers:
+forked by the command before it opens the archive, so they start with
+everything imported; each with its own spider). Each chunk carries the records of every URL of
 its articles (comments pages, the AMP copy), wherever they are in the WARC
 files, so a worker answers a thread's requests by itself. The main process
 is the one writer: it stores the chunks in id order as they come back, so
 the archive and the report are the same for any number of jobs. With one
-job nothing is spawned: the same functions run in the main process.
+job (or one chunk of work) the same functions run in the main process.
 
 What cannot be re-extracted is never dropped in silence: a page whose
 extraction raised is named (the run exits 1), and a worker that dies
@@ -26,7 +27,9 @@ article in its own transaction.
 
 from __future__ import annotations
 
+import gc
 import logging
+import marshal
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -305,8 +308,13 @@ def store(db, articles: list[dict], report: Report) -> None:
 
 
 class Reextractor:
-    def __init__(self, spidercls, db_path, db, warc_folder: Path, since: str | None = None, jobs: int = 1):
+    def __init__(self, spidercls, db_path, db, warc_folder: Path, since: str | None = None, jobs: int = 1,
+                 workers: Workers | None = None):
+        """`workers`: extraction processes started before `db` was opened
+        (Workers, for `jobs` of them), used when a run needs more than one;
+        without them, a run that does starts its own."""
         self.spidercls = spidercls
+        self.workers = workers
         self.db_path = db_path
         self.since = since
         self.db = db
@@ -365,35 +373,61 @@ class Reextractor:
             extractor.close()
 
     def _run_in_workers(self, jobs: int, chunks, policy, shared) -> None:
-        with Workers(jobs, (self.spidercls, self.db_path, self.since)) as workers:
-            done: dict[int, tuple] = {}
-            submitted = stored = 0
-            while stored < len(chunks):
-                while submitted < len(chunks) and submitted - stored < jobs * CHUNKS_AHEAD:
-                    workers.submit(submitted, (chunks[submitted], policy, shared or None))
-                    submitted += 1
-                while stored not in done:
-                    n, result = workers.result(left=len(chunks) - stored, stored=sum(self.report.articles.values()))
-                    done[n] = result
-                articles, part, notes = done.pop(stored)
-                for name, level, message in notes:  # said by the worker: said here, in order
-                    logging.getLogger(name).log(level, "%s", message)
-                self.report.add(part)
-                self._store(articles)
-                stored += 1
+        if self.workers is not None:  # started by the caller, before the archive was opened
+            self._hand_out(self.workers, jobs, chunks, policy, shared)
+            return
+        with Workers(jobs, {self.spidercls.name: self.spidercls}, self.db_path, self.since) as workers:
+            self._hand_out(workers, jobs, chunks, policy, shared)
+
+    def _hand_out(self, workers: Workers, jobs: int, chunks, policy, shared) -> None:
+        site = self.spidercls.name
+        done: dict[int, tuple] = {}
+        submitted = stored = 0
+        while stored < len(chunks):
+            while submitted < len(chunks) and submitted - stored < jobs * CHUNKS_AHEAD:
+                workers.submit(submitted, (site, chunks[submitted], policy, shared or None))
+                submitted += 1
+            while stored not in done:
+                n, result = workers.result(left=len(chunks) - stored, stored=sum(self.report.articles.values()))
+                done[n] = result
+            packed, part, notes = done.pop(stored)
+            articles = _unpacked(packed)
+            for name, level, message in notes:  # said by the worker: said here, in order
+                logging.getLogger(name).log(level, "%s", message)
+            self.report.add(part)
+            self._store(articles)
+            stored += 1
 
 
 # --- the worker processes ------------------------------------------------------------
 
 
 class Workers:
-    """`jobs` extraction processes (spawned, not forked: nothing of the
-    writer's state, its SQLite connection or lock, is copied into them),
-    taking chunks from one task queue, each answering on a pipe of its own:
-    a worker that dies closes its pipe, and the main process hears it at once."""
+    """`jobs` extraction processes taking chunks from one task queue, each
+    answering on a pipe of its own: a worker that dies closes its pipe, and
+    the main process hears it at once. `spiders`: the spider class of each
+    site they may be given (a task names its site); each worker makes a
+    site's Extractor when its first chunk comes.
 
-    def __init__(self, jobs: int, init_args: tuple):
-        context = multiprocessing.get_context("spawn")
+    Forked (`start_method` "fork", the command's way): a worker starts with
+    everything imported, instead of importing Scrapy, the spider and the CLI
+    again (0.75 s of CPU each, spawned). Only safe before the writer's
+    state exists: `newscrawl reextract` starts them before it takes the
+    archive's lock and opens it (SQLite: no open connection may cross a
+    fork), while it has one thread; nothing of the archive is copied into
+    them. Spawned otherwise (a Reextractor given no workers, its archive
+    open): they inherit nothing."""
+
+    def __init__(self, jobs: int, spiders: dict[str, type], db_path, since: str | None = None, *,
+                 start_method: str = "spawn"):
+        if start_method == "fork" and threading.active_count() > 1:
+            raise RuntimeError("reextract workers are forked while this process has one thread")
+        context = multiprocessing.get_context(start_method)
+        if start_method == "fork":
+            # What is in memory now lives as long as the command: set apart
+            # from the collector, whose walks would otherwise touch (and so
+            # copy into each worker) every page of it.
+            gc.freeze()
         self.tasks = context.Queue()
         self.processes = []
         self.pipes = {}  # the main process's end of each worker's pipe -> the worker
@@ -405,7 +439,7 @@ class Workers:
         try:
             for n in range(jobs):
                 reader, writer = context.Pipe(duplex=False)
-                process = context.Process(target=_worker_main, args=(init_args, self.tasks, writer),
+                process = context.Process(target=_worker_main, args=(spiders, db_path, since, self.tasks, writer),
                                           name=f"reextract-worker-{n + 1}", daemon=True)
                 self.processes.append(process)
                 self.pipes[reader] = process
@@ -460,6 +494,21 @@ class Workers:
         return n, payload
 
 
+def _packed(articles: list[dict]) -> bytes | list[dict]:
+    """A chunk's articles as they cross to the main process: marshal,
+    where they are plain values (they are: text, numbers, lists and dicts),
+    reads back in three quarters of pickle's time, and the main process,
+    which also stores, is the busier side. Anything else is pickled as it is."""
+    try:
+        return marshal.dumps(articles)
+    except ValueError:  # a value of another type (a str subclass, an object): pickle keeps it
+        return articles
+
+
+def _unpacked(packed: bytes | list[dict]) -> list[dict]:
+    return marshal.loads(packed) if isinstance(packed, bytes) else packed
+
+
 class _Notes(logging.Handler):
     """What the worker's spider logs, kept to be said by the main process."""
 
@@ -478,10 +527,16 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def _worker_main(init_args: tuple, tasks, answers) -> None:
+def _worker_main(spiders: dict[str, type], db_path, since: str | None, tasks, answers) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process, which stops the workers
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # ignored now, not held: nothing left pending
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+    # Logging as a process of its own has it (a forked one inherits the
+    # command's): what the spider says is kept, as made, for the main
+    # process to say, which escapes it once, as it does its own notes.
+    logging.setLogRecordFactory(logging.LogRecord)
+    for handler in list(logging.root.handlers):
+        logging.root.removeHandler(handler)
     notes = _Notes()
     logging.root.addHandler(notes)
     logging.root.setLevel(logging.WARNING)
@@ -490,17 +545,20 @@ def _worker_main(init_args: tuple, tasks, answers) -> None:
         answers.send_bytes(pickle.dumps((None, f"{type(exc).__name__}: {exc}")))
         return SystemExit(1)
 
-    try:
-        extractor = Extractor(*init_args)
-    except Exception as exc:  # noqa: BLE001 - said by the main process, which stops the run
-        raise failed(exc) from None
+    extractors: dict[str, Extractor] = {}
     while (task := tasks.get()) is not None:
-        n, (work, policy, shared) = task
+        n, (site, work, policy, shared) = task
+        if site not in extractors:
+            try:
+                extractors[site] = Extractor(spiders[site], db_path, since)
+            except Exception as exc:  # noqa: BLE001 - said by the main process, which stops the run
+                raise failed(exc) from None
         notes.records = []
         try:
-            articles, part = extractor.extract(work, policy, shared)
-            answer = pickle.dumps((n, (articles, part, notes.records)), protocol=pickle.HIGHEST_PROTOCOL)
+            articles, part = extractors[site].extract(work, policy, shared)
+            answer = pickle.dumps((n, (_packed(articles), part, notes.records)), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 - not one page's error (those are in the report): the run stops
             raise failed(exc) from None
         answers.send_bytes(answer)
-    extractor.close()
+    for extractor in extractors.values():
+        extractor.close()

@@ -99,17 +99,45 @@ def test_two_jobs_store_exactly_what_one_job_stores(crawled, tmp_path):
     assert sorted(by_two.stderr.splitlines()) == sorted(by_one.stderr.splitlines())
 
 
-def _workers_of(pid: int, deadline: float) -> list[int]:
-    """The worker processes of `pid`, once there are any."""
+def _workers_of(pid: int, deadline: float, *, at_work: bool = False) -> list[int]:
+    """The worker processes of `pid` (forked copies of the command: its
+    children with its command line, not a helper such as multiprocessing's
+    resource tracker), once there are any; with `at_work`, once one of them
+    extracts (has used CPU: forked workers wait for their first chunk, idle,
+    while the command opens the archive and indexes the WARC files)."""
     while time.monotonic() < deadline:
-        workers = [child for child in _children(pid) if b"spawn_main" in _cmdline(child)]  # not the resource tracker
-        if workers:
+        own = _cmdline(pid)  # read again: at first it may not have run the command yet
+        workers = [child for child in _children(pid) if own and _cmdline(child) == own]
+        if workers and (not at_work or any(_cpu_ticks(w) >= WORKING_TICKS for w in workers)):
             return workers
-        time.sleep(0.01)
-    raise AssertionError("no worker process appeared")
+        time.sleep(0.002)
+    raise AssertionError("no worker process appeared" + (" at work" if at_work else ""))
+
+
+# CPU (in clock ticks, 10 ms) a worker has used once it extracts: an idle one
+# waiting for work has used next to none.
+WORKING_TICKS = 2
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User + system CPU of a process so far, in clock ticks (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
 
 
 def _children(pid: int) -> list[int]:
+    listed = list(Path(f"/proc/{pid}/task").glob("*/children"))  # Linux with CONFIG_PROC_CHILDREN: quick
+    if listed:
+        found = []
+        for children in listed:
+            try:
+                found += [int(child) for child in children.read_text().split()]
+            except (OSError, ValueError):
+                continue
+        return found
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -157,7 +185,7 @@ def test_ctrl_c_stops_the_workers_and_says_so_in_one_line(crawled, tmp_path):
                              "--warc-dir", str(crawled["warc"]), "--jobs", "2"],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
-    workers = _workers_of(proc.pid, time.monotonic() + 60)
+    workers = _workers_of(proc.pid, time.monotonic() + 60, at_work=True)  # the command is past its index
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, (out, err)
