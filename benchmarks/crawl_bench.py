@@ -49,6 +49,7 @@ sys.path.insert(0, str(REPO))
 from common import RESULTS, machine, save_result  # noqa: E402  (re-exported for reextract_bench)
 
 from newscrawl.extract import extract_article  # noqa: E402
+from newscrawl.lock import child_pids  # noqa: E402
 from newscrawl.samplesite import SampleSite, generate_site  # noqa: E402
 from newscrawl.samplesite.render import render_article  # noqa: E402
 from newscrawl.sites import get_profile  # noqa: E402
@@ -107,7 +108,7 @@ class Watched:
         # wait4's ru_maxrss would count the harness's own memory, copied at
         # fork before the exec.
         while self.rusage is None:
-            for pid in [self.proc.pid, *children_of(self.proc.pid)]:
+            for pid in [self.proc.pid, *child_pids(self.proc.pid)]:
                 status = _status(pid)
                 if "VmHWM" in status:
                     self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), status["VmHWM"])
@@ -159,17 +160,6 @@ def _status(pid: int) -> dict:
     except OSError:
         return {}
     return {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in lines) if k in ("VmRSS", "VmHWM")}
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
 
 
 def memory_curve(samples: list[tuple[int, float]], pages: int) -> dict:

@@ -31,6 +31,28 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started that still run (for the tests and
+    benchmarks that watch a command's writer or workers)."""
+    listed = list(Path(f"/proc/{pid}/task").glob("*/children"))  # Linux with CONFIG_PROC_CHILDREN: quick
+    if listed:
+        found = []
+        for children in listed:
+            try:
+                found += [int(child) for child in children.read_text().split()]
+            except (OSError, ValueError):
+                continue
+        return found
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):  # every process's parent
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
 def lock_path(db_path: str | os.PathLike) -> Path:
     return Path(f"{db_path}.lock")
 

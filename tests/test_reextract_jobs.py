@@ -17,6 +17,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
+from newscrawl.lock import child_pids
 from newscrawl.samplesite import SampleSite, generate_site
 from tests.conftest import REPO, count, rows, run_cli, run_crawl
 from tests.conftest import site_dumps as dumps
@@ -107,7 +108,7 @@ def _workers_of(pid: int, deadline: float, *, at_work: bool = False) -> list[int
     while the command opens the archive and indexes the WARC files)."""
     while time.monotonic() < deadline:
         own = _cmdline(pid)  # read again: at first it may not have run the command yet
-        workers = [child for child in _children(pid) if own and _cmdline(child) == own]
+        workers = [child for child in child_pids(pid) if own and _cmdline(child) == own]
         if workers and (not at_work or any(_cpu_ticks(w) >= WORKING_TICKS for w in workers)):
             return workers
         time.sleep(0.002)
@@ -126,26 +127,6 @@ def _cpu_ticks(pid: int) -> int:
     except OSError:
         return 0
     return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-
-
-def _children(pid: int) -> list[int]:
-    listed = list(Path(f"/proc/{pid}/task").glob("*/children"))  # Linux with CONFIG_PROC_CHILDREN: quick
-    if listed:
-        found = []
-        for children in listed:
-            try:
-                found += [int(child) for child in children.read_text().split()]
-            except (OSError, ValueError):
-                continue
-        return found
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
 
 
 def _cmdline(pid: int) -> bytes:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.archive import open_archive
+from newscrawl.lock import child_pids
 from newscrawl.samplesite import SampleSite, generate_site
 from tests.conftest import REPO, count, crawl_command, crawl_stats, rows, run_cli, run_crawl
 from tests.conftest import expected_dumps as expected
@@ -38,7 +39,7 @@ def start_and_kill(site, db, *, after_articles: int, settings=None):
     proc = subprocess.Popen(crawl_command(site.base_url, db, settings=settings), cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wait_until_stored(proc, db, after_articles)
-    proc.children = children_of(proc.pid)  # the archive writer process
+    proc.children = child_pids(proc.pid)  # the archive writer process
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     return proc
@@ -56,18 +57,6 @@ def wait_until_stored(proc, db, articles: int, timeout: float = 120) -> None:
                 return
         except sqlite3.OperationalError:
             continue  # the schema is being made
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
 
 
 def gone(pid: int, within: float = 15) -> bool:
@@ -457,7 +446,7 @@ def test_a_crawl_stopped_with_sigterm_to_its_group_stores_what_it_reported(tmp_p
         proc = subprocess.Popen(crawl_command(site.base_url, db), cwd=REPO, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
         wait_until_stored(proc, db, 8)
-        writers = children_of(proc.pid)
+        writers = child_pids(proc.pid)
         os.killpg(proc.pid, signal.SIGTERM)
         _, stderr = proc.communicate(timeout=120)
         assert all(gone(pid) for pid in writers)
@@ -527,7 +516,7 @@ def test_a_dead_archive_writer_stops_the_crawl_and_the_next_run_completes(tmp_pa
         proc = subprocess.Popen(crawl_command(site.base_url, db), cwd=REPO, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)
         wait_until_stored(proc, db, 5)
-        writers = children_of(proc.pid)
+        writers = child_pids(proc.pid)
         for pid in writers:
             os.kill(pid, signal.SIGKILL)
         _, stderr = proc.communicate(timeout=120)
