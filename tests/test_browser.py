@@ -54,7 +54,10 @@ def served(tmp_path_factory):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    # Up in about a second on a quiet machine; a busy one (other test
+    # workers, Chromium starting) once took over 10 s.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             urllib.request.urlopen(f"{base}/-/versions.json", timeout=1)
             break
