@@ -176,8 +176,8 @@ _CACHED_WORD = 40  # characters: a long run without spaces (a URL, a hostile pag
 
 def _word_index(word: str) -> str:
     terms = " ".join(index_terms(word))
-    if not terms.isascii():
-        terms = " ".join(terms.translate(_TOKENIZER_FOLDS).split())
+    if not terms.isascii():  # split again: a fold may end a token (see _tokenizer_folds)
+        terms = " ".join(tokenizer_form(terms).split())
     if len(word) <= _CACHED_WORD:
         if len(_WORD_INDEX) >= _WORD_INDEX_SIZE:
             _WORD_INDEX.clear()
