@@ -536,7 +536,10 @@ def _cores() -> int:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes that extract, beside this one, which stores (default: one per core, "
                    f"here {_cores()}). --jobs 1 extracts in this process.")
-def reextract(db_path, site, since, warc_dir, jobs) -> None:
+@click.option("--check-charsets", is_flag=True,
+              help="Run the charset check on every page again, instead of decoding each as the crawl did "
+                   "(after a fix to the check).")
+def reextract(db_path, site, since, warc_dir, jobs, check_charsets) -> None:
     """Re-run extraction over the raw pages kept as WARC, without fetching.
 
     Works for the sites with a profile (not for `generic` crawls).
@@ -556,6 +559,10 @@ def reextract(db_path, site, since, warc_dir, jobs) -> None:
     extraction fails is named and the run exits 1; a worker that dies (or
     Ctrl-C) stops the run with one line, keeping what was stored: run the
     command again to finish.
+
+    Each page is decoded with the charset the crawl settled on, which the
+    WARC files keep beside it; pages without that note (WARC files of older
+    versions or other tools) go through the charset check, as in a crawl.
 
     \b
     Examples:
@@ -596,7 +603,7 @@ def reextract(db_path, site, since, warc_dir, jobs) -> None:
                 say(f"warning: {unknown_site}", err=True)
             failed = 0
             seen = Report()
-            indexed = (index_warcs(folder, seen), seen)  # read once, for every site
+            indexed = (index_warcs(folder, seen, crawl_charsets=not check_charsets), seen)  # once, for every site
             for name in names:
                 reextractor = Reextractor(spiders[name], db_path, db, folder, since_iso, jobs=jobs, workers=workers)
                 try:

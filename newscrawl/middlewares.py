@@ -21,6 +21,9 @@ from newscrawl.text import looks_like_mojibake
 
 logger = logging.getLogger(__name__)
 
+# request.meta key: the charset CharsetMiddleware settled a page's response on.
+CHARSET_META = "newscrawl_charset"
+
 _TAGS = re.compile(rb"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
 
 
@@ -50,6 +53,15 @@ class CharsetMiddleware:
     def process_response(self, request, response) -> Response:
         if not isinstance(response, TextResponse) or not response.body:
             return response
+        response, settled = self._settle(response)
+        if settled and request is not None:
+            # Kept beside the page in the WARC (newscrawl/warc.py): re-extraction reads it as the crawl did.
+            request.meta[CHARSET_META] = response.encoding
+        return response
+
+    def _settle(self, response: TextResponse) -> tuple[TextResponse, bool]:
+        """The response decoded with the charset its bytes are in, and
+        whether one was found (False: no charset decodes it cleanly)."""
         declared = response._declared_encoding()
         sample = visible_sample(response.body)
         if response.encoding.lower().replace("-", "").replace("_", "") not in ("utf8", "ascii") and _is_utf8(sample):
@@ -58,18 +70,18 @@ class CharsetMiddleware:
             self.stats.inc_value("charset/declared_wrong")
             logger.warning("%s: page says %s but its bytes are UTF-8; decoding as UTF-8",
                            response.url, response.encoding)
-            return response.replace(encoding="utf-8")
+            return response.replace(encoding="utf-8"), True
         text = sample.decode(response.encoding, errors="replace")
         if not looks_like_mojibake(text):
             if not declared:
                 self.stats.inc_value("charset/detected")
-            return response
+            return response, True
         best = charset_normalizer.from_bytes(sample).best()
         if best is None or looks_like_mojibake(str(best)):
             self.stats.inc_value("charset/undecodable")
             logger.error("%s: cannot find a charset that decodes this page cleanly (tried %s)",
                          response.url, response.encoding)
-            return response
+            return response, False
         self.stats.inc_value("charset/declared_wrong" if declared else "charset/redetected")
         logger.warning(
             "%s: page %s %s but its bytes are %s; decoding as %s",
@@ -79,7 +91,7 @@ class CharsetMiddleware:
             best.encoding,
             best.encoding,
         )
-        return response.replace(encoding=best.encoding)
+        return response.replace(encoding=best.encoding), True
 
 
 def _is_utf8(data: bytes) -> bool:

@@ -55,6 +55,7 @@ from newscrawl.archive import store_articles
 from newscrawl.fetch_policy import FetchPolicy
 from newscrawl.items import ArticleItem
 from newscrawl.middlewares import CharsetMiddleware
+from newscrawl.warc import CHARSET_FIELD
 from pipelines.normalize import NormalizeWhitespacePipeline
 from pipelines.validate import ValidatePipeline
 
@@ -76,6 +77,9 @@ class StoredPage:
     path: Path
     offset: int
     length: int = 0  # its gzip member's bytes, when the fast reader indexed it (0: read it with warcio)
+    # The charset the crawl read it with (a metadata record beside it, newscrawl/warc.py);
+    # None: decode it as a crawl would, through the charset check.
+    charset: str | None = None
 
 
 @dataclass
@@ -109,30 +113,57 @@ class ReextractFailed(Exception):
     """The run could not go on (a worker died); what was stored stays stored."""
 
 
-def index_warcs(folder: Path, report: Report) -> dict[str, list[StoredPage]]:
-    """URL -> its stored 200 responses, oldest first."""
+def index_warcs(folder: Path, report: Report, *, crawl_charsets: bool = True) -> dict[str, list[StoredPage]]:
+    """URL -> its stored 200 responses, oldest first, each with the charset
+    the crawl read it with when a metadata record says so (not with
+    `crawl_charsets` off: every page then goes through the charset check)."""
     pages: dict[str, list[StoredPage]] = defaultdict(list)
+    charsets: dict[tuple[str, str], str] = {}  # (URI, WARC-Date) -> charset; a note may be in the next file
     for path in sorted(folder.glob("*.warc.gz")) + sorted(folder.glob("*.warc")):
         report.warc_files += 1
-        found, problems = _index_plain(path) if path.name.endswith(".gz") else (None, [])
+        found, problems = _index_plain(path, charsets) if path.name.endswith(".gz") else (None, [])
         if found is None:  # not in the form the crawl writes: warcio reads it, and says what it says
-            found, problems = _index_with_warcio(path)
+            found, problems = _index_with_warcio(path, charsets)
         report.unreadable += problems
         for url, page in found:
             pages[url].append(page)
-    for stored in pages.values():
+    for url, stored in pages.items():
         stored.sort(key=lambda p: p.date)
+        if crawl_charsets:
+            for page in stored:
+                page.charset = charsets.get((url, page.date))
     return pages
 
 
-def _index_plain(path: Path) -> tuple[list[tuple[str, StoredPage]] | None, list[str]]:
-    """The 200 responses of a file the crawl wrote, read by newscrawl.warcread;
-    (None, []) when the file is not in that form throughout."""
+def _charset_noted(payload: bytes) -> str | None:
+    """The charset a metadata record of the crawl's names (CHARSET_FIELD),
+    if it is one Python decodes with; None for any other metadata."""
+    for line in payload.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == CHARSET_FIELD.encode():
+            charset = value.strip().decode("ascii", "replace")
+            try:
+                b"a".decode(charset, "replace")  # refuses names Python does not know, and codecs of no text
+            except LookupError:
+                return None  # not a charset: the check decides, as in a crawl
+            return charset
+    return None
+
+
+def _index_plain(path: Path, charsets: dict) -> tuple[list[tuple[str, StoredPage]] | None, list[str]]:
+    """The 200 responses of a file the crawl wrote, read by newscrawl.warcread,
+    and its charset notes into `charsets`; (None, []) when the file is not
+    in that form throughout."""
     found, problems = [], []
+    notes = {}
     try:
         with open(path, "rb") as fh:
             for offset, length, data in warcread.gzip_members(fh):
                 record = warcread.parse_record(data)
+                if record.rec_type == "metadata":
+                    charset = _charset_noted(record.payload)
+                    if charset:
+                        notes[(record.uri, record.date)] = charset
                 if record.rec_type != "response" or record.status != "200":
                     continue
                 expected = next((v for k, v in record.headers if k.lower() == "content-length"), None)
@@ -144,16 +175,24 @@ def _index_plain(path: Path) -> tuple[list[tuple[str, StoredPage]] | None, list[
                 found.append((record.uri, StoredPage(record.date, path, offset, length)))
     except warcread.Irregular:
         return None, []
+    charsets.update(notes)  # (not those of a file warcio will read again)
     return found, problems
 
 
-def _index_with_warcio(path: Path) -> tuple[list[tuple[str, StoredPage]], list[str]]:
-    """The 200 responses of any WARC file warcio reads; what it could not read, said."""
+def _index_with_warcio(path: Path, charsets: dict | None = None) -> tuple[list[tuple[str, StoredPage]], list[str]]:
+    """The 200 responses of any WARC file warcio reads, and its charset notes
+    into `charsets`; what it could not read, said."""
     found, problems = [], []
     with open(path, "rb") as fh:
         records = ArchiveIterator(fh)
         try:
             for record in records:
+                if record.rec_type == "metadata" and charsets is not None:
+                    charset = _charset_noted(record.content_stream().read())
+                    if charset:
+                        charsets[(record.rec_headers.get_header("WARC-Target-URI"),
+                                  record.rec_headers.get_header("WARC-Date"))] = charset
+                    continue
                 if record.rec_type != "response" or record.http_headers.get_statuscode() != "200":
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
@@ -259,8 +298,12 @@ class Extractor:
 
     def _response(self, request: Request, page: StoredPage, part: Report):
         status, headers, body = _read(page)
-        response = HtmlResponse(request.url, status=int(status), headers=headers, body=body, request=request)
         part.pages += 1
+        if page.charset:
+            # Decoded as the crawl decoded it: the check ran then, on these bytes.
+            return HtmlResponse(request.url, status=int(status), headers=headers, body=body, request=request,
+                                encoding=page.charset)
+        response = HtmlResponse(request.url, status=int(status), headers=headers, body=body, request=request)
         return self.charset.process_response(request, response)
 
     def _drive(self, outputs, pages, since_date: str, part: Report):

@@ -34,10 +34,20 @@ from scrapy.http import Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newscrawl.middlewares import CHARSET_META
+
 logger = logging.getLogger(__name__)
 
 # Hop-by-hop framing that no longer describes the body once Scrapy has it.
 _FRAMING = {"transfer-encoding", "content-length"}
+# The field of a metadata record that says which charset the crawl read a
+# response with (CharsetNote). Other tools' metadata records hold other fields.
+CHARSET_FIELD = "newscrawl-charset"
+# request.meta key: the WARC-Date of the response record written for this request.
+_WARC_DATE = "warc_date"
+# Response records the writer remembers, to name them in the metadata
+# records that follow (WARC-Concurrent-To); a note comes a moment after its page.
+_RECENT_RESPONSES = 4096
 
 
 def warc_dir(settings) -> Path:
@@ -57,6 +67,7 @@ class WarcWriter:
         self.file = None
         self.writer = None
         self.serial = 0
+        self.responses: dict[tuple[str, str], str] = {}  # (URI, date) -> record ID, the latest few
         self.started = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
 
     def _open(self) -> None:
@@ -77,7 +88,16 @@ class WarcWriter:
             self._open()
         for record in build(self.writer):
             self.writer.write_record(record)
+            if record.rec_type == "response":
+                self._remember(record)
         self.file.flush()  # a killed crawl loses at most the record being written
+
+    def _remember(self, record) -> None:
+        headers = record.rec_headers
+        key = (headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Date"))
+        self.responses[key] = headers.get_header("WARC-Record-ID")
+        if len(self.responses) > _RECENT_RESPONSES:
+            del self.responses[next(iter(self.responses))]
 
     def close(self) -> None:
         file, self.file = self.file, None
@@ -116,6 +136,7 @@ class WarcMiddleware:
         writer = WarcProcess(warc_dir(settings), settings.getint("WARC_MAX_SIZE"))
         middleware = cls(writer, crawler.stats)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.note_charset, signal=signals.response_received)
         return middleware
 
     def close(self) -> None:
@@ -123,21 +144,37 @@ class WarcMiddleware:
         self.writer.close()
 
     def process_response(self, request, response) -> Response:
+        request.meta.pop(CHARSET_META, None)  # a retried or redirected request's copy of the last page's
         if request.meta.get("page_kind") in ("article", "comments") and response.status != 304:
             date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            page = _page(request, response, date)
-            if isinstance(self.writer, WarcProcess):
-                self.writer.send(page)
-            else:
-                self.pool.submit(self._write, page)
+            request.meta[_WARC_DATE] = date
+            self._send(_page(request, response, date))
+        else:
+            request.meta.pop(_WARC_DATE, None)
         return response
 
-    def _write(self, page: Page) -> None:
-        self._written(page.url, write_page(self.writer, page))
+    def note_charset(self, response, request, spider=None) -> None:
+        """The charset the check read a page with (signals.response_received:
+        after the downloader middlewares), written beside the page's record,
+        so that `newscrawl reextract` decodes it as the crawl did without
+        checking it again. Only for a 200 response written to the WARC."""
+        date = request.meta.get(_WARC_DATE)
+        charset = request.meta.get(CHARSET_META)
+        if date and charset and response.status == 200:
+            self._send(CharsetNote(response.url, date, charset))
 
-    def _written(self, url: str, error: str | None) -> None:
+    def _send(self, job: Page | CharsetNote) -> None:
+        if isinstance(self.writer, WarcProcess):
+            self.writer.send(job)
+        else:
+            self.pool.submit(self._write, job)
+
+    def _write(self, job: Page | CharsetNote) -> None:
+        self._written(job.url, write_job(self.writer, job), _records_of(job))
+
+    def _written(self, url: str, error: str | None, records: int = 2) -> None:
         if error is None:
-            self.stats.inc_value("warc/records", 2)
+            self.stats.inc_value("warc/records", records)
         else:  # a full disk must not lose the crawl's items, nor stop the copies
             self.stats.inc_value("warc/errors")
             logger.error("WARC write failed for %s: %s", url, error)
@@ -158,6 +195,20 @@ class Page(NamedTuple):
     date: str
 
 
+class CharsetNote(NamedTuple):
+    """The charset the crawl decoded a stored response with, as settled by
+    newscrawl.middlewares.CharsetMiddleware: written as a metadata record
+    (WARC-Target-URI and WARC-Date those of the response record)."""
+
+    url: str
+    date: str
+    charset: str
+
+
+def _records_of(job: Page | CharsetNote) -> int:
+    return 2 if isinstance(job, Page) else 1
+
+
 def _page(request, response, date: str) -> Page:
     return Page(
         request.url, request.method,
@@ -168,10 +219,16 @@ def _page(request, response, date: str) -> Page:
     )
 
 
-def write_page(writer: WarcWriter, page: Page) -> str | None:
-    """Write a page's request and response records; the error, if writing failed."""
+def write_job(writer: WarcWriter, job: Page | CharsetNote) -> str | None:
+    """Write a page's request and response records, or a charset note's
+    metadata record; the error, if writing failed."""
+    def build(warcio_writer):
+        if isinstance(job, Page):
+            return _records(warcio_writer, job)
+        return [_note_record(warcio_writer, job, writer.responses.get((job.url, job.date)))]
+
     try:
-        writer.write(lambda warcio_writer: _records(warcio_writer, page))
+        writer.write(build)
     except Exception as exc:  # noqa: BLE001 - reported to the crawl, which counts and logs it
         writer.close()  # a half-written record ends this file; the next write opens another
         return str(exc)
@@ -198,6 +255,16 @@ def _records(writer, page: Page):
     return [req, resp]
 
 
+def _note_record(writer, note: CharsetNote, response_id: str | None):
+    headers = {"WARC-Date": note.date}
+    if response_id:
+        headers["WARC-Concurrent-To"] = response_id
+    return writer.create_warc_record(
+        note.url, "metadata", payload=io.BytesIO(f"{CHARSET_FIELD}: {note.charset}\r\n".encode("ascii")),
+        warc_content_type="application/warc-fields", warc_headers_dict=headers,
+    )
+
+
 class WarcProcess:
     """A WarcWriter in a process of its own, fed over a pipe.
 
@@ -219,7 +286,7 @@ class WarcProcess:
         results.close()
         self.dead = False  # the process ended before the crawl closed it
         self.closed = False
-        self.on_written: Callable[[str, str | None], None] = lambda url, error: None
+        self.on_written: Callable[[str, str | None, int], None] = lambda url, error, records: None
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._feeder = threading.Thread(target=self._feed, name="warc-feeder", daemon=True)
         self._feeder.start()
@@ -229,11 +296,11 @@ class WarcProcess:
         self._reactor = reactor
         reactor.addReader(self._reader)
 
-    def send(self, page: Page) -> None:
+    def send(self, job: Page | CharsetNote) -> None:
         if self.dead:
-            self.on_written(page.url, "the WARC writer process has died")
+            self.on_written(job.url, "the WARC writer process has died", _records_of(job))
             return
-        self._queue.put(pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL))
+        self._queue.put(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
 
     def _feed(self) -> None:
         while True:
@@ -255,8 +322,8 @@ class WarcProcess:
             self._ended()
 
     def _outcome(self, message: bytes) -> None:
-        url, error = pickle.loads(message)
-        self.on_written(url, error)
+        url, error, records = pickle.loads(message)
+        self.on_written(url, error, records)
 
     def _ended(self) -> None:
         self._reactor.removeReader(self._reader)
@@ -301,19 +368,19 @@ class _ResultReader:
 
 
 def _serve(folder: str, max_size: int, jobs, results) -> None:
-    """The writer process: write each page it is sent, say how it went, until its pipe ends."""
+    """The writer process: write each page (or charset note) it is sent, say how it went, until its pipe ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     writer = WarcWriter(Path(folder), max_size)
     try:
         while True:
             try:
-                page: Page = pickle.loads(jobs.recv_bytes())
+                job: Page | CharsetNote = pickle.loads(jobs.recv_bytes())
             except EOFError:
                 break  # the crawl closed the pipe, or was killed
-            error = write_page(writer, page)
+            error = write_job(writer, job)
             with contextlib.suppress(OSError):  # the crawl was killed: keep writing what it sent
-                results.send_bytes(pickle.dumps((page.url, error)))
+                results.send_bytes(pickle.dumps((job.url, error, _records_of(job))))
     finally:
         writer.close()
         results.close()

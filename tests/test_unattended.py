@@ -392,6 +392,90 @@ def test_reextract_rebuilds_articles_and_comments_alike(tmp_path):
     assert count(db, "comments") == sum(len(a.comments) for a in model.crawlable())
 
 
+def _warc_records(folder: Path) -> list:
+    """(type, URI, date, record ID, HTTP status, WARC-Concurrent-To, payload) of every record, read by warcio."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    out = []
+    for path in sorted(folder.glob("*.warc.gz")):
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                head = record.rec_headers.get_header
+                status = record.http_headers.get_statuscode() if record.rec_type == "response" else None
+                out.append((record.rec_type, head("WARC-Target-URI"), head("WARC-Date"), head("WARC-Record-ID"),
+                            status, head("WARC-Concurrent-To"), record.content_stream().read()))
+    return out
+
+
+def _without_metadata(folder: Path, into: Path) -> None:
+    """A copy of the WARC files without their metadata records: what an older crawl wrote."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.warcwriter import WARCWriter
+
+    into.mkdir()
+    for path in sorted(folder.glob("*.warc.gz")):
+        with open(path, "rb") as fh, open(into / path.name, "wb") as out:
+            writer = WARCWriter(out, gzip=True)
+            for record in ArchiveIterator(fh, no_record_parse=False, arc2warc=False):
+                if record.rec_type != "metadata":
+                    writer.write_record(record)
+
+
+def test_reextract_decodes_each_page_as_the_crawl_did(tmp_path):
+    # The crawl keeps beside each page the charset its check settled on; a
+    # re-extraction reads that instead of checking every page again, and
+    # gives what checking would, for WARC files with or without the notes.
+    model = generate_site(40)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        assert run_crawl(site.base_url, db).returncode == 0
+    records = _warc_records(tmp_path / "warc")
+    pages = {(uri, date): record_id for kind, uri, date, record_id, status, _, _ in records
+             if kind == "response" and status == "200"}
+    notes = {(uri, date): (to, payload) for kind, uri, date, _, _, to, payload in records if kind == "metadata"}
+    assert set(notes) == set(pages)  # one note a stored page, none for a 404 or 503
+    assert all(notes[key][0] == pages[key] for key in pages)  # WARC-Concurrent-To names the page's record
+    mislabelled = next(a for a in model.articles if a.encoding == "cp1256-mislabelled")  # declares utf-8
+    assert {payload for (uri, _), (_, payload) in notes.items() if uri.endswith(mislabelled.path)} == {
+        b"newscrawl-charset: cp1256\r\n"}
+    before = dumps(db, tmp_path / "before")
+
+    def emptied():
+        conn = sqlite3.connect(db)
+        conn.execute("DELETE FROM comments")
+        conn.execute("DELETE FROM articles")
+        conn.commit()
+        conn.close()
+
+    repaired = "but its bytes are"  # the charset check's note on a mislabelled page
+    emptied()
+    noted = run_cli("reextract", "--db", str(db))
+    assert noted.returncode == 0 and repaired not in noted.stderr, noted.stderr
+    assert dumps(db, tmp_path / "noted") == before
+    emptied()
+    checked = run_cli("reextract", "--db", str(db), "--check-charsets")
+    assert checked.returncode == 0 and f"{mislabelled.path}: page declares utf-8 but its bytes are cp1256" in (
+        checked.stderr)
+    assert dumps(db, tmp_path / "checked") == before
+    _without_metadata(tmp_path / "warc", tmp_path / "old-warc")
+    assert not [r for r in _warc_records(tmp_path / "old-warc") if r[0] == "metadata"]
+    emptied()
+    old = run_cli("reextract", "--db", str(db), "--warc-dir", str(tmp_path / "old-warc"))
+    assert old.returncode == 0 and repaired in old.stderr
+    assert dumps(db, tmp_path / "old") == before
+
+
+def test_a_charset_note_that_names_no_charset_is_not_used():
+    from newscrawl.reextract import _charset_noted
+
+    assert _charset_noted(b"newscrawl-charset: cp1256\r\n") == "cp1256"
+    assert _charset_noted(b"via: http://x/\r\nNewscrawl-Charset:  utf-8 \r\n") == "utf-8"
+    assert _charset_noted(b"newscrawl-charset: no-such-charset\r\n") is None
+    assert _charset_noted(b"newscrawl-charset: \x1b[31m\r\n") is None
+    assert _charset_noted(b"newscrawl-charset: rot13\r\n") is None  # a codec, but not of text
+    assert _charset_noted(b"outlinks: http://x/ L a/@href\r\n") is None  # another tool's metadata
+
+
 def test_a_changed_comment_template_stops_the_run_and_keeps_the_threads_open(tmp_path):
     model = generate_site(40)
     db = tmp_path / "news.db"
