@@ -367,36 +367,44 @@ def select_many(node, selectors: tuple[str, ...]) -> dict[str, list]:
     the subtree where `select` would walk it: a comment is read with half a
     dozen selectors, and walking its elements once costs a fraction of a
     walk per selector."""
-    walkable = node.getparent() is not None and len(node) < 50
-    by_tag: dict[str, list] = {}  # tag -> the walked selectors that name it
-    untagged: list = []
-    found: dict[str, list] = {}
-    for css in selectors:
-        simple = simple_css(css)
-        if simple is None or not (simple[0] or walkable):
-            found[css] = select(node, css)  # as select() would: by XPath
-            continue
-        found[css] = []
-        tag, classes, attribute = simple
-        # Any one of the classes: a token of the class attribute is in it as a
-        # substring, so most elements are told apart without splitting it.
-        walked = (found[css], classes, next(iter(classes)) if classes else None, attribute)
-        (by_tag.setdefault(tag, []) if tag else untagged).append(walked)
+    by_xpath, by_tag, untagged = _walk_plan(selectors, node.getparent() is not None and len(node) < 50)
+    found: dict[str, list] = {css: [] for css in selectors}
+    for css in by_xpath:
+        found[css] = select(node, css)  # as select() would: by XPath
     if by_tag or untagged:
-        _walk_for(node, by_tag, untagged)
+        _walk_for(node, by_tag, untagged, found)
     return found
 
 
-def _walk_for(node, by_tag: dict[str, list], untagged: list) -> None:
+@functools.lru_cache(maxsize=256)
+def _walk_plan(selectors: tuple[str, ...], walkable: bool) -> tuple[tuple, dict[str, tuple], tuple]:
+    """How select_many reads `selectors`, worked out once per profile: the
+    ones left to XPath, and the walked ones as (css, classes, one of the
+    classes, attribute), by the tag they name (each tag's with the untagged
+    ones after them) and untagged."""
+    by_xpath, by_tag, untagged = [], {}, []
+    for css in dict.fromkeys(selectors):
+        simple = simple_css(css)
+        if simple is None or not (simple[0] or walkable):
+            by_xpath.append(css)
+            continue
+        tag, classes, attribute = simple
+        # Any one of the classes: a token of the class attribute is in it as a
+        # substring, so most elements are told apart without splitting it.
+        walked = (css, classes, next(iter(classes)) if classes else None, attribute)
+        (by_tag.setdefault(tag, []) if tag else untagged).append(walked)
+    return tuple(by_xpath), {tag: (*named, *untagged) for tag, named in by_tag.items()}, tuple(untagged)
+
+
+def _walk_for(node, by_tag: dict[str, tuple], untagged: tuple, found: dict[str, list]) -> None:
     """One walk of `node`'s elements, each added to the matches of the walked selectors it satisfies."""
     for element in node.iter():
         tag = element.tag
         if not isinstance(tag, str):
             continue  # an HTML comment or processing instruction
-        wanted = by_tag.get(tag)
-        wanted = untagged if wanted is None else wanted + untagged
+        wanted = by_tag.get(tag, untagged)
         class_value = classes = None
-        for matches, wanted_classes, one_class, attribute in wanted:
+        for css, wanted_classes, one_class, attribute in wanted:
             if wanted_classes:
                 if class_value is None:
                     class_value = element.get("class") or ""
@@ -406,7 +414,7 @@ def _walk_for(node, by_tag: dict[str, list], untagged: list) -> None:
                     classes = class_tokens(class_value)
                 if not wanted_classes <= classes:
                     continue
-            take(element, attribute, matches)
+            take(element, attribute, found[css])
 
 
 def _first_found(found: dict[str, list], selectors: tuple[str, ...]) -> str:
