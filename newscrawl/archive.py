@@ -910,8 +910,8 @@ def _merge_comments(db, article: dict, article_row: int, now: str, result: Store
     comments = article.get("comments") or []
     if stored is None:
         # By (site, article_id), not article_row: a row another tool added may lack it.
-        stored = list(db.query("SELECT * FROM comments WHERE site = ? AND article_id = ? ORDER BY position",
-                               [site, article_id]))
+        stored = _rows(db, "SELECT * FROM comments WHERE site = ? AND article_id = ? ORDER BY position",
+                       [site, article_id])
     # Stored comments by site id and by fingerprint, in thread order; an
     # incoming comment takes the first one not matched yet, so repeats (the
     # same text twice, or a site showing one id twice) match one to one.
@@ -995,6 +995,15 @@ def _merge_comments(db, article: dict, article_row: int, now: str, result: Store
         _mark_gone(db, [c for c in stored if c["comment_key"] not in matched
                         and c["gone_since"] is None and c["last_seen"] <= when], when, result)
     result.comments_total = len(keys)
+
+
+def _rows(db, sql: str, params) -> list[sqlite3.Row]:
+    """The rows of a query, read by name (row["text"]): sqlite3.Row, built in
+    C, where db.query() builds a dict per row in Python (a thread read back
+    for every article a crawl or a re-extraction stores)."""
+    cursor = db.conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor.execute(sql, params).fetchall()
 
 
 def _comment_updates(found: dict, incoming: dict, site_id: str | None, parent_key: str | None, depth,

@@ -94,7 +94,10 @@ def json_ld_objects(root) -> list[dict]:
     `@graph` members. A script that is not valid JSON is skipped: sites ship
     broken ones, and the rest of the page still says what it says."""
     found: list[dict] = []
-    for script in _LD_SCRIPTS(root):
+    for script in root.getroottree().getroot().iter("script"):
+        # As XPath's translate() lowers only A-Z: no other character lowers into "application/ld+json".
+        if (script.get("type") or "").lower() != "application/ld+json":
+            continue
         text = (script.text or "").strip()
         text = re.sub(r"^\s*(<!--|<!\[CDATA\[)|(-->|\]\]>)\s*$", "", text)
         try:
@@ -103,11 +106,6 @@ def json_ld_objects(root) -> list[dict]:
             continue
         found.extend(_flatten(data))
     return found
-
-
-_LD_SCRIPTS = etree.XPath(
-    "//script[translate(@type, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = 'application/ld+json']"
-)
 
 
 def _flatten(data, depth: int = 0) -> list[dict]:
