@@ -910,8 +910,8 @@ def _merge_comments(db, article: dict, article_row: int, now: str, result: Store
     comments = article.get("comments") or []
     if stored is None:
         # By (site, article_id), not article_row: a row another tool added may lack it.
-        stored = _rows(db, "SELECT * FROM comments WHERE site = ? AND article_id = ? ORDER BY position",
-                       [site, article_id])
+        stored = _rows(db, f"SELECT {_MATCHED_COLUMNS} FROM comments WHERE site = ? AND article_id = ? "
+                       "ORDER BY position", [site, article_id])
     # Stored comments by site id and by fingerprint, in thread order; an
     # incoming comment takes the first one not matched yet, so repeats (the
     # same text twice, or a site showing one id twice) match one to one.
@@ -959,12 +959,14 @@ def _merge_comments(db, article: dict, article_row: int, now: str, result: Store
         keys_in_order.append(found["comment_key"])
         updates = _comment_updates(found, incoming, site_id, parent_key, depth, result)
         if found["fingerprint"] != fingerprint:
+            replaced = _rows(db, "SELECT title, author, text FROM comments WHERE id = ?", [found["id"]])[0]
             db["comment_versions"].insert(
                 {
                     "site": site,
                     "article_id": article_id,
                     "comment_key": found["comment_key"],
-                    **{k: found[k] for k in ("title", "author", "text", "posted_at")},
+                    **{k: replaced[k] for k in ("title", "author", "text")},
+                    "posted_at": found["posted_at"],
                     "replaced_at": now,
                 }
             )
@@ -995,6 +997,13 @@ def _merge_comments(db, article: dict, article_row: int, now: str, result: Store
         _mark_gone(db, [c for c in stored if c["comment_key"] not in matched
                         and c["gone_since"] is None and c["last_seen"] <= when], when, result)
     result.comments_total = len(keys)
+
+
+# What matching a thread read again against the archived one needs of each
+# archived comment: not its text (most of the row), read only for a comment
+# whose text changed (its old version is kept).
+_MATCHED_COLUMNS = ("id, comment_key, comment_id, fingerprint, position, gone_since, last_seen, depth, "
+                    "parent_key, posted_at, likes")
 
 
 def _rows(db, sql: str, params) -> list[sqlite3.Row]:

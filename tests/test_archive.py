@@ -84,7 +84,10 @@ def test_edited_comment_keeps_its_previous_text(db):
     edited["comments"][0] = {**edited["comments"][0], "text": "نص 1 بعد التعديل"}
     result = store_article(db, edited)
     assert result.comments_updated == 1 and result.comments_new == 0
-    assert next(db.query("SELECT text FROM comment_versions"))["text"] == "نص 1"
+    kept = "SELECT site, article_id, comment_key, title, author, text, posted_at FROM comment_versions"
+    assert list(db.query(kept)) == [
+        {"site": "elaph", "article_id": "100", "comment_key": "1", "title": "t1", "author": "سالم", "text": "نص 1",
+         "posted_at": None}]
     assert count(db, "comments") == 2
 
 
