@@ -22,9 +22,9 @@ What the project adds around scrapy-redis:
   Redis (a Lua script), so N workers together keep the site's delay, not N
   times its rate.
 - Archive facts: workers read what the archive holds from Redis
-  (newscrawl.state.RedisState), published there by `newscrawl drain`.
+  (newscrawl.redis_state.RedisState), published there by `newscrawl drain`.
 - Redis going away: every Redis call retries with backoff for
-  REDIS_RETRY_FOR seconds (newscrawl.state.RetryFor), so a restart of a
+  REDIS_RETRY_FOR seconds (newscrawl.redis_state.RetryFor), so a restart of a
   Redis that keeps its data (appendonly yes) costs a pause, nothing else.
   A call that still fails stops the worker (finish reason redis_unavailable,
   exit 1, one log line), and what it was doing stays unacknowledged: a
@@ -57,8 +57,9 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from newscrawl.items import ArticleItem
+from newscrawl.redis_state import REDIS_DOWN, outage_of, redis_client, redis_name, retry_params
 from newscrawl.sitemap_ledger import Claims
-from newscrawl.state import KEY, REDIS_DOWN, outage_of, redis_client, redis_name, retry_params, worker_id
+from newscrawl.state import KEY, worker_id
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class Distributed:
             return
         run = run_key(settings)
         # One retry policy for every Redis client of the worker (scrapy-redis
-        # builds its own from REDIS_PARAMS; newscrawl.state.redis_params reads it too).
+        # builds its own from REDIS_PARAMS; newscrawl.redis_state.redis_params reads it too).
         params = {**retry_params(settings.getfloat("REDIS_RETRY_FOR"),
                                  redis_name(settings.get("REDIS_URL"))),
                   **settings.getdict("REDIS_PARAMS")}

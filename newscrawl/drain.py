@@ -7,10 +7,10 @@ them with the crawl's own pipelines (normalize, validate, store: the
 no-loss rules of newscrawl.archive) in one transaction, then removes them.
 Killed between the two, it finds the items still in the processing list on
 its next start and stores them then (storing is idempotent). It also publishes what the archive holds for the workers
-(newscrawl.state) and turns their run reports into crawl_runs rows.
+(newscrawl.redis_state) and turns their run reports into crawl_runs rows.
 
 Redis going away does not end it: each call retries with backoff for
-REDIS_RETRY_FOR seconds (newscrawl.state.RetryFor), and a step that still
+REDIS_RETRY_FOR seconds (newscrawl.redis_state.RetryFor), and a step that still
 fails is logged and started again from what Redis holds, until Redis is
 back. Each step is safe to run twice: items are taken with BLMOVE/LMOVE,
 left in the processing list until they are stored, and removed by value
@@ -31,7 +31,8 @@ from typing import TypeVar
 from scrapy.exceptions import DropItem
 
 from newscrawl import archive
-from newscrawl.state import KEY, REDIS_DOWN, outage_of, publish_article, publish_state, with_retries, worker_id
+from newscrawl.redis_state import REDIS_DOWN, outage_of, publish_article, publish_state, with_retries
+from newscrawl.state import KEY, worker_id
 from pipelines.normalize import NormalizeWhitespacePipeline
 from pipelines.validate import ValidatePipeline
 

@@ -29,7 +29,7 @@ _YEAR_MONTH = re.compile(r"^\s*(\d{4})(?:-(\d{2}))?\s*$")
 
 
 class ArchivedArticles(Protocol):
-    """What the rules read of the archive (newscrawl.state: SqliteState, RedisState)."""
+    """What the rules read of the archive (newscrawl.state.SqliteState, newscrawl.redis_state.RedisState)."""
 
     def article(self, site: str, article_id: str) -> Mapping[str, Any] | None: ...
 

@@ -9,7 +9,7 @@ Both stand behind small interfaces, because a distributed crawl keeps them
 elsewhere: workers share their claims in Redis
 (newscrawl.distributed.RedisArticleClaims implements `Claims`), and a
 worker's ledger marks nothing done, since no worker sees a whole sitemap
-(newscrawl.state.RedisState.mark_sitemap_done, a `SitemapsRead`, does
+(newscrawl.redis_state.RedisState.mark_sitemap_done, a `SitemapsRead`, does
 nothing; it remembers 404s with mark_gone instead).
 """
 
@@ -52,7 +52,7 @@ class Claims(Protocol):
 
 @runtime_checkable
 class SitemapsRead(Protocol):
-    """Where the sitemaps read in full are kept between runs (newscrawl.state: SqliteState, RedisState)."""
+    """Where the sitemaps read in full are kept between runs (newscrawl.state.SqliteState, newscrawl.redis_state.RedisState)."""
 
     def sitemap_lastmod(self, site: str, url: str) -> str | None: ...
 

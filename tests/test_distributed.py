@@ -284,7 +284,7 @@ def test_an_item_the_drain_cannot_store_is_set_aside_not_in_the_way(redis_url, t
 def test_a_404_is_remembered_for_a_while_then_asked_again(redis_url):
     from datetime import UTC, datetime, timedelta
 
-    from newscrawl.state import GONE_RECHECK_DAYS, RedisState
+    from newscrawl.redis_state import GONE_RECHECK_DAYS, RedisState
 
     client = redis.Redis.from_url(redis_url)
     state = RedisState(client)
@@ -310,7 +310,7 @@ def test_one_drain_per_redis(redis_url, tmp_path):
 
 @pytest.mark.timing  # how long the retries last
 def test_a_redis_call_retries_for_redis_retry_for_then_raises():
-    from newscrawl.state import retry_params
+    from newscrawl.redis_state import retry_params
 
     client = redis.Redis(host="127.0.0.1", port=free_port(), **retry_params(1.5, "nowhere"))
     started = time.monotonic()

@@ -9,8 +9,9 @@ from scrapy.exceptions import DropItem
 from newscrawl.distributed import RedisArticleClaims
 from newscrawl.exceptions import DuplicateArticle
 from newscrawl.items import ArticleItem
+from newscrawl.redis_state import RedisState
 from newscrawl.sitemap_ledger import ArticleClaims, Claims, SitemapLedger, SitemapsRead
-from newscrawl.state import RedisState, SqliteState
+from newscrawl.state import SqliteState
 
 
 class Stats:
