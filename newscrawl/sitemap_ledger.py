@@ -52,7 +52,8 @@ class Claims(Protocol):
 
 @runtime_checkable
 class SitemapsRead(Protocol):
-    """Where the sitemaps read in full are kept between runs (newscrawl.state.SqliteState, newscrawl.redis_state.RedisState)."""
+    """Where the sitemaps read in full are kept between runs
+    (newscrawl.state.SqliteState, newscrawl.redis_state.RedisState)."""
 
     def sitemap_lastmod(self, site: str, url: str) -> str | None: ...
 
