@@ -77,6 +77,7 @@ class StoredPage:
     path: Path
     offset: int
     length: int = 0  # its gzip member's bytes, when the fast reader indexed it (0: read it with warcio)
+    record_id: str | None = None  # its WARC-Record-ID, which the crawl's charset note names
     # The charset the crawl read it with (a metadata record beside it, newscrawl/warc.py);
     # None: decode it as a crawl would, through the charset check.
     charset: str | None = None
@@ -118,7 +119,8 @@ def index_warcs(folder: Path, report: Report, *, crawl_charsets: bool = True) ->
     the crawl read it with when a metadata record says so (not with
     `crawl_charsets` off: every page then goes through the charset check)."""
     pages: dict[str, list[StoredPage]] = defaultdict(list)
-    charsets: dict[tuple[str, str], str] = {}  # (URI, WARC-Date) -> charset; a note may be in the next file
+    # Response record ID -> the charset its note names (a note may be in the next file).
+    charsets: dict[str, str] | None = {} if crawl_charsets else None
     for path in sorted(folder.glob("*.warc.gz")) + sorted(folder.glob("*.warc")):
         report.warc_files += 1
         found, problems = _index_plain(path, charsets) if path.name.endswith(".gz") else (None, [])
@@ -127,11 +129,11 @@ def index_warcs(folder: Path, report: Report, *, crawl_charsets: bool = True) ->
         report.unreadable += problems
         for url, page in found:
             pages[url].append(page)
-    for url, stored in pages.items():
+    for stored in pages.values():
         stored.sort(key=lambda p: p.date)
-        if crawl_charsets:
+        if charsets:
             for page in stored:
-                page.charset = charsets.get((url, page.date))
+                page.charset = charsets.get(page.record_id)
     return pages
 
 
@@ -144,26 +146,26 @@ def _charset_noted(payload: bytes) -> str | None:
             charset = value.strip().decode("ascii", "replace")
             try:
                 b"a".decode(charset, "replace")  # refuses names Python does not know, and codecs of no text
-            except LookupError:
+            except (LookupError, ValueError):  # (idna and undefined raise UnicodeError; a NUL, ValueError)
                 return None  # not a charset: the check decides, as in a crawl
             return charset
     return None
 
 
-def _index_plain(path: Path, charsets: dict) -> tuple[list[tuple[str, StoredPage]] | None, list[str]]:
+def _index_plain(path: Path, charsets: dict | None) -> tuple[list[tuple[str, StoredPage]] | None, list[str]]:
     """The 200 responses of a file the crawl wrote, read by newscrawl.warcread,
-    and its charset notes into `charsets`; (None, []) when the file is not
-    in that form throughout."""
+    and its charset notes into `charsets` (if given); (None, []) when the
+    file is not in that form throughout."""
     found, problems = [], []
     notes = {}
     try:
         with open(path, "rb") as fh:
             for offset, length, data in warcread.gzip_members(fh):
                 record = warcread.parse_record(data)
-                if record.rec_type == "metadata":
+                if record.rec_type == "metadata" and charsets is not None:
                     charset = _charset_noted(record.payload)
-                    if charset:
-                        notes[(record.uri, record.date)] = charset
+                    if charset and record.concurrent_to:
+                        notes[record.concurrent_to] = charset
                 if record.rec_type != "response" or record.status != "200":
                     continue
                 expected = next((v for k, v in record.headers if k.lower() == "content-length"), None)
@@ -172,10 +174,11 @@ def _index_plain(path: Path, charsets: dict) -> tuple[list[tuple[str, StoredPage
                 if expected is not None and len(record.payload) < int(expected):
                     problems.append(f"{path.name}: the record of {record.uri} is cut short; not used")
                     continue
-                found.append((record.uri, StoredPage(record.date, path, offset, length)))
+                found.append((record.uri, StoredPage(record.date, path, offset, length, record.record_id)))
     except warcread.Irregular:
         return None, []
-    charsets.update(notes)  # (not those of a file warcio will read again)
+    if charsets is not None:
+        charsets.update(notes)  # (not those of a file warcio will read again)
     return found, problems
 
 
@@ -189,9 +192,9 @@ def _index_with_warcio(path: Path, charsets: dict | None = None) -> tuple[list[t
             for record in records:
                 if record.rec_type == "metadata" and charsets is not None:
                     charset = _charset_noted(record.content_stream().read())
-                    if charset:
-                        charsets[(record.rec_headers.get_header("WARC-Target-URI"),
-                                  record.rec_headers.get_header("WARC-Date"))] = charset
+                    page_record = record.rec_headers.get_header("WARC-Concurrent-To")
+                    if charset and page_record:
+                        charsets[page_record] = charset
                     continue
                 if record.rec_type != "response" or record.http_headers.get_statuscode() != "200":
                     continue
@@ -205,7 +208,8 @@ def _index_with_warcio(path: Path, charsets: dict | None = None) -> tuple[list[t
                 if expected is not None and received < int(expected):
                     problems.append(f"{path.name}: the record of {url} is cut short; not used")
                     continue
-                found.append((url, StoredPage(date, path, offset)))
+                found.append((url, StoredPage(date, path, offset, record_id=record.rec_headers.get_header(
+                    "WARC-Record-ID"))))
         except Exception as exc:  # a file cut short by a killed crawl: keep what is readable
             problems.append(f"{path.name}: {exc}")
     return found, problems

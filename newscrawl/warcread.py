@@ -48,6 +48,8 @@ class Record(NamedTuple):
     status: str | None  # the HTTP status code of a response, as text ("200")
     headers: list[tuple[str, str]]  # its HTTP headers, in order
     payload: bytes  # the HTTP body as stored (still compressed when the server compressed it)
+    record_id: str | None = None  # WARC-Record-ID
+    concurrent_to: str | None = None  # WARC-Concurrent-To: the record it was written with (a note names its page)
 
 
 def gzip_members(fh) -> Iterator[tuple[int, int, bytes]]:
@@ -114,15 +116,16 @@ def parse_record(data: bytes) -> Record:
     if len(data) != stop + 4 or not data.endswith(b"\r\n\r\n"):
         raise Irregular("a block that is not followed by the end of its record")
     rec_type, uri, date = warc.get("warc-type"), warc.get("warc-target-uri"), warc.get("warc-date")
+    ids = {"record_id": warc.get("warc-record-id"), "concurrent_to": warc.get("warc-concurrent-to")}
     if uri is not None and (" " in uri or (uri.startswith("<") and uri.endswith(">"))):
         raise Irregular("a target URI that warcio rewrites")
     if rec_type is None or rec_type in _PLAIN_TYPES:
-        return Record(rec_type, uri, date, None, [], data[start:stop])
+        return Record(rec_type, uri, date, None, [], data[start:stop], **ids)
     if rec_type not in ("request", "response") or stop == start or not (uri or "").startswith(("http:", "https:")):
         raise Irregular(f"a {rec_type} record read otherwise")
     if rec_type == "request":
         _check_request_line(data[start:stop])
-        return Record(rec_type, uri, date, None, [], b"")
+        return Record(rec_type, uri, date, None, [], b"", **ids)
     head = data.find(b"\r\n\r\n", start, stop)
     if head < 0:
         raise Irregular("HTTP headers without an end")
@@ -130,7 +133,7 @@ def parse_record(data: bytes) -> Record:
     if not first.upper().startswith(_HTTP_VERSIONS):
         raise Irregular("a status line warcio refuses")
     status = first[8:].strip().split(" ", 1)[0]  # warcio's get_statuscode() of what split_prefix left
-    return Record(rec_type, uri, date, status, headers, data[head + 4:stop])
+    return Record(rec_type, uri, date, status, headers, data[head + 4:stop], **ids)
 
 
 def _check_request_line(block: bytes) -> None:

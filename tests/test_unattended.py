@@ -430,13 +430,14 @@ def test_reextract_decodes_each_page_as_the_crawl_did(tmp_path):
     with SampleSite(model) as site:
         assert run_crawl(site.base_url, db).returncode == 0
     records = _warc_records(tmp_path / "warc")
-    pages = {(uri, date): record_id for kind, uri, date, record_id, status, _, _ in records
+    pages = {record_id: (uri, date) for kind, uri, date, record_id, status, _, _ in records
              if kind == "response" and status == "200"}
-    notes = {(uri, date): (to, payload) for kind, uri, date, _, _, to, payload in records if kind == "metadata"}
-    assert set(notes) == set(pages)  # one note a stored page, none for a 404 or 503
-    assert all(notes[key][0] == pages[key] for key in pages)  # WARC-Concurrent-To names the page's record
+    notes = [(to, uri, date, payload) for kind, uri, date, _, _, to, payload in records if kind == "metadata"]
+    # One note a stored page, naming its record (WARC-Concurrent-To), with its URI and date; none for a 404 or 503.
+    assert len(notes) == len(pages) and {to for to, *_ in notes} == set(pages)
+    assert all(pages[to] == (uri, date) for to, uri, date, _ in notes)
     mislabelled = next(a for a in model.articles if a.encoding == "cp1256-mislabelled")  # declares utf-8
-    assert {payload for (uri, _), (_, payload) in notes.items() if uri.endswith(mislabelled.path)} == {
+    assert {payload for _, uri, _, payload in notes if uri.endswith(mislabelled.path)} == {
         b"newscrawl-charset: cp1256\r\n"}
     before = dumps(db, tmp_path / "before")
 
@@ -448,12 +449,13 @@ def test_reextract_decodes_each_page_as_the_crawl_did(tmp_path):
         conn.close()
 
     repaired = "but its bytes are"  # the charset check's note on a mislabelled page
+    for jobs in ("1", "2"):  # in this process, and in workers (the notes go with the records)
+        emptied()
+        noted = run_cli("reextract", "--db", str(db), "--jobs", jobs)
+        assert noted.returncode == 0 and repaired not in noted.stderr, noted.stderr
+        assert dumps(db, tmp_path / f"noted-{jobs}") == before
     emptied()
-    noted = run_cli("reextract", "--db", str(db))
-    assert noted.returncode == 0 and repaired not in noted.stderr, noted.stderr
-    assert dumps(db, tmp_path / "noted") == before
-    emptied()
-    checked = run_cli("reextract", "--db", str(db), "--check-charsets")
+    checked = run_cli("reextract", "--db", str(db), "--check-charsets", "--jobs", "2")
     assert checked.returncode == 0 and f"{mislabelled.path}: page declares utf-8 but its bytes are cp1256" in (
         checked.stderr)
     assert dumps(db, tmp_path / "checked") == before
@@ -473,6 +475,8 @@ def test_a_charset_note_that_names_no_charset_is_not_used():
     assert _charset_noted(b"newscrawl-charset: no-such-charset\r\n") is None
     assert _charset_noted(b"newscrawl-charset: \x1b[31m\r\n") is None
     assert _charset_noted(b"newscrawl-charset: rot13\r\n") is None  # a codec, but not of text
+    for name in (b"idna", b"undefined", b"utf\x008"):  # codecs that refuse bytes, a NUL in the name
+        assert _charset_noted(b"newscrawl-charset: " + name + b"\r\n") is None
     assert _charset_noted(b"outlinks: http://x/ L a/@href\r\n") is None  # another tool's metadata
 
 

@@ -40,6 +40,18 @@ RESPONSES = [
 ]
 
 
+# The charset notes a crawl writes beside a page (newscrawl/warc.py); one names no charset.
+NOTES = {"plain": "cp1256", "gzip": "utf-8", "chunked": "no-such-charset"}
+
+
+def _note(writer, url: str, response, charset: str):
+    return writer.create_warc_record(
+        url, "metadata", payload=io.BytesIO(f"newscrawl-charset: {charset}\r\n".encode()),
+        warc_content_type="application/warc-fields",
+        warc_headers_dict={"WARC-Date": response.rec_headers.get_header("WARC-Date"),
+                           "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")})
+
+
 def _warc(responses=RESPONSES, status: str = "200 OK") -> bytes:
     out = io.BytesIO()
     writer = WARCWriter(out, gzip=True)
@@ -52,10 +64,13 @@ def _warc(responses=RESPONSES, status: str = "200 OK") -> bytes:
         if not any(k == "Content-Length" for k, _ in extra):
             headers.append(("Content-Length", str(len(payload))))
         writer.write_record(request)
-        writer.write_record(writer.create_warc_record(
+        response = writer.create_warc_record(
             url, "response", payload=io.BytesIO(payload),
             http_headers=StatusAndHeaders(status, headers, protocol="HTTP/1.1"),
-            warc_headers_dict={"WARC-Date": "2024-01-01T00:00:00Z"}))
+            warc_headers_dict={"WARC-Date": "2024-01-01T00:00:00Z"})
+        writer.write_record(response)
+        if name in NOTES:
+            writer.write_record(_note(writer, url, response, NOTES[name]))
     return out.getvalue()
 
 
@@ -86,13 +101,16 @@ FOLDERS = {
 
 def _with_warcio(folder: Path) -> tuple[dict, reextract.Report]:
     """index_warcs as it was: warcio for every file."""
-    report, pages = reextract.Report(), defaultdict(list)
+    report, pages, charsets = reextract.Report(), defaultdict(list), {}
     for path in sorted(folder.glob("*.warc.gz")) + sorted(folder.glob("*.warc")):
         report.warc_files += 1
-        found, problems = reextract._index_with_warcio(path)
+        found, problems = reextract._index_with_warcio(path, charsets)
         report.unreadable += problems
         for url, page in found:
             pages[url].append(page)
+    for stored in pages.values():
+        for page in stored:
+            page.charset = charsets.get(page.record_id)
     return pages, report
 
 
@@ -111,8 +129,8 @@ def test_the_index_and_the_records_are_warcios(tmp_path, name):
     pages = reextract.index_warcs(tmp_path, report)
     expected, expected_report = _with_warcio(tmp_path)
     assert report == expected_report
-    assert {url: [(p.date, p.path, p.offset) for p in stored] for url, stored in pages.items()} == {
-        url: [(p.date, p.path, p.offset) for p in stored] for url, stored in expected.items()}
+    assert {url: [(p.date, p.path, p.offset, p.charset) for p in stored] for url, stored in pages.items()} == {
+        url: [(p.date, p.path, p.offset, p.charset) for p in stored] for url, stored in expected.items()}
     for stored in pages.values():
         for page in stored:
             assert _outcome(reextract._read, page) == _outcome(reextract._read_with_warcio, page)
@@ -133,3 +151,35 @@ def test_a_file_changed_since_it_was_indexed_is_read_with_warcio(tmp_path):
     page = reextract.index_warcs(tmp_path, reextract.Report())["http://127.0.0.1/plain"][0]
     moved = reextract.StoredPage(page.date, page.path, page.offset, page.length + 1)  # no longer one gzip member
     assert reextract._read(moved) == reextract._read_with_warcio(page)
+
+
+def test_either_reader_finds_the_charset_noted_for_each_page(tmp_path):
+    (tmp_path / "a.warc.gz").write_bytes(_warc())  # the fast reader's
+    (tmp_path / "b.warc").write_bytes(gzip.decompress(_warc()))  # warcio's
+    pages = reextract.index_warcs(tmp_path, reextract.Report())
+    charsets = {(url.rsplit("/", 1)[1], page.path.name, page.charset)
+                for url, stored in pages.items() for page in stored}
+    noted = {name: charset for name, charset in NOTES.items() if charset != "no-such-charset"}
+    assert charsets == {(name, file, noted.get(name)) for name, _, _ in RESPONSES if name != "cut-short"
+                        for file in ("a.warc.gz", "b.warc")}
+    unchecked = reextract.index_warcs(tmp_path, reextract.Report(), crawl_charsets=False)
+    assert {page.charset for stored in unchecked.values() for page in stored} == {None}
+
+
+def test_a_note_belongs_to_the_record_it_names_not_to_its_url_and_second(tmp_path):
+    # Two captures of one URL in the same second (a block page fetched
+    # again): the note names the second, and only that one is decoded by it.
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True)
+    url = "http://127.0.0.1/twice"
+    captures = []
+    for _ in range(2):
+        captures.append(writer.create_warc_record(
+            url, "response", payload=io.BytesIO(BODY),
+            http_headers=StatusAndHeaders("200 OK", [("Content-Length", str(len(BODY)))], protocol="HTTP/1.1"),
+            warc_headers_dict={"WARC-Date": "2024-01-01T00:00:00Z"}))
+        writer.write_record(captures[-1])
+    writer.write_record(_note(writer, url, captures[1], "cp1256"))
+    (tmp_path / "a.warc.gz").write_bytes(out.getvalue())
+    stored = reextract.index_warcs(tmp_path, reextract.Report())[url]
+    assert [page.charset for page in stored] == [None, "cp1256"]
