@@ -257,6 +257,27 @@ def to_iso(dt: datetime | None) -> str | None:
     return dt.isoformat(timespec="seconds")
 
 
+def iso_date(text: str | None, tz: str | tzinfo = "UTC", now: datetime | None = None) -> str | None:
+    """`to_iso(parse_date(text, tz, now))`: the first date in `text` as the
+    archive stores it. A date already written that way (every <time
+    datetime> of a comment thread) is its own answer, without the round
+    trip through a datetime: one fromisoformat says it is a real date."""
+    if isinstance(text, str) and _WRITTEN_AS_STORED.fullmatch(text) and not text.endswith("-00:00"):
+        _zone(tz)  # raises as parse_date does for a zone it does not know
+        try:
+            datetime.fromisoformat(text)
+        except ValueError:
+            pass  # 30 February: parse_date gives its own answer
+        else:
+            return text  # ("-00:00" is written back as "+00:00": not its own answer)
+    return to_iso(parse_date(text, tz=tz, now=now))
+
+
+# What to_iso writes: a date and time to the second with a numeric offset.
+_WRITTEN_AS_STORED = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]"
+                                r":[0-5][0-9][+-](0[0-9]|1[0-4]):[0-5][0-9]", re.ASCII)
+
+
 def is_date_only(text: str | None) -> bool:
     """True when `text` holds a date and nothing else a reader would read as
     a sentence: "الأربعاء، 28 آب/اغسطس 2013، آخر تحديث 14:00 (GMT+0400)",

@@ -21,7 +21,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -29,7 +29,7 @@ from parsel import Selector
 
 from newscrawl.comment_detector import detect_comments
 from newscrawl.comment_signals import comment_signals
-from newscrawl.dates import parse_date, to_iso
+from newscrawl.dates import iso_date, parse_date
 from newscrawl.generic_article import read_generic, stated_fallbacks
 
 # The text primitives, here as before for the modules and tests that import them from extract.
@@ -299,32 +299,7 @@ def _element_part(css: str) -> str:
 
 
 def _parse_posted(value: str, profile: SiteProfile) -> str | None:
-    if not value:
-        return None
-    if _WRITTEN_AS_STORED.fullmatch(value) and not value.endswith("-00:00"):
-        # A machine-written date (every <time datetime> of a thread) is
-        # already what to_iso(parse_date()) makes of it: a date and time
-        # fromisoformat takes comes back unchanged ("-00:00" becomes "+00:00").
-        _check_zone(profile.timezone)
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            pass  # 30 February: parse_date gives its own answer
-        else:
-            return value
-    return to_iso(parse_date(value, tz=profile.timezone))
-
-
-# What parse_date reads with fromisoformat (its ISO-with-offset form), to the
-# second and with a numeric offset: the form to_iso writes.
-_WRITTEN_AS_STORED = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]"
-                                r":[0-5][0-9][+-](0[0-9]|1[0-4]):[0-5][0-9]", re.ASCII)
-
-
-@functools.lru_cache(maxsize=64)
-def _check_zone(tz: str) -> None:
-    """Raise as parse_date does for a zone it does not know (an error is not cached: it is raised each time)."""
-    parse_date(None, tz=tz)
+    return iso_date(value, tz=profile.timezone) if value else None
 
 
 def _reply_structure(items: list, roots: set) -> tuple[list[int | None], list[int]]:

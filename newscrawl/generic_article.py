@@ -19,7 +19,7 @@ from datetime import timedelta, timezone
 from typing import TYPE_CHECKING
 
 from newscrawl import page_facts
-from newscrawl.dates import is_date_only, parse_date, to_iso
+from newscrawl.dates import is_date_only, iso_date
 from newscrawl.search.arabic import normalize
 from newscrawl.text import clean_lines, one_line
 
@@ -75,7 +75,7 @@ def stated_fallbacks(root, out: ExtractedArticle, notes: dict, profile: SiteProf
             notes.setdefault("fallback", []).append("title")
     if not out.published:
         for raw, source in page_facts.published_candidates(facts):
-            value = to_iso(parse_date(raw, tz=profile.timezone))
+            value = iso_date(raw, tz=profile.timezone)
             if value:
                 out.published = value
                 notes["published"] = f"page facts: {source}"
@@ -120,13 +120,13 @@ def _page_date(raw: str, facts: page_facts.PageFacts) -> tuple[str | None, str]:
     """`raw` as ISO 8601, and the zone a naive `raw` was read in ("" when it
     states its own offset). Never silently UTC: the zone used is said."""
     if page_facts.stated_offset(raw) is not None:
-        return to_iso(parse_date(raw)), ""
+        return iso_date(raw), ""
     offset, why = page_facts.offset_in_text(raw), "written beside the date"
     if offset is None and facts.offset is not None:
         offset, why = facts.offset, f"the page's other dates ({facts.offset_from})"
     if offset is None:
         offset, why = timedelta(0), "assumed: the page states no zone"
-    value = to_iso(parse_date(raw, tz=timezone(offset)))
+    value = iso_date(raw, tz=timezone(offset))
     return value, f"{_offset_name(offset)} ({why})" if value else ""
 
 

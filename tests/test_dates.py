@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newscrawl.dates import is_date_only, parse_date, to_iso
+from newscrawl.dates import is_date_only, iso_date, parse_date, to_iso
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 # The reference time for relative forms: Tuesday 24 March 2015, 18:02 in Riyadh.
@@ -424,3 +424,26 @@ def test_date_only_lines(text):
 ])
 def test_text_with_a_date_in_it_is_not_a_date_line(text):
     assert not is_date_only(text)
+
+
+@pytest.mark.parametrize("text", [
+    "2015-03-24T18:02:00+03:00", "2015-03-24T18:02:00-00:00", "2015-03-24T18:02:00+00:00", "2015-02-30T10:00:00+03:00",
+    " 2015-03-24T18:02:00+03:00", "2015-03-24T18:02:00.5+03:00", "2015-03-24T18:02:00Z", "2015-03-24T18:02+03:00",
+    "2015-03-24T18:02:00+14:00", "2015-03-24T18:02:00+15:00", "2015-03-24", "24 مارس 2015 18:02", "", None, "x",
+])
+def test_iso_date_is_to_iso_of_parse_date(text):
+    # The fast path for a date already written as stored gives what the round trip gives.
+    for tz in ("Asia/Riyadh", "UTC", timezone(timedelta(hours=-5))):
+        assert iso_date(text, tz=tz) == to_iso(parse_date(text, tz=tz))
+    with pytest.raises(ValueError, match="unknown time zone"):
+        iso_date(text, tz="Mars/Olympus")
+
+
+_OFFSETS = [UTC, timezone(timedelta(hours=3)), timezone(timedelta(hours=-9, minutes=-30))]
+
+
+@given(st.datetimes(timezones=st.sampled_from(_OFFSETS)))
+@settings(max_examples=200, deadline=None)
+def test_iso_date_of_any_written_date(moment):
+    text = moment.isoformat(timespec="seconds")
+    assert iso_date(text, tz="Asia/Riyadh") == to_iso(parse_date(text, tz="Asia/Riyadh"))
