@@ -152,6 +152,13 @@ def _charset_noted(payload: bytes) -> str | None:
     return None
 
 
+def _take_note(notes: dict[str, str], page_record: str | None, payload: bytes) -> None:
+    """A metadata record's charset note, kept under the ID of the page record it names."""
+    charset = _charset_noted(payload)
+    if charset and page_record:
+        notes[page_record] = charset
+
+
 def _index_plain(path: Path, charsets: dict | None) -> tuple[list[tuple[str, StoredPage]] | None, list[str]]:
     """The 200 responses of a file the crawl wrote, read by newscrawl.warcread,
     and its charset notes into `charsets` (if given); (None, []) when the
@@ -163,9 +170,7 @@ def _index_plain(path: Path, charsets: dict | None) -> tuple[list[tuple[str, Sto
             for offset, length, data in warcread.gzip_members(fh):
                 record = warcread.parse_record(data)
                 if record.rec_type == "metadata" and charsets is not None:
-                    charset = _charset_noted(record.payload)
-                    if charset and record.concurrent_to:
-                        notes[record.concurrent_to] = charset
+                    _take_note(notes, record.concurrent_to, record.payload)
                 if record.rec_type != "response" or record.status != "200":
                     continue
                 expected = next((v for k, v in record.headers if k.lower() == "content-length"), None)
@@ -191,10 +196,8 @@ def _index_with_warcio(path: Path, charsets: dict | None = None) -> tuple[list[t
         try:
             for record in records:
                 if record.rec_type == "metadata" and charsets is not None:
-                    charset = _charset_noted(record.content_stream().read())
-                    page_record = record.rec_headers.get_header("WARC-Concurrent-To")
-                    if charset and page_record:
-                        charsets[page_record] = charset
+                    _take_note(charsets, record.rec_headers.get_header("WARC-Concurrent-To"),
+                               record.content_stream().read())
                     continue
                 if record.rec_type != "response" or record.http_headers.get_statuscode() != "200":
                     continue

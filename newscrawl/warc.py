@@ -21,6 +21,7 @@ import queue
 import signal
 import socket
 import threading
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -43,11 +44,9 @@ _FRAMING = {"transfer-encoding", "content-length"}
 # The field of a metadata record that says which charset the crawl read a
 # response with (CharsetNote). Other tools' metadata records hold other fields.
 CHARSET_FIELD = "newscrawl-charset"
-# request.meta key: the WARC-Date of the response record written for this request.
-_WARC_DATE = "warc_date"
-# Response records the writer remembers, to name them in the metadata
-# records that follow (WARC-Concurrent-To); a note comes a moment after its page.
-_RECENT_RESPONSES = 4096
+# request.meta key: (WARC-Record-ID, WARC-Date) of the response record
+# written for this request, which its charset note names.
+_WARC_RECORD = "warc_record"
 
 
 def warc_dir(settings) -> Path:
@@ -67,7 +66,6 @@ class WarcWriter:
         self.file = None
         self.writer = None
         self.serial = 0
-        self.responses: dict[tuple[str, str], str] = {}  # (URI, date) -> record ID, the latest few
         self.started = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
 
     def _open(self) -> None:
@@ -88,16 +86,7 @@ class WarcWriter:
             self._open()
         for record in build(self.writer):
             self.writer.write_record(record)
-            if record.rec_type == "response":
-                self._remember(record)
         self.file.flush()  # a killed crawl loses at most the record being written
-
-    def _remember(self, record) -> None:
-        headers = record.rec_headers
-        key = (headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Date"))
-        self.responses[key] = headers.get_header("WARC-Record-ID")
-        if len(self.responses) > _RECENT_RESPONSES:
-            del self.responses[next(iter(self.responses))]
 
     def close(self) -> None:
         file, self.file = self.file, None
@@ -147,10 +136,11 @@ class WarcMiddleware:
         request.meta.pop(CHARSET_META, None)  # a retried or redirected request's copy of the last page's
         if request.meta.get("page_kind") in ("article", "comments") and response.status != 304:
             date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            request.meta[_WARC_DATE] = date
-            self._send(_page(request, response, date))
+            record_id = f"<urn:uuid:{uuid.uuid4()}>"  # named here (warcio's form), for the page's charset note
+            request.meta[_WARC_RECORD] = (record_id, date)
+            self._send(_page(request, response, date, record_id))
         else:
-            request.meta.pop(_WARC_DATE, None)
+            request.meta.pop(_WARC_RECORD, None)
         return response
 
     def note_charset(self, response, request, spider=None) -> None:
@@ -158,12 +148,13 @@ class WarcMiddleware:
         after the downloader middlewares), written beside the page's record,
         so that `newscrawl reextract` decodes it as the crawl did without
         checking it again. Only for a 200 response written to the WARC."""
-        date = request.meta.get(_WARC_DATE)
+        written = request.meta.get(_WARC_RECORD)
         charset = request.meta.get(CHARSET_META)
         if getattr(self.writer, "dead", False):
             return  # its page was not written either, and that is said once, for the page
-        if date and charset and response.status == 200:
-            self._send(CharsetNote(response.url, date, charset))
+        if written and charset and response.status == 200:
+            record_id, date = written
+            self._send(CharsetNote(response.url, date, charset, record_id))
 
     def _send(self, job: Page | CharsetNote) -> None:
         if isinstance(self.writer, WarcProcess):
@@ -195,29 +186,32 @@ class Page(NamedTuple):
     response_headers: list[tuple[str, str]]
     body: bytes
     date: str
+    record_id: str  # the response record's WARC-Record-ID
 
 
 class CharsetNote(NamedTuple):
     """The charset the crawl decoded a stored response with, as settled by
     newscrawl.middlewares.CharsetMiddleware: written as a metadata record
-    (WARC-Target-URI and WARC-Date those of the response record)."""
+    (WARC-Target-URI and WARC-Date those of the response record, and
+    WARC-Concurrent-To its record ID)."""
 
     url: str
     date: str
     charset: str
+    record_id: str
 
 
 def _records_of(job: Page | CharsetNote) -> int:
     return 2 if isinstance(job, Page) else 1
 
 
-def _page(request, response, date: str) -> Page:
+def _page(request, response, date: str, record_id: str) -> Page:
     return Page(
         request.url, request.method,
         [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in request.headers.items() for v in vs],
         request.body or b"", response.url, response.status,
         [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs],
-        response.body, date,
+        response.body, date, record_id,
     )
 
 
@@ -225,9 +219,7 @@ def write_job(writer: WarcWriter, job: Page | CharsetNote) -> str | None:
     """Write a page's request and response records, or a charset note's
     metadata record; the error, if writing failed."""
     def build(warcio_writer):
-        if isinstance(job, Page):
-            return _records(warcio_writer, job)
-        return [_note_record(warcio_writer, job, writer.responses.get((job.url, job.date)))]
+        return _records(warcio_writer, job) if isinstance(job, Page) else [_note_record(warcio_writer, job)]
 
     try:
         writer.write(build)
@@ -252,18 +244,17 @@ def _records(writer, page: Page):
     resp = writer.create_warc_record(
         page.response_url, "response", payload=io.BytesIO(page.body),
         http_headers=StatusAndHeaders(f"{page.status} {reason}".strip(), headers, protocol="HTTP/1.1"),
-        warc_headers_dict={"WARC-Date": page.date, "WARC-Concurrent-To": req.rec_headers.get_header("WARC-Record-ID")},
+        warc_headers_dict={"WARC-Date": page.date, "WARC-Record-ID": page.record_id,
+                           "WARC-Concurrent-To": req.rec_headers.get_header("WARC-Record-ID")},
     )
     return [req, resp]
 
 
-def _note_record(writer, note: CharsetNote, response_id: str | None):
-    headers = {"WARC-Date": note.date}
-    if response_id:
-        headers["WARC-Concurrent-To"] = response_id
+def _note_record(writer, note: CharsetNote):
     return writer.create_warc_record(
         note.url, "metadata", payload=io.BytesIO(f"{CHARSET_FIELD}: {note.charset}\r\n".encode("ascii")),
-        warc_content_type="application/warc-fields", warc_headers_dict=headers,
+        warc_content_type="application/warc-fields",
+        warc_headers_dict={"WARC-Date": note.date, "WARC-Concurrent-To": note.record_id},
     )
 
 
