@@ -33,8 +33,9 @@ from pathlib import Path
 FORMATS = ("jsonl", "csv", "parquet")
 BATCH = 1000  # articles per Parquet row group
 
-# The archive's columns, in its order, without the search index's row ids'
-# twins: every column of articles and comments is exported.
+# Every column of articles and comments is exported. These are the INTEGER
+# ones (int64 in Parquet, every other a string): a test checks each INTEGER
+# column of the schema is named here, so a new one cannot break Parquet.
 INTEGER_ARTICLE = {"id", "comment_count", "comments_shown", "comments_complete", "comment_pages"}
 INTEGER_COMMENT = {"id", "article_row", "position", "depth", "likes"}
 

@@ -154,3 +154,13 @@ def test_the_python_api_reads_what_export_writes(db_path, tmp_path):
 def test_version():
     result = run_cli("--version")
     assert result.returncode == 0 and result.stdout.startswith("newscrawl ")
+
+
+def test_every_integer_column_of_the_archive_is_an_integer_in_parquet(tmp_path):
+    from newscrawl.export import INTEGER_ARTICLE, INTEGER_COMMENT
+
+    db = open_archive(tmp_path / "types.db")
+    for table, integers in (("articles", INTEGER_ARTICLE), ("comments", INTEGER_COMMENT)):
+        declared = {row[1] for row in db.execute(f"SELECT * FROM pragma_table_xinfo('{table}')")
+                    if row[2].upper() == "INTEGER"}
+        assert declared == integers, table
