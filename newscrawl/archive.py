@@ -775,6 +775,28 @@ def store_article(db: sqlite_utils.Database, article: ArticleRecord, *, now: str
     return result
 
 
+def seen_at(article: dict, now: str) -> str:
+    """When the page that gave `article` was fetched, in the archive's form
+    (UTC, to the second): its `fetched_at` (a re-extraction replays a page
+    of that time), else `now`; never later than now."""
+    fetched = article.get("fetched_at")
+    if not fetched:
+        return now
+    try:
+        moment = datetime.fromisoformat(str(fetched).replace("Z", "+00:00"))
+    except ValueError:
+        return now
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return min(moment.astimezone(UTC).isoformat(timespec="seconds"), now)
+
+
+def _later(seen: str, before: str | None) -> str:
+    """last_seen: the latest fetch that showed it. A re-extraction of an
+    older capture does not move it back, nor forward to the time it ran."""
+    return before if before and before > seen else seen
+
+
 def _store_one(db: sqlite_utils.Database, article: ArticleRecord, now: str, batch: _Batch) -> StoreResult:
     site, article_id = article["site"], str(article["article_id"])
     existing = next(
@@ -785,7 +807,7 @@ def _store_one(db: sqlite_utils.Database, article: ArticleRecord, now: str, batc
     row["content_hash"] = content_hash(row)
     http = article.get("http") or {}
     bookkeeping = {
-        "last_seen": now,
+        "last_seen": _later(seen_at(article, now), (existing or {}).get("last_seen")),
         "extraction": json.dumps(article.get("extraction") or {}, ensure_ascii=False, sort_keys=True),
         # Only a crawl knows whether it read the whole thread; an import keeps what was known.
         "comments_complete": int(article.get("comments_complete", (existing or {}).get("comments_complete", 1))),
@@ -928,7 +950,8 @@ def _merge_comments(db, article: dict, article_row: int, now: str, result: Store
     # index of an earlier comment in `comments`) can name its parent's key.
     keys_in_order: list[str] = []
     new_rows: list[tuple] = []
-    seen_again: list[tuple] = []  # (now, id): matched comments with nothing else to change
+    seen_again: list[tuple] = []  # (seen, id): matched comments with nothing else to change
+    seen = seen_at(article, now)  # a re-extracted page was seen when it was captured, not now
 
     for incoming in comments:
         parent_key = _parent_key(incoming.get("parent"), keys_in_order)
@@ -950,7 +973,7 @@ def _merge_comments(db, article: dict, article_row: int, now: str, result: Store
             row_id = batch.comment_id()
             new_rows.append((row_id, site, article_id, article_row, key, site_id, next_position, comment["title"],
                              comment["author"], comment["text"], incoming.get("posted_at"), incoming.get("likes"),
-                             parent_key, depth, fingerprint, now, now))
+                             parent_key, depth, fingerprint, now, seen))
             batch.index.add("comments", row_id, (comment["title"], comment["author"], comment["text"]))
             next_position += 1
             result.comments_new += 1
@@ -975,12 +998,12 @@ def _merge_comments(db, article: dict, article_row: int, now: str, result: Store
                 batch.index.write(db)  # as for articles: the update trigger takes out what the index holds
             result.comments_updated += 1
         if not updates:
-            seen_again.append((now, found["id"]))
+            _note_seen(seen_again, found, seen)
             continue
         db.execute(
             "UPDATE comments SET last_seen = :last_seen, " + ", ".join(f"{k} = :{k}" for k in updates)
             + " WHERE id = :id",
-            {**updates, "last_seen": now, "id": found["id"]},
+            {**updates, "last_seen": _later(seen, found["last_seen"]), "id": found["id"]},
         )
     # Plain SQL, one statement for the thread's new comments (Table.insert()
     # inspects the table on every call, and a thread is many rows).
@@ -1013,6 +1036,13 @@ def _rows(db, sql: str, params) -> list[sqlite3.Row]:
     cursor = db.conn.cursor()
     cursor.row_factory = sqlite3.Row
     return cursor.execute(sql, params).fetchall()
+
+
+def _note_seen(seen_again: list[tuple], found, seen: str) -> None:
+    """A matched comment with nothing else to change gets `seen` as its
+    last_seen, if later: an older capture read again writes nothing."""
+    if found["last_seen"] < seen:
+        seen_again.append((seen, found["id"]))
 
 
 def _comment_updates(found: dict, incoming: dict, site_id: str | None, parent_key: str | None, depth,

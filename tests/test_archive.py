@@ -389,3 +389,14 @@ def test_a_thread_read_up_to_a_cut_or_an_older_capture_marks_nothing_gone(db):
     store_article(db, article(comments=thread("1"), fetched_at="2020-01-05T00:00:00+00:00"),
                   now="2020-01-08T00:00:00+00:00")
     assert gone(db) == {"1": None, "2": None, "3": None}
+
+
+def test_seen_at_is_the_fetch_in_the_archives_form_and_never_later_than_now():
+    from newscrawl.archive import seen_at
+
+    now = "2026-12-02T03:00:00+00:00"
+    assert seen_at({}, now) == seen_at({"fetched_at": ""}, now) == seen_at({"fetched_at": "soon"}, now) == now
+    assert seen_at({"fetched_at": "2015-03-24T10:00:00Z"}, now) == "2015-03-24T10:00:00+00:00"
+    assert seen_at({"fetched_at": "2015-03-24T13:00:00.5+03:00"}, now) == "2015-03-24T10:00:00+00:00"
+    assert seen_at({"fetched_at": "2015-03-24T10:00:00"}, now) == "2015-03-24T10:00:00+00:00"  # no offset: UTC
+    assert seen_at({"fetched_at": "2099-01-01T00:00:00+00:00"}, now) == now  # a clock ahead

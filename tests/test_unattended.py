@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from newscrawl import archive
 from newscrawl.archive import open_archive
 from newscrawl.lock import child_pids
 from newscrawl.samplesite import SampleSite, generate_site
@@ -390,6 +391,42 @@ def test_reextract_rebuilds_articles_and_comments_alike(tmp_path):
     assert result.returncode == 0 and "incomplete" not in result.stderr
     assert dumps(db, tmp_path / "after") == before
     assert count(db, "comments") == sum(len(a.comments) for a in model.crawlable())
+
+
+def test_reextract_leaves_when_a_page_was_last_seen_as_the_fetches_left_it(tmp_path):
+    """last_seen is the last fetch that showed a row ("last fetched", "last
+    seen on the page"): re-extracting captures does not move it to the time
+    the re-extraction ran; rows a re-extraction adds were seen when their
+    page was captured, and archived (first_seen) now."""
+    model = generate_site(12)
+    db = tmp_path / "news.db"
+    with SampleSite(model) as site:
+        assert run_crawl(site.base_url, db).returncode == 0
+
+    def seen(table):
+        conn = sqlite3.connect(db)
+        try:
+            return dict(conn.execute(f"SELECT id, last_seen FROM {table}").fetchall())
+        finally:
+            conn.close()
+
+    before = {table: seen(table) for table in ("articles", "comments")}
+    time.sleep(1.1)  # the archive's times are to the second
+    started = archive.utcnow()
+    assert run_cli("reextract", "--db", str(db)).returncode == 0
+    assert {table: seen(table) for table in ("articles", "comments")} == before
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM comments")
+    conn.execute("DELETE FROM articles")
+    conn.commit()
+    conn.close()
+    assert run_cli("reextract", "--db", str(db)).returncode == 0
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT first_seen, last_seen FROM articles UNION ALL "
+                        "SELECT first_seen, last_seen FROM comments").fetchall()
+    conn.close()
+    assert rows and all(first >= started > last for first, last in rows)
+    assert max(last for _, last in rows) <= max(before["articles"].values())
 
 
 def _warc_records(folder: Path) -> list:
