@@ -251,6 +251,21 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def utc_stamp(text: str | None) -> str | None:
+    """An ISO 8601 time (a WARC-Date, an item's fetched_at) in the form the
+    archive writes its own times, utcnow's: UTC, to the second. A time
+    without offset is UTC; None for anything else."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
 # The marker of a newscrawl archive: PRAGMA application_id, four bytes at
 # offset 68 of the file header ("NCRW"), set when an archive is made and
 # added by the first writing open of an archive made before it existed.
@@ -779,16 +794,8 @@ def seen_at(article: dict, now: str) -> str:
     """When the page that gave `article` was fetched, in the archive's form
     (UTC, to the second): its `fetched_at` (a re-extraction replays a page
     of that time), else `now`; never later than now."""
-    fetched = article.get("fetched_at")
-    if not fetched:
-        return now
-    try:
-        moment = datetime.fromisoformat(str(fetched).replace("Z", "+00:00"))
-    except ValueError:
-        return now
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return min(moment.astimezone(UTC).isoformat(timespec="seconds"), now)
+    fetched = utc_stamp(article.get("fetched_at"))
+    return min(fetched, now) if fetched else now
 
 
 def _later(seen: str, before: str | None) -> str:
@@ -806,8 +813,9 @@ def _store_one(db: sqlite_utils.Database, article: ArticleRecord, now: str, batc
     row = _article_row(article, existing)
     row["content_hash"] = content_hash(row)
     http = article.get("http") or {}
+    seen = seen_at(article, now)
     bookkeeping = {
-        "last_seen": _later(seen_at(article, now), (existing or {}).get("last_seen")),
+        "last_seen": _later(seen, (existing or {}).get("last_seen")),
         "extraction": json.dumps(article.get("extraction") or {}, ensure_ascii=False, sort_keys=True),
         # Only a crawl knows whether it read the whole thread; an import keeps what was known.
         "comments_complete": int(article.get("comments_complete", (existing or {}).get("comments_complete", 1))),
@@ -819,7 +827,7 @@ def _store_one(db: sqlite_utils.Database, article: ArticleRecord, now: str, batc
         "http_last_modified": http.get("last_modified") or (existing or {}).get("http_last_modified"),
     }
     if existing is None:
-        return _insert_article(db, article, row, bookkeeping, now, batch)
+        return _insert_article(db, article, row, bookkeeping, now, seen, batch)
     elif _fallback_over_profile(existing, article):
         # The profile read this article before; now only a fallback did (a
         # template change): keep the text we have rather than a worse one.
@@ -855,7 +863,8 @@ def _store_one(db: sqlite_utils.Database, article: ArticleRecord, now: str, batc
             + " WHERE site = :site AND article_id = :article_id",
             {**bookkeeping, "url": row["url"], "section": row["section"], "site": site, "article_id": article_id},
         )
-    _merge_comments(db, article, existing["id"], now, result, batch, whole_thread=_whole_thread(article, bookkeeping))
+    _merge_comments(db, article, existing["id"], now, seen, result, batch,
+                    whole_thread=_whole_thread(article, bookkeeping))
     db.execute(
         "UPDATE articles SET comment_count = ?, comments_shown = ? WHERE id = ?",
         [result.comments_total, _comments_shown(article, existing), existing["id"]],
@@ -863,12 +872,13 @@ def _store_one(db: sqlite_utils.Database, article: ArticleRecord, now: str, batc
     return result
 
 
-def _insert_article(db, article: dict, row: dict, bookkeeping: dict, now: str, batch: _Batch) -> StoreResult:
+def _insert_article(db, article: dict, row: dict, bookkeeping: dict, now: str, seen: str,
+                    batch: _Batch) -> StoreResult:
     """A new article: its comments first (no stored thread to read), then
     its row with their count, in two statements and no query."""
     result = StoreResult("new")
     row_id = batch.article_id()
-    _merge_comments(db, article, row_id, now, result, batch, whole_thread=False, stored=[])
+    _merge_comments(db, article, row_id, now, seen, result, batch, whole_thread=False, stored=[])
     values = {
         "id": row_id,
         "site": article["site"],
@@ -921,8 +931,8 @@ def _keep_article_version(db, existing: dict, now: str) -> None:
     )
 
 
-def _merge_comments(db, article: dict, article_row: int, now: str, result: StoreResult, batch: _Batch, *,
-                    whole_thread: bool = False, stored: list[dict] | None = None) -> None:
+def _merge_comments(db, article: dict, article_row: int, now: str, seen: str, result: StoreResult, batch: _Batch,
+                    *, whole_thread: bool = False, stored: list[dict] | None = None) -> None:
     """Add the comments not yet stored; update (keeping the old text) the
     ones the site edited; never delete. With `whole_thread` (a crawl read
     every page of it), archived comments it no longer shows get gone_since
@@ -950,8 +960,9 @@ def _merge_comments(db, article: dict, article_row: int, now: str, result: Store
     # index of an earlier comment in `comments`) can name its parent's key.
     keys_in_order: list[str] = []
     new_rows: list[tuple] = []
-    seen_again: list[tuple] = []  # (seen, id): matched comments with nothing else to change
-    seen = seen_at(article, now)  # a re-extracted page was seen when it was captured, not now
+    # (seen, id): matched comments with nothing else to change. `seen`: when
+    # the page was fetched (a re-extracted one when it was captured, not now).
+    seen_again: list[tuple] = []
 
     for incoming in comments:
         parent_key = _parent_key(incoming.get("parent"), keys_in_order)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -223,13 +223,7 @@ class ArticlePages:
 def fetched_at(response) -> str:
     """When the page was fetched (UTC, ISO 8601): now, or the WARC record's
     date when `newscrawl reextract` replays it."""
-    stamp = response.meta.get("captured")
-    if stamp:
-        try:
-            return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC).isoformat(timespec="seconds")
-        except ValueError:
-            pass
-    return archive.utcnow()
+    return archive.utc_stamp(response.meta.get("captured")) or archive.utcnow()
 
 
 def capture_day(response) -> date:
