@@ -51,8 +51,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from crawl_bench import BENCH_COMMENT_COUNTS, RESULTS, MemorySite, machine, run_full  # noqa: E402
 
-from newscrawl.reextract import _index_with_warcio, _read_with_warcio  # noqa: E402
 from newscrawl.samplesite import generate_site  # noqa: E402
+from newscrawl.warcindex import _index_with_warcio, read_with_warcio  # noqa: E402
 
 NEWSCRAWL = Path(sys.executable).with_name("newscrawl")
 # "  12.3 s with 2 jobs; CPU per article: extraction 2.10 ms, store 1.10 ms"
@@ -82,9 +82,9 @@ def article_records(warc: Path) -> list[tuple[str, list, bytes]]:
     (the floor's reader; reextract reads the crawl's own files faster, newscrawl/warcread.py)."""
     pages: dict[str, list] = {}
     for path in sorted(warc.glob("*.warc.gz")):
-        for url, page in _index_with_warcio(path)[0]:
+        for url, page in _index_with_warcio(path).found:
             pages.setdefault(url, []).append(page)
-    return [(url, *_read_with_warcio(sorted(stored, key=lambda p: p.date)[-1])[1:])
+    return [(url, *read_with_warcio(sorted(stored, key=lambda p: p.date)[-1])[1:])
             for url, stored in sorted(pages.items()) if "cpage=" not in url]
 
 

@@ -572,7 +572,8 @@ def reextract(db_path, site, since, warc_dir, jobs, check_charsets) -> None:
     from scrapy.spiderloader import get_spider_loader
     from scrapy.utils.project import get_project_settings
 
-    from newscrawl.reextract import ReextractFailed, Reextractor, Report, Workers, index_warcs
+    from newscrawl.reextract import ReextractFailed, Reextractor, Report, Workers
+    from newscrawl.warcindex import index_warcs
 
     jobs = jobs or _cores()
 

@@ -92,7 +92,8 @@ def _from_local_url(url: str) -> tuple[str, str]:
 
 
 def _from_warc(where: Path, url: str) -> tuple[str, str]:
-    from newscrawl.reextract import Report, _read, index_warcs
+    from newscrawl.reextract import Report
+    from newscrawl.warcindex import index_warcs, read_page
 
     if where.is_file():
         folder, only = where.parent, where
@@ -103,7 +104,7 @@ def _from_warc(where: Path, url: str) -> tuple[str, str]:
     stored = [p for p in index_warcs(folder, Report()).get(url, []) if only is None or p.path == only]
     if not stored:
         raise DoctorError(f"{url} is not in the WARC files at {where}")
-    status, headers, body = _read(stored[-1])  # the latest copy
+    status, headers, body = read_page(stored[-1])  # the latest copy
     return _decoded(body, url, dict(headers))
 
 

@@ -7,9 +7,9 @@ WARC record of that URL, and the finished items go through the same
 normalize/validate steps and `store_articles` as a crawl: changed text is
 updated with the old kept, new comments added, nothing doubled.
 
-Using the machine: the main process reads the WARC files once to index
-them (URL -> where its records are; the crawl's own files are read by
-newscrawl/warcread.py, any other by warcio), then hands the articles, in id order
+Using the machine: the main process indexes the WARC files (URL -> where
+its records are: newscrawl/warcindex.py, which keeps each file's part
+beside it for the next run), then hands the articles, in id order
 and in chunks of CHUNK_ARTICLES, to `jobs` extraction processes (Workers:
 forked by the command before it opens the archive, so they start with
 everything imported; each with its own spider). Each chunk carries the records of every URL of
@@ -48,39 +48,23 @@ from scrapy.http import HtmlResponse
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.project import get_project_settings
 from twisted.python.failure import Failure
-from warcio.archiveiterator import ArchiveIterator
 
-from newscrawl import warcread
 from newscrawl.archive import store_articles
 from newscrawl.fetch_policy import FetchPolicy
 from newscrawl.items import ArticleItem
 from newscrawl.middlewares import CharsetMiddleware
-from newscrawl.warc import CHARSET_FIELD
+from newscrawl.warcindex import StoredPage, index_warcs, read_page
 from pipelines.normalize import NormalizeWhitespacePipeline
 from pipelines.validate import ValidatePipeline
 
 logger = logging.getLogger(__name__)
 
-# Headers that described the bytes on the wire; warcio hands us the decoded body.
-_WIRE_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 # Articles per piece of work handed to a worker: enough that handing it over
 # costs little beside extracting it, few enough that the work stays even.
 CHUNK_ARTICLES = 25
 # Chunks handed out and not yet stored, per worker: the workers never wait
 # for work, and memory stays bounded when the writer is the slower side.
 CHUNKS_AHEAD = 3
-
-
-@dataclass
-class StoredPage:
-    date: str
-    path: Path
-    offset: int
-    length: int = 0  # its gzip member's bytes, when the fast reader indexed it (0: read it with warcio)
-    record_id: str | None = None  # its WARC-Record-ID, which the crawl's charset note names
-    # The charset the crawl read it with (a metadata record beside it, newscrawl/warc.py);
-    # None: decode it as a crawl would, through the charset check.
-    charset: str | None = None
 
 
 @dataclass
@@ -112,131 +96,6 @@ class Report:
 
 class ReextractFailed(Exception):
     """The run could not go on (a worker died); what was stored stays stored."""
-
-
-def index_warcs(folder: Path, report: Report, *, crawl_charsets: bool = True) -> dict[str, list[StoredPage]]:
-    """URL -> its stored 200 responses, oldest first, each with the charset
-    the crawl read it with when a metadata record says so (not with
-    `crawl_charsets` off: every page then goes through the charset check)."""
-    pages: dict[str, list[StoredPage]] = defaultdict(list)
-    # Response record ID -> the charset its note names (a note may be in the next file).
-    charsets: dict[str, str] | None = {} if crawl_charsets else None
-    for path in sorted(folder.glob("*.warc.gz")) + sorted(folder.glob("*.warc")):
-        report.warc_files += 1
-        found, problems = _index_plain(path, charsets) if path.name.endswith(".gz") else (None, [])
-        if found is None:  # not in the form the crawl writes: warcio reads it, and says what it says
-            found, problems = _index_with_warcio(path, charsets)
-        report.unreadable += problems
-        for url, page in found:
-            pages[url].append(page)
-    for stored in pages.values():
-        stored.sort(key=lambda p: p.date)
-        if charsets:
-            for page in stored:
-                page.charset = charsets.get(page.record_id)
-    return pages
-
-
-def _charset_noted(payload: bytes) -> str | None:
-    """The charset a metadata record of the crawl's names (CHARSET_FIELD),
-    if it is one Python decodes with; None for any other metadata."""
-    for line in payload.split(b"\r\n"):
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == CHARSET_FIELD.encode():
-            charset = value.strip().decode("ascii", "replace")
-            try:
-                b"a".decode(charset, "replace")  # refuses names Python does not know, and codecs of no text
-            except (LookupError, ValueError):  # (idna and undefined raise UnicodeError; a NUL, ValueError)
-                return None  # not a charset: the check decides, as in a crawl
-            return charset
-    return None
-
-
-def _take_note(notes: dict[str, str], page_record: str | None, payload: bytes) -> None:
-    """A metadata record's charset note, kept under the ID of the page record it names."""
-    charset = _charset_noted(payload)
-    if charset and page_record:
-        notes[page_record] = charset
-
-
-def _index_plain(path: Path, charsets: dict | None) -> tuple[list[tuple[str, StoredPage]] | None, list[str]]:
-    """The 200 responses of a file the crawl wrote, read by newscrawl.warcread,
-    and its charset notes into `charsets` (if given); (None, []) when the
-    file is not in that form throughout."""
-    found, problems = [], []
-    notes = {}
-    try:
-        with open(path, "rb") as fh:
-            for offset, length, data in warcread.gzip_members(fh):
-                record = warcread.parse_record(data)
-                if record.rec_type == "metadata" and charsets is not None:
-                    _take_note(notes, record.concurrent_to, record.payload)
-                if record.rec_type != "response" or record.status != "200":
-                    continue
-                expected = next((v for k, v in record.headers if k.lower() == "content-length"), None)
-                if expected is not None and not (expected.isascii() and expected.isdigit()):
-                    raise warcread.Irregular("an HTTP Content-Length that is not a number")
-                if expected is not None and len(record.payload) < int(expected):
-                    problems.append(f"{path.name}: the record of {record.uri} is cut short; not used")
-                    continue
-                found.append((record.uri, StoredPage(record.date, path, offset, length, record.record_id)))
-    except warcread.Irregular:
-        return None, []
-    if charsets is not None:
-        charsets.update(notes)  # (not those of a file warcio will read again)
-    return found, problems
-
-
-def _index_with_warcio(path: Path, charsets: dict | None = None) -> tuple[list[tuple[str, StoredPage]], list[str]]:
-    """The 200 responses of any WARC file warcio reads, and its charset notes
-    into `charsets`; what it could not read, said."""
-    found, problems = [], []
-    with open(path, "rb") as fh:
-        records = ArchiveIterator(fh)
-        try:
-            for record in records:
-                if record.rec_type == "metadata" and charsets is not None:
-                    _take_note(charsets, record.rec_headers.get_header("WARC-Concurrent-To"),
-                               record.content_stream().read())
-                    continue
-                if record.rec_type != "response" or record.http_headers.get_statuscode() != "200":
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                date = record.rec_headers.get_header("WARC-Date")
-                # A record cut short by a killed crawl is not a copy of the page.
-                # (Read the body first: get_record_offset() reads the record to its end.)
-                expected = record.http_headers.get_header("Content-Length")
-                received = len(record.raw_stream.read())
-                offset = records.get_record_offset()
-                if expected is not None and received < int(expected):
-                    problems.append(f"{path.name}: the record of {url} is cut short; not used")
-                    continue
-                found.append((url, StoredPage(date, path, offset, record_id=record.rec_headers.get_header(
-                    "WARC-Record-ID"))))
-        except Exception as exc:  # a file cut short by a killed crawl: keep what is readable
-            problems.append(f"{path.name}: {exc}")
-    return found, problems
-
-
-def _read(page: StoredPage) -> tuple[str, list[tuple[str, str]], bytes]:
-    """(HTTP status, headers, body) of a stored response, as warcio reads it."""
-    if page.length:
-        try:
-            record = warcread.parse_record(warcread.read_member(page.path, page.offset, page.length))
-        except warcread.Irregular:
-            pass  # changed since it was indexed: warcio says what it finds
-        else:
-            headers = [(k, v) for k, v in record.headers if k.lower() not in _WIRE_HEADERS]
-            return record.status, headers, warcread.content(record)
-    return _read_with_warcio(page)
-
-
-def _read_with_warcio(page: StoredPage) -> tuple[str, list[tuple[str, str]], bytes]:
-    with open(page.path, "rb") as fh:
-        fh.seek(page.offset)
-        record = next(iter(ArchiveIterator(fh)))
-        headers = [(k, v) for k, v in record.http_headers.headers if k.lower() not in _WIRE_HEADERS]
-        return record.http_headers.get_statuscode(), headers, record.content_stream().read()
 
 
 # One article to re-extract: its id, the URL and record of its latest article
@@ -314,7 +173,7 @@ class Extractor:
         return articles, part
 
     def _response(self, request: Request, page: StoredPage, part: Report):
-        status, headers, body = _read(page)
+        status, headers, body = read_page(page)
         part.pages += 1
         if page.charset:
             # Decoded as the crawl decoded it: the check ran then, on these bytes.

@@ -505,7 +505,7 @@ def test_reextract_decodes_each_page_as_the_crawl_did(tmp_path):
 
 
 def test_a_charset_note_that_names_no_charset_is_not_used():
-    from newscrawl.reextract import _charset_noted
+    from newscrawl.warcindex import _charset_noted
 
     assert _charset_noted(b"newscrawl-charset: cp1256\r\n") == "cp1256"
     assert _charset_noted(b"via: http://x/\r\nNewscrawl-Charset:  utf-8 \r\n") == "utf-8"

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
+import logging
+import os
 import zlib
 from collections import defaultdict
 from pathlib import Path
@@ -15,7 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newscrawl import reextract
+from newscrawl import reextract, warcindex
 
 BODY = ("<html><body><h1>عنوان</h1>" + "<p>نص التعليق " * 200 + "</body></html>").encode("utf-8")
 
@@ -104,9 +107,10 @@ def _with_warcio(folder: Path) -> tuple[dict, reextract.Report]:
     report, pages, charsets = reextract.Report(), defaultdict(list), {}
     for path in sorted(folder.glob("*.warc.gz")) + sorted(folder.glob("*.warc")):
         report.warc_files += 1
-        found, problems = reextract._index_with_warcio(path, charsets)
-        report.unreadable += problems
-        for url, page in found:
+        part = warcindex._index_with_warcio(path)
+        report.unreadable += part.problems
+        charsets.update(part.notes)
+        for url, page in part.found:
             pages[url].append(page)
     for stored in pages.values():
         for page in stored:
@@ -126,21 +130,21 @@ def test_the_index_and_the_records_are_warcios(tmp_path, name):
     for filename, data in FOLDERS[name]().items():
         (tmp_path / filename).write_bytes(data)
     report = reextract.Report()
-    pages = reextract.index_warcs(tmp_path, report)
+    pages = warcindex.index_warcs(tmp_path, report)
     expected, expected_report = _with_warcio(tmp_path)
     assert report == expected_report
     assert {url: [(p.date, p.path, p.offset, p.charset) for p in stored] for url, stored in pages.items()} == {
         url: [(p.date, p.path, p.offset, p.charset) for p in stored] for url, stored in expected.items()}
     for stored in pages.values():
         for page in stored:
-            assert _outcome(reextract._read, page) == _outcome(reextract._read_with_warcio, page)
+            assert _outcome(warcindex.read_page, page) == _outcome(warcindex.read_with_warcio, page)
 
 
 def test_the_crawls_own_files_are_read_without_warcio(tmp_path):
     (tmp_path / "a.warc.gz").write_bytes(_warc())
-    pages = reextract.index_warcs(tmp_path, reextract.Report())
+    pages = warcindex.index_warcs(tmp_path, reextract.Report())
     assert pages and all(page.length for stored in pages.values() for page in stored)  # the fast reader's
-    assert reextract._read(pages["http://127.0.0.1/gzip"][0])[2] == BODY
+    assert warcindex.read_page(pages["http://127.0.0.1/gzip"][0])[2] == BODY
     with open(tmp_path / "a.warc.gz", "rb") as fh:  # and a file warcio itself reads as before
         assert sum(1 for record in ArchiveIterator(fh) if record.rec_type == "response") == len(RESPONSES)
 
@@ -148,21 +152,21 @@ def test_the_crawls_own_files_are_read_without_warcio(tmp_path):
 def test_a_file_changed_since_it_was_indexed_is_read_with_warcio(tmp_path):
     path = tmp_path / "a.warc.gz"
     path.write_bytes(_warc())
-    page = reextract.index_warcs(tmp_path, reextract.Report())["http://127.0.0.1/plain"][0]
-    moved = reextract.StoredPage(page.date, page.path, page.offset, page.length + 1)  # no longer one gzip member
-    assert reextract._read(moved) == reextract._read_with_warcio(page)
+    page = warcindex.index_warcs(tmp_path, reextract.Report())["http://127.0.0.1/plain"][0]
+    moved = warcindex.StoredPage(page.date, page.path, page.offset, page.length + 1)  # no longer one gzip member
+    assert warcindex.read_page(moved) == warcindex.read_with_warcio(page)
 
 
 def test_either_reader_finds_the_charset_noted_for_each_page(tmp_path):
     (tmp_path / "a.warc.gz").write_bytes(_warc())  # the fast reader's
     (tmp_path / "b.warc").write_bytes(gzip.decompress(_warc()))  # warcio's
-    pages = reextract.index_warcs(tmp_path, reextract.Report())
+    pages = warcindex.index_warcs(tmp_path, reextract.Report())
     charsets = {(url.rsplit("/", 1)[1], page.path.name, page.charset)
                 for url, stored in pages.items() for page in stored}
     noted = {name: charset for name, charset in NOTES.items() if charset != "no-such-charset"}
     assert charsets == {(name, file, noted.get(name)) for name, _, _ in RESPONSES if name != "cut-short"
                         for file in ("a.warc.gz", "b.warc")}
-    unchecked = reextract.index_warcs(tmp_path, reextract.Report(), crawl_charsets=False)
+    unchecked = warcindex.index_warcs(tmp_path, reextract.Report(), crawl_charsets=False)
     assert {page.charset for stored in unchecked.values() for page in stored} == {None}
 
 
@@ -181,5 +185,110 @@ def test_a_note_belongs_to_the_record_it_names_not_to_its_url_and_second(tmp_pat
         writer.write_record(captures[-1])
     writer.write_record(_note(writer, url, captures[1], "cp1256"))
     (tmp_path / "a.warc.gz").write_bytes(out.getvalue())
-    stored = reextract.index_warcs(tmp_path, reextract.Report())[url]
+    stored = warcindex.index_warcs(tmp_path, reextract.Report())[url]
     assert [page.charset for page in stored] == [None, "cp1256"]
+
+
+# --- the index kept beside the files (.index) ------------------------------------------
+
+
+def _pages(pages: dict) -> dict:
+    return {url: [(p.date, p.path, p.offset, p.length, p.record_id, p.charset) for p in stored]
+            for url, stored in pages.items()}
+
+
+def _part(folder: Path, name: str) -> Path:
+    return folder / warcindex.INDEX_FOLDER / f"{name}.json"
+
+
+@pytest.mark.parametrize("name", sorted(FOLDERS))
+def test_the_kept_index_gives_what_reading_the_files_gives(tmp_path, name):
+    for filename, data in FOLDERS[name]().items():
+        (tmp_path / filename).write_bytes(data)
+    first_report, second_report = reextract.Report(), reextract.Report()
+    first = warcindex.index_warcs(tmp_path, first_report)
+    assert sorted(p.name for p in (tmp_path / warcindex.INDEX_FOLDER).iterdir()) == sorted(
+        f"{filename}.json" for filename in FOLDERS[name]())
+    assert _pages(warcindex.index_warcs(tmp_path, second_report)) == _pages(first)
+    assert second_report == first_report
+
+
+def test_the_kept_part_is_what_the_next_run_reads(tmp_path):
+    (tmp_path / "a.warc.gz").write_bytes(_warc())
+    warcindex.index_warcs(tmp_path, reextract.Report())
+    part = json.loads(_part(tmp_path, "a.warc.gz").read_text())
+    part["problems"] = ["read from the kept part"]
+    _part(tmp_path, "a.warc.gz").write_text(json.dumps(part))
+    report = reextract.Report()
+    warcindex.index_warcs(tmp_path, report)
+    assert report.unreadable == ["read from the kept part"]
+
+
+def test_a_file_that_grew_is_read_again(tmp_path):
+    path = tmp_path / "a.warc.gz"
+    path.write_bytes(_warc(RESPONSES[:2]))
+    assert sorted(warcindex.index_warcs(tmp_path, reextract.Report())) == [
+        "http://127.0.0.1/gzip", "http://127.0.0.1/plain"]
+    with open(path, "ab") as fh:  # the crawl appends to the file it writes
+        fh.write(_warc(RESPONSES[2:3]))
+    assert sorted(warcindex.index_warcs(tmp_path, reextract.Report())) == [
+        "http://127.0.0.1/deflate", "http://127.0.0.1/gzip", "http://127.0.0.1/plain"]
+
+
+def test_a_file_rewritten_at_the_same_size_and_time_is_read_again(tmp_path):
+    # A copy or a rewrite that keeps the size and sets the modification
+    # time back: its change time still tells.
+    path = tmp_path / "a.warc"
+    data = gzip.decompress(_warc())
+    path.write_bytes(data)
+    before = path.stat()
+    assert "http://127.0.0.1/odd-spaces" in warcindex.index_warcs(tmp_path, reextract.Report())
+    path.write_bytes(data.replace(b"http://127.0.0.1/odd-spaces", b"http://127.0.0.1/odd-SPACES"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    pages = warcindex.index_warcs(tmp_path, reextract.Report())
+    assert "http://127.0.0.1/odd-SPACES" in pages and "http://127.0.0.1/odd-spaces" not in pages
+
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b"[]", b'{"version": 1}', b"\xff\xfe",
+                                    b'{"version": 1, "file": null, "found": [[1, 2]], "problems": [], "notes": {}}'])
+def test_a_damaged_part_is_rebuilt_from_the_file(tmp_path, damage):
+    (tmp_path / "a.warc.gz").write_bytes(_warc())
+    expected = _pages(warcindex.index_warcs(tmp_path, reextract.Report()))
+    kept = json.loads(_part(tmp_path, "a.warc.gz").read_text())
+    if b'"file": null' in damage:  # the right file, a wrong shape inside
+        damage = damage.replace(b"null", json.dumps(kept["file"]).encode())
+    _part(tmp_path, "a.warc.gz").write_bytes(damage)
+    assert _pages(warcindex.index_warcs(tmp_path, reextract.Report())) == expected
+    assert json.loads(_part(tmp_path, "a.warc.gz").read_text()) == kept  # and kept whole again
+
+
+def test_a_part_with_a_wrong_type_inside_is_rebuilt(tmp_path):
+    (tmp_path / "a.warc.gz").write_bytes(_warc())
+    expected = _pages(warcindex.index_warcs(tmp_path, reextract.Report()))
+    part = json.loads(_part(tmp_path, "a.warc.gz").read_text())
+    part["found"][0][2] = "12"  # an offset that is not a number
+    _part(tmp_path, "a.warc.gz").write_text(json.dumps(part))
+    assert _pages(warcindex.index_warcs(tmp_path, reextract.Report())) == expected
+
+
+def test_a_folder_that_cannot_keep_the_index_is_read_in_full_and_says_so_once(tmp_path, caplog):
+    (tmp_path / "a.warc.gz").write_bytes(_warc())
+    (tmp_path / "b.warc.gz").write_bytes(_warc(RESPONSES[:1]))
+    (tmp_path / warcindex.INDEX_FOLDER).write_text("a file where the folder would be")
+    expected = _pages(warcindex.index_warcs(tmp_path / "missing", reextract.Report()))
+    with caplog.at_level(logging.WARNING, logger="newscrawl.warcindex"):
+        pages = warcindex.index_warcs(tmp_path, reextract.Report())
+    assert len(pages) == len(RESPONSES) - 1 and expected == {}
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        f"the WARC index cannot be kept in {tmp_path / warcindex.INDEX_FOLDER}"]
+    assert (tmp_path / warcindex.INDEX_FOLDER).read_text() == "a file where the folder would be"
+
+
+def test_the_parts_of_files_no_longer_there_are_dropped(tmp_path):
+    (tmp_path / "a.warc.gz").write_bytes(_warc())
+    (tmp_path / "b.warc.gz").write_bytes(_warc(RESPONSES[:1]))
+    warcindex.index_warcs(tmp_path, reextract.Report())
+    (tmp_path / "a.warc.gz").unlink()
+    warcindex.index_warcs(tmp_path, reextract.Report())
+    assert [p.name for p in (tmp_path / warcindex.INDEX_FOLDER).iterdir()] == ["b.warc.gz.json"]
