@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,9 +154,12 @@ class _IndexCache:
                 "problems": part.problems, "notes": part.notes})
             self.folder.mkdir(exist_ok=True)
             target = self._part_path(path)
-            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            # A name no other process writes (runs on other hosts may share the folder).
+            handle, name = tempfile.mkstemp(dir=self.folder, prefix=f".{target.name}.", suffix=".tmp")
+            temporary = Path(name)
             try:
-                temporary.write_text(data, encoding="ascii")
+                with os.fdopen(handle, "w", encoding="ascii") as out:
+                    out.write(data)
                 os.replace(temporary, target)
             finally:
                 temporary.unlink(missing_ok=True)
@@ -165,12 +170,16 @@ class _IndexCache:
                                self.folder, exc.strerror or exc)
 
     def forget_all_but(self, paths: list[Path]) -> None:
-        """Drop the kept parts of files no longer in the folder."""
+        """Drop the kept parts of files no longer in the folder, and what a
+        killed run left half written (an hour old: not another run's, now)."""
         names = {f"{path.name}.json" for path in paths}
         try:
             for kept in self.folder.glob("*.json"):
                 if kept.name not in names:
                     kept.unlink(missing_ok=True)
+            for left in self.folder.glob(".*.tmp"):
+                if time.time() - left.stat().st_mtime > 3600:
+                    left.unlink(missing_ok=True)
         except OSError:
             pass  # a cache: what cannot be tidied now is tidied by a later run
 
