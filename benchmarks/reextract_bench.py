@@ -13,10 +13,15 @@ its WARC files. Then, interleaved, --repeats times (medians reported):
              clock, and CPU ms per article page (with its comments pages)
              of the whole command, and without its start-up (the same
              command over an empty WARC folder)
-  jobs 2     the same with `--jobs 2`: wall clock against jobs 1
+  jobs 2     the same with `--jobs 2`: wall clock against jobs 1, run as
+             1, 2, 2, 1 in each round (the ratio of each round's sums)
   floor      reading the same WARC records with warcio and parsing each
              article page with lxml.html.fromstring, in this process
   trafilatura  trafilatura.extract(include_comments=True) on the same pages
+
+Before the rounds, the WARC folder is indexed twice (CPU of each): by
+reading the files, as the first re-extraction does, then from the index
+kept beside them, as every later one does; the runs use the kept index.
 
 CPU is user + system time of the command and its worker processes
 (wait4). The machine is shared and noisy: the ratios are the figures to
@@ -99,6 +104,22 @@ def floor_ms(warc: Path) -> tuple[float, int]:
     return (time.process_time() - started) * 1000 / len(records), len(records)
 
 
+def index_cpu(warc: Path) -> tuple[float, float]:
+    """CPU seconds of indexing the WARC folder by reading its files, then
+    from the parts that kept (newscrawl/warcindex.py): the first
+    re-extraction pays the one, every later one the other."""
+    from newscrawl.reextract import Report
+    from newscrawl.warcindex import INDEX_FOLDER, index_warcs
+
+    shutil.rmtree(warc / INDEX_FOLDER, ignore_errors=True)
+    started = time.process_time()
+    index_warcs(warc, Report())
+    read = time.process_time() - started
+    started = time.process_time()
+    index_warcs(warc, Report())
+    return read, time.process_time() - started
+
+
 def trafilatura_ms(pages: list[tuple[str, str]]) -> float:
     import trafilatura
 
@@ -147,6 +168,8 @@ def table(result: dict) -> str:
         f"{r['jobs2_cpu_ms_per_article']:.2f} | | {r['jobs2_extraction_ms']:.2f} / {r['jobs2_store_ms']:.2f} |",
         f"| floor: warcio read + `lxml.html.fromstring` | | {r['floor_ms_per_article']:.2f} | | |",
         f"| `trafilatura.extract(include_comments=True)` | | {r['trafilatura_ms_per_article']:.2f} | | |",
+        f"| indexing the WARC files: read / from the kept index | | "
+        f"{r['index_cpu_ms_read']:.0f} / {r['index_cpu_ms_kept']:.0f} ms CPU in all | | |",
         f"| start-up of the command (an empty WARC folder) | {r['startup_seconds']:.1f} s | "
         f"{r['startup_cpu_seconds']:.2f} s CPU | | |",
         "",
@@ -189,15 +212,23 @@ def main(argv=None) -> int:
         empty_warc = work / "no-warc"
         empty_warc.mkdir()
         pages = decoded_pages(warc)
+        index_read, index_kept = index_cpu(warc)  # and the index is kept for every run below
         runs: dict[str, list] = {"jobs1": [], "jobs2": [], "startup": [], "floor": [], "trafilatura": []}
+        speedups = []
         for n in range(args.repeats):
-            # Interleaved: a slow spell of the machine hits every figure alike.
-            for jobs in (1, 2):
-                db = work / f"run{n}-{jobs}.db"
+            # Interleaved: a slow spell of the machine hits every figure alike;
+            # and 1, 2, 2, 1 within a round, so that a machine slowing down
+            # (or speeding up) through the round favours neither.
+            seconds = {1: 0.0, 2: 0.0}
+            for k, jobs in enumerate((1, 2, 2, 1)):
+                db = work / f"run{n}-{k}.db"
                 shutil.copy(archive, db)
-                runs[f"jobs{jobs}"].append(run_reextract(db, warc, jobs, work / f"run{n}-{jobs}.log"))
-                print(f"  --jobs {jobs}: {runs[f'jobs{jobs}'][-1]['seconds']:.1f} s", flush=True)
+                run = run_reextract(db, warc, jobs, work / f"run{n}-{k}.log")
+                runs[f"jobs{jobs}"].append(run)
+                seconds[jobs] += run["seconds"]
+                print(f"  --jobs {jobs}: {run['seconds']:.1f} s", flush=True)
                 db.unlink()
+            speedups.append(seconds[1] / seconds[2])
             db = work / f"startup{n}.db"
             shutil.copy(archive, db)
             runs["startup"].append(run_reextract(db, empty_warc, 1, work / f"startup{n}.log"))
@@ -229,8 +260,8 @@ def main(argv=None) -> int:
         "into": "the crawled archive (articles unchanged)",
         "jobs1_seconds": round(median("jobs1", "seconds"), 2),
         "jobs2_seconds": round(median("jobs2", "seconds"), 2),
-        "jobs2_speedup": round(statistics.median(a["seconds"] / b["seconds"]
-                                                 for a, b in zip(runs["jobs1"], runs["jobs2"], strict=True)), 3),
+        "jobs2_speedup": round(statistics.median(speedups), 3),
+        "jobs2_speedup_each_round": [round(x, 3) for x in speedups],
         "jobs1_cpu_ms_per_article": round(median("jobs1", "cpu") * 1000 / articles, 3),
         "jobs1_cpu_ms_per_article_after_startup": round((median("jobs1", "cpu") - startup_cpu) * 1000 / articles, 3),
         "jobs2_cpu_ms_per_article": round(median("jobs2", "cpu") * 1000 / articles, 3),
@@ -241,6 +272,8 @@ def main(argv=None) -> int:
         "jobs1_over_jobs2_cpu": round(median("jobs1", "cpu") / median("jobs2", "cpu"), 3),
         "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "sched_autogroup": _autogroup(),
+        "index_cpu_ms_read": round(index_read * 1000, 1),
+        "index_cpu_ms_kept": round(index_kept * 1000, 1),
         "startup_seconds": round(median("startup", "seconds"), 2),
         "startup_cpu_seconds": round(startup_cpu, 3),
         "floor_ms_per_article": round(statistics.median(f for f, _ in runs["floor"]), 3),
