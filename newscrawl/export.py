@@ -33,11 +33,6 @@ from pathlib import Path
 FORMATS = ("jsonl", "csv", "parquet")
 BATCH = 1000  # articles per Parquet row group
 
-# Every column of articles and comments is exported. These are the INTEGER
-# ones (int64 in Parquet, every other a string): a test checks each INTEGER
-# column of the schema is named here, so a new one cannot break Parquet.
-INTEGER_ARTICLE = {"id", "comment_count", "comments_shown", "comments_complete", "comment_pages"}
-INTEGER_COMMENT = {"id", "article_row", "position", "depth", "likes"}
 
 
 class ExportError(Exception):
@@ -66,7 +61,31 @@ class Filters:
 
 def columns(conn: sqlite3.Connection, table: str) -> list[str]:
     """Every column, as SELECT * gives them: the computed months too (hidden 2 and 3), not FTS's hidden ones."""
-    return [row[1] for row in conn.execute(f"SELECT * FROM pragma_table_xinfo('{table}')") if row[6] in (0, 2, 3)]
+    return list(declared_types(conn, table))
+
+
+def declared_types(conn: sqlite3.Connection, table: str) -> dict[str, str]:
+    """Every column (as `columns`) with the type it was declared with: the
+    archive's own and those other tools added (sqlite-utils add-column)."""
+    return {row[1]: row[2] for row in conn.execute(f"SELECT * FROM pragma_table_xinfo('{table}')")
+            if row[6] in (0, 2, 3)}
+
+
+def parquet_kind(declared: str) -> str:
+    """The Parquet type of a column, from its declared type by SQLite's own
+    rules for a column's affinity (sqlite.org/datatype3.html, 3.1): INTEGER
+    affinity int64, REAL float64, BLOB binary; TEXT, and NUMERIC or none
+    (which may hold numbers and text alike: numbers are written as text), string."""
+    declared = (declared or "").upper()
+    if "INT" in declared:
+        return "int64"
+    if any(word in declared for word in ("CHAR", "CLOB", "TEXT")):
+        return "string"
+    if "BLOB" in declared:
+        return "binary"
+    if any(word in declared for word in ("REAL", "FLOA", "DOUB")):
+        return "float64"
+    return "text or number"
 
 
 def _rows(conn: sqlite3.Connection, sql: str, params: list) -> Iterator[dict]:
@@ -134,9 +153,9 @@ def export(conn: sqlite3.Connection, fmt: str, out: Path, filters: Filters, *, c
         out.mkdir(parents=True, exist_ok=True)
         ext = fmt
         written_articles = _write(fmt, out / f"articles.{ext}", iter_articles(conn, filters, nested=False),
-                                  columns(conn, "articles"), tick)
+                                  declared_types(conn, "articles"), tick)
         written_comments = _write(fmt, out / f"comments.{ext}", iter_comments(conn, filters),
-                                  columns(conn, "comments"), lambda n: None, comments=True)
+                                  declared_types(conn, "comments"), lambda n: None, comments=True)
         return {"articles": written_articles, "comments": written_comments,
                 "files": [str(out / f"articles.{ext}"), str(out / f"comments.{ext}")]}
     if out.is_dir():
@@ -149,13 +168,13 @@ def export(conn: sqlite3.Connection, fmt: str, out: Path, filters: Filters, *, c
             counts["comments"] += len(row["comments"])
             yield row
 
-    written = _write(fmt, out, counted(iter_articles(conn, filters)), columns(conn, "articles"), tick,
-                     comment_columns=columns(conn, "comments"))
+    written = _write(fmt, out, counted(iter_articles(conn, filters)), declared_types(conn, "articles"), tick,
+                     comment_types=declared_types(conn, "comments"))
     return {"articles": written, "comments": counts["comments"], "files": [str(out)]}
 
 
-def _write(fmt: str, path: Path, rows: Iterator[dict], names: list[str], tick: Progress, *,
-           comments: bool = False, comment_columns: list[str] | None = None) -> int:
+def _write(fmt: str, path: Path, rows: Iterator[dict], types: dict[str, str], tick: Progress, *,
+           comments: bool = False, comment_types: dict[str, str] | None = None) -> int:
     """Write `rows` to `path` through a temporary file renamed at the end:
     an export cut short leaves no half file under the name asked for."""
     partial = path.with_name(path.name + ".partial")
@@ -163,9 +182,10 @@ def _write(fmt: str, path: Path, rows: Iterator[dict], names: list[str], tick: P
         if fmt == "jsonl":
             n = _write_jsonl(partial, rows, tick)
         elif fmt == "csv":
-            n = _write_csv(partial, rows, names, tick)
+            n = _write_csv(partial, rows, list(types), tick)
         else:
-            n = _write_parquet(partial, rows, names, tick, comments=comments, comment_columns=comment_columns)
+            n = _write_parquet(partial, rows, types, tick, table="comments" if comments else "articles",
+                               comment_types=comment_types)
         os.replace(partial, path)
         return n
     finally:
@@ -197,41 +217,89 @@ def _write_csv(path: Path, rows: Iterator[dict], names: list[str], tick: Progres
     return n
 
 
-def _arrow_schema(names: list[str], integers: set[str], comment_columns: list[str] | None = None):
+def _arrow_type(name: str, declared: str):
     import pyarrow as pa
 
-    fields = []
-    for name in names:
-        if name == "tags":
-            fields.append(pa.field(name, pa.list_(pa.string())))
-        else:
-            fields.append(pa.field(name, pa.int64() if name in integers else pa.string()))
-    if comment_columns is not None:
-        comment = pa.struct([pa.field(c, pa.int64() if c in INTEGER_COMMENT else pa.string()) for c in comment_columns])
+    if name == "tags":  # JSON in the archive, a list in the export
+        return pa.list_(pa.string())
+    return {"int64": pa.int64(), "float64": pa.float64(), "binary": pa.binary()}.get(parquet_kind(declared),
+                                                                                      pa.string())
+
+
+def _arrow_schema(types: dict[str, str], comment_types: dict[str, str] | None = None):
+    import pyarrow as pa
+
+    fields = [pa.field(name, _arrow_type(name, declared)) for name, declared in types.items()]
+    if comment_types is not None:
+        comment = pa.struct([pa.field(name, _arrow_type(name, declared)) for name, declared in comment_types.items()])
         fields.append(pa.field("comments", pa.list_(comment)))
     return pa.schema(fields)
 
 
-def _write_parquet(path: Path, rows: Iterator[dict], names: list[str], tick: Progress, *, comments: bool,
-                   comment_columns: list[str] | None) -> int:
+def _as_text(types: dict[str, str]) -> list[str]:
+    """The columns that may hold numbers among their text (NUMERIC affinity or none)."""
+    return [name for name, declared in types.items() if parquet_kind(declared) == "text or number"]
+
+
+def _numbers_as_text(row: dict, names: list[str]) -> None:
+    for name in names:
+        value = row.get(name)
+        if isinstance(value, int | float):
+            row[name] = repr(value)
+
+
+def _culprit(batch: list[dict], types: dict[str, str], comment_types: dict[str, str] | None, table: str) -> str:
+    """Which value of `batch` Parquet refused, said in one line."""
+    accepted = {"int64": (int,), "float64": (int, float), "binary": (bytes,), "string": (str,),
+                "text or number": (str,)}
+    checks = [(table, row, types) for row in batch]
+    if comment_types is not None:
+        checks += [("comments", comment, comment_types) for row in batch for comment in row.get("comments") or ()]
+    for where, row, kinds in checks:
+        for name, declared in kinds.items():
+            value = row.get(name)
+            if name == "tags" or value is None or isinstance(value, bool):
+                continue
+            if not isinstance(value, accepted[parquet_kind(declared)]):
+                return (f"{where} row {row.get('id')}: column {name!r} (declared {declared or 'without a type'}) "
+                        f"holds {type(value).__name__} {str(value)[:40]!r}; Parquet keeps one type a column: "
+                        "fix the value, or export as jsonl or csv")
+    return "a value Parquet cannot write"
+
+
+def _write_parquet(path: Path, rows: Iterator[dict], types: dict[str, str], tick: Progress, *, table: str,
+                   comment_types: dict[str, str] | None) -> int:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - pinned in requirements.txt
         raise ExportError("Parquet needs pyarrow: .venv/bin/pip install pyarrow") from None
-    schema = _arrow_schema(names, INTEGER_COMMENT if comments else INTEGER_ARTICLE, comment_columns)
+    schema = _arrow_schema(types, comment_types)
+    as_text, comments_as_text = _as_text(types), _as_text(comment_types or {})
+
+    def table_of(batch: list[dict]):
+        for row in batch:
+            _numbers_as_text(row, as_text)
+            if comments_as_text:
+                for comment in row.get("comments") or ():
+                    _numbers_as_text(comment, comments_as_text)
+        try:
+            return pa.Table.from_pylist(batch, schema=schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            raise ExportError(_culprit(batch, types, comment_types, table)) from None
+
     n = 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         batch: list[dict] = []
         for row in rows:
             batch.append(row)
             if len(batch) >= BATCH:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                writer.write_table(table_of(batch))
                 tick(len(batch))
                 n += len(batch)
                 batch = []
         if batch or not n:
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            writer.write_table(table_of(batch))
             tick(len(batch))
             n += len(batch)
     return n

@@ -156,11 +156,66 @@ def test_version():
     assert result.returncode == 0 and result.stdout.startswith("newscrawl ")
 
 
-def test_every_integer_column_of_the_archive_is_an_integer_in_parquet(tmp_path):
-    from newscrawl.export import INTEGER_ARTICLE, INTEGER_COMMENT
+def test_every_integer_column_of_the_archive_is_an_integer_in_parquet(db_path, tmp_path):
+    conn = sqlite3.connect(db_path)
+    declared = {table: {row[1]: row[2] for row in conn.execute(f"SELECT * FROM pragma_table_xinfo('{table}')")}
+                for table in ("articles", "comments")}
+    conn.close()
+    export(db_path, "--format", "parquet", "--comments", "flat", "--out", str(tmp_path))
+    for table in ("articles", "comments"):
+        schema = pq.read_schema(tmp_path / f"{table}.parquet")
+        integers = {name for name, kind in declared[table].items() if kind.upper() == "INTEGER"}
+        assert integers and {f.name for f in schema if str(f.type) == "int64"} == integers, table
 
-    db = open_archive(tmp_path / "types.db")
-    for table, integers in (("articles", INTEGER_ARTICLE), ("comments", INTEGER_COMMENT)):
-        declared = {row[1] for row in db.execute(f"SELECT * FROM pragma_table_xinfo('{table}')")
-                    if row[2].upper() == "INTEGER"}
-        assert declared == integers, table
+
+def test_columns_other_tools_added_keep_their_types_in_parquet(db_path, tmp_path):
+    # A researcher codes the archive with sqlite-utils: an integer, a real,
+    # a column declared without a type (numbers and text alike), a text one.
+    path = tmp_path / "coded.db"
+    path.write_bytes(db_path.read_bytes())
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE articles ADD COLUMN coder_rating INTEGER")
+    conn.execute("ALTER TABLE articles ADD COLUMN coder_note")
+    conn.execute("ALTER TABLE comments ADD COLUMN stance REAL")
+    conn.execute("ALTER TABLE comments ADD COLUMN label TEXT")
+    conn.execute("UPDATE articles SET coder_rating = id * 2, coder_note = CASE WHEN id % 2 THEN 'مؤيد' ELSE id END")
+    conn.execute("UPDATE comments SET stance = id / 4.0, label = 'رأي' WHERE id % 2")
+    conn.commit()
+    rows = {r[0]: r[1:] for r in conn.execute("SELECT id, coder_rating, coder_note FROM articles")}
+    stances = {r[0]: r[1:] for r in conn.execute("SELECT id, stance, label FROM comments")}
+    conn.close()
+    nested = tmp_path / "coded.parquet"
+    export(path, "--format", "parquet", "--out", str(nested))
+    table = pq.read_table(nested)
+    assert str(table.schema.field("coder_rating").type) == "int64"
+    assert str(table.schema.field("coder_note").type) == "string"
+    for article in table.to_pylist():
+        rating, note = rows[article["id"]]
+        assert article["coder_rating"] == rating and article["coder_note"] == str(note)  # numbers as text
+        for comment in article["comments"]:
+            assert (comment["stance"], comment["label"]) == stances[comment["id"]]
+    flat = tmp_path / "flat"
+    export(path, "--format", "parquet", "--comments", "flat", "--out", str(flat))
+    comments = pq.read_table(flat / "comments.parquet")
+    assert str(comments.schema.field("stance").type) == "double"
+    assert {c["id"]: (c["stance"], c["label"]) for c in comments.to_pylist()} == stances
+
+
+def test_a_value_parquet_cannot_type_is_named_in_one_line(db_path, tmp_path):
+    path = tmp_path / "odd.db"
+    path.write_bytes(db_path.read_bytes())
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE comments SET likes = 'many' WHERE id = (SELECT min(id) FROM comments)")
+    first = conn.execute("SELECT min(id) FROM comments").fetchone()[0]
+    conn.commit()
+    conn.close()
+    for layout in ("nested", "flat"):
+        out = tmp_path / f"odd-{layout}"
+        result = run_cli("export", "--db", str(path), "--format", "parquet", "--comments", layout, "--out", str(out))
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert result.stderr.strip().splitlines() == [
+            f"Error: comments row {first}: column 'likes' (declared INTEGER) holds str 'many'; Parquet keeps one "
+            "type a column: fix the value, or export as jsonl or csv"]
+        assert not list(tmp_path.rglob("*.partial")) and not (out.exists() and out.is_file())
+    jsonl = tmp_path / "odd.jsonl"  # JSON keeps each value's own type
+    assert run_cli("export", "--db", str(path), "--out", str(jsonl)).returncode == 0
