@@ -376,18 +376,23 @@ def test_a_record_cut_short_by_a_kill_is_not_used(tmp_path):
         assert set(after) == set(before) - {cut}
 
 
+def _reextract_into_an_empty_archive(db: Path):
+    """Every article and comment deleted, then `newscrawl reextract`: the archive rebuilt from the WARC alone."""
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM comments")
+    conn.execute("DELETE FROM articles")
+    conn.commit()
+    conn.close()
+    return run_cli("reextract", "--db", str(db))
+
+
 def test_reextract_rebuilds_articles_and_comments_alike(tmp_path):
     model = generate_site(20)
     db = tmp_path / "news.db"
     with SampleSite(model) as site:
         assert run_crawl(site.base_url, db).returncode == 0
     before = dumps(db, tmp_path / "before")
-    conn = sqlite3.connect(db)
-    conn.execute("DELETE FROM comments")
-    conn.execute("DELETE FROM articles")
-    conn.commit()
-    conn.close()
-    result = run_cli("reextract", "--db", str(db))
+    result = _reextract_into_an_empty_archive(db)
     assert result.returncode == 0 and "incomplete" not in result.stderr
     assert dumps(db, tmp_path / "after") == before
     assert count(db, "comments") == sum(len(a.comments) for a in model.crawlable())
@@ -415,12 +420,7 @@ def test_reextract_leaves_when_a_page_was_last_seen_as_the_fetches_left_it(tmp_p
     started = archive.utcnow()
     assert run_cli("reextract", "--db", str(db)).returncode == 0
     assert {table: seen(table) for table in ("articles", "comments")} == before
-    conn = sqlite3.connect(db)
-    conn.execute("DELETE FROM comments")
-    conn.execute("DELETE FROM articles")
-    conn.commit()
-    conn.close()
-    assert run_cli("reextract", "--db", str(db)).returncode == 0
+    assert _reextract_into_an_empty_archive(db).returncode == 0
     conn = sqlite3.connect(db)
     rows = conn.execute("SELECT first_seen, last_seen FROM articles UNION ALL "
                         "SELECT first_seen, last_seen FROM comments").fetchall()
