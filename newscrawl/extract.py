@@ -218,17 +218,21 @@ def _excluded_elements(container, selectors: tuple[str, ...]) -> set:
     # Every selector names a tag (`script`, `div.ad`): lxml picks those
     # elements out in one walk, in C, where XPath walked the page once per
     # selector of the union; the classes are tested as XPath tests them.
-    found = set()
-    for element in container.iter(*by_tag):
-        wanted = by_tag[element.tag]
-        if wanted is None:
-            found.add(element)  # the tag alone is excluded
-            continue
-        value = element.get("class")
-        # A class token is a substring of the attribute: most elements fail that test, cheaply.
-        if value and any(all(c in value for c in classes) and classes <= class_tokens(value) for classes in wanted):
-            found.add(element)
-    return found
+    return {element for element in container.iter(*by_tag) if _selected(element, by_tag)}
+
+
+def _selected(element, by_tag: dict[str, list[frozenset] | None]) -> bool:
+    """Whether one of the selectors _tags_and_classes read into `by_tag` selects `element`."""
+    tag = element.tag
+    if tag not in by_tag:
+        return False
+    wanted = by_tag[tag]
+    if wanted is None:
+        return True  # the tag alone is excluded
+    value = element.get("class")
+    # A class token is a substring of the attribute: most elements fail that test, cheaply.
+    return bool(value) and any(all(c in value for c in classes) and classes <= class_tokens(value)
+                               for classes in wanted)
 
 
 @functools.lru_cache(maxsize=64)
@@ -255,19 +259,37 @@ def extract_body(sel: Selector, profile: SiteProfile) -> tuple[list[str], int | 
     # unclosed <div>) puts it inside the body container.
     root = sel.root
     not_body = (*profile.body_exclude, *filter(None, [profile.comments and profile.comments.block]))
-    excluded = _excluded_elements(root, not_body)
+    by_tag = _tags_and_classes(not_body) if not_body else {}
+    # Selectors of tags (the usual): what they exclude is looked for in the
+    # body's matches and their ancestors only, not in the whole page (its
+    # comment thread, menus and boxes are most of its elements).
+    page_excluded = _excluded_elements(root, not_body) if by_tag is None else None
     for index, css in enumerate(profile.body):
         matches = select(root, css)
         roots = set(matches)
         lines = []
+        above: dict = {}  # ancestor -> whether it is excluded, asked once for all the matches below it
         for match in matches:
-            ancestors = set(match.iterancestors())
-            if ancestors & roots or match in excluded or ancestors & excluded:
-                continue  # inside another match (already read) or inside a block that is not body
-            lines += text_lines(match, excluded)
+            ancestors = list(match.iterancestors())
+            if roots.intersection(ancestors):
+                continue  # inside another match: already read
+            if page_excluded is not None:
+                if match in page_excluded or page_excluded.intersection(ancestors):
+                    continue  # inside a block that is not body
+                lines += text_lines(match, page_excluded)
+                continue
+            if _selected(match, by_tag) or any(_selected_above(a, by_tag, above) for a in ancestors):
+                continue
+            lines += text_lines(match, _excluded_elements(match, not_body))
         if lines:
             return lines, index
     return [], None
+
+
+def _selected_above(element, by_tag: dict, known: dict) -> bool:
+    if element not in known:
+        known[element] = _selected(element, by_tag)
+    return known[element]
 
 
 def trafilatura_body(html: str, url: str | None = None) -> list[str]:
