@@ -19,7 +19,7 @@ help:
 	@echo "make bench    crawl, extraction, store, import/reindex/export and re-extraction, beside bare Scrapy, Trafilatura, sqlite-utils and warcio+lxml (about 20 min)"
 	@echo "make bench-search  search latency on 100,000 articles and 1,000,000 comments (about 15 min)"
 	@echo "make bench-real    scores on the captured real pages in ../shared, beside Trafilatura (about 1 min)"
-	@echo "make bench-reextract  newscrawl reextract --jobs 1 and 2, beside warcio+lxml and Trafilatura (about 6 min)"
+	@echo "make bench-reextract  newscrawl reextract --jobs 1 and 2, beside warcio+lxml and Trafilatura (about 4 min)"
 	@echo "make install  build .venv from requirements.txt (done by demo and test)"
 	@echo "make clean    remove .venv and the demo archive"
 

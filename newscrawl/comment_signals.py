@@ -16,6 +16,7 @@ in a sentence. A count of 0 is a count (the page says it has none).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -71,7 +72,7 @@ def comment_signals(root, comments=(), url: str = "") -> CommentSignals:
         inside.update(comment.iter())  # in C: a thread is most of a page's elements
     for source, count in (("json-ld", _json_ld_count(root)), ("sioc", _sioc_count(root)),
                           ("microdata", _microdata_count(root)),
-                          ("text", _printed_count(root, inside, _own_paths(root, url)))):
+                          ("text", _printed_count(root, inside, lambda: _own_paths(root, url)))):
         if count is not None:
             found.sources.append(source)
             if found.shown is None:
@@ -113,11 +114,13 @@ def parse_shown_count(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _printed_count(root, inside: set = frozenset(), page_paths: set[str] = frozenset()) -> int | None:
+def _printed_count(root, inside: set = frozenset(), page_paths=frozenset) -> int | None:
     """The first count in a heading or a comment-named element or link that
     reads as one phrase (a container of several buttons is not one count),
     and that is about this page: not in a sidebar, a related or most-commented
-    box, and not a link to another page's comments."""
+    box, and not a link to another page's comments. `page_paths`: a
+    function giving the page's own paths, asked at most once."""
+    paths = functools.cache(page_paths)
     for element in root.iter(_COUNT_TAGS):
         if element in inside or (element.tag not in _HEADINGS and not _names_comments(element)):
             continue
@@ -126,7 +129,7 @@ def _printed_count(root, inside: set = frozenset(), page_paths: set[str] = froze
         text = _short_text(element, 3 * _MAX_HEADING)
         if not text or not _ANY_DIGIT.search(text) or parse_shown_count(text) is None:
             continue  # most candidates end here, cheaply
-        if _about_another_page(element, page_paths):
+        if _about_another_page(element, paths):
             continue
         lines = text_lines(element)
         if len(lines) == 1:
@@ -141,11 +144,12 @@ _OFF_PAGE = re.compile(r"related|sidebar|widget|popular|teaser|trending"
                        re.IGNORECASE)
 
 
-def _about_another_page(element, page_paths: set[str]) -> bool:
+def _about_another_page(element, page_paths) -> bool:
     """A count in an aside, nav or sidebar-like box, or on a link to another
-    page (`page_paths`: the page's own, as fetched and as its canonical link says)."""
+    page (`page_paths()`: the page's own, as fetched and as its canonical
+    link says; looked up only for a count on a link, the rarer case)."""
     link = element if element.tag == "a" else next(element.iterancestors("a"), None)
-    if link is not None and page_paths:
+    if link is not None and (page_paths := page_paths()):
         target = urlsplit(urljoin(_base(element), link.get("href") or ""))
         if target.path and target.path.rstrip("/") not in page_paths:
             return True
