@@ -71,6 +71,10 @@ def declared_types(conn: sqlite3.Connection, table: str) -> dict[str, str]:
             if row[6] in (0, 2, 3)}
 
 
+# NUMERIC affinity, or none: such a column may hold numbers and text alike.
+TEXT_OR_NUMBER = "text or number"
+
+
 def parquet_kind(declared: str) -> str:
     """The Parquet type of a column, from its declared type by SQLite's own
     rules for a column's affinity (sqlite.org/datatype3.html, 3.1): INTEGER
@@ -85,7 +89,7 @@ def parquet_kind(declared: str) -> str:
         return "binary"
     if any(word in declared for word in ("REAL", "FLOA", "DOUB")):
         return "float64"
-    return "text or number"
+    return TEXT_OR_NUMBER
 
 
 def _rows(conn: sqlite3.Connection, sql: str, params: list) -> Iterator[dict]:
@@ -217,28 +221,44 @@ def _write_csv(path: Path, rows: Iterator[dict], names: list[str], tick: Progres
     return n
 
 
-def _arrow_type(name: str, declared: str):
+def _arrow_type(name: str, declared: str, *, articles: bool):
     import pyarrow as pa
 
-    if name == "tags":  # JSON in the archive, a list in the export
+    if articles and name == "tags":  # JSON in the archive, a list in the export (iter_articles)
         return pa.list_(pa.string())
     return {"int64": pa.int64(), "float64": pa.float64(), "binary": pa.binary()}.get(parquet_kind(declared),
                                                                                       pa.string())
 
 
-def _arrow_schema(types: dict[str, str], comment_types: dict[str, str] | None = None):
+def _arrow_schema(types: dict[str, str], comment_types: dict[str, str] | None = None, *, articles: bool = True):
     import pyarrow as pa
 
-    fields = [pa.field(name, _arrow_type(name, declared)) for name, declared in types.items()]
+    fields = [pa.field(name, _arrow_type(name, declared, articles=articles)) for name, declared in types.items()]
     if comment_types is not None:
-        comment = pa.struct([pa.field(name, _arrow_type(name, declared)) for name, declared in comment_types.items()])
+        comment = pa.struct([pa.field(name, _arrow_type(name, declared, articles=False))
+                             for name, declared in comment_types.items()])
         fields.append(pa.field("comments", pa.list_(comment)))
     return pa.schema(fields)
 
 
+def _integers(types: dict[str, str]) -> list[str]:
+    return [name for name, declared in types.items() if parquet_kind(declared) == "int64"]
+
+
+def _whole_numbers(row: dict, names: list[str]) -> bool:
+    """Whether each of the int64 columns `names` holds an integer or nothing:
+    pyarrow would write 1.7 there as 1, and say nothing (SQLite keeps a REAL
+    in a column declared INTEGER)."""
+    for name in names:
+        value = row.get(name)
+        if value is not None and type(value) is not int:
+            return False
+    return True
+
+
 def _as_text(types: dict[str, str]) -> list[str]:
     """The columns that may hold numbers among their text (NUMERIC affinity or none)."""
-    return [name for name, declared in types.items() if parquet_kind(declared) == "text or number"]
+    return [name for name, declared in types.items() if parquet_kind(declared) == TEXT_OR_NUMBER]
 
 
 def _numbers_as_text(row: dict, names: list[str]) -> None:
@@ -249,16 +269,16 @@ def _numbers_as_text(row: dict, names: list[str]) -> None:
 
 
 def _culprit(batch: list[dict], types: dict[str, str], comment_types: dict[str, str] | None, table: str) -> str:
-    """Which value of `batch` Parquet refused, said in one line."""
+    """Which value of `batch` Parquet refused (or would have changed), said in one line."""
     accepted = {"int64": (int,), "float64": (int, float), "binary": (bytes,), "string": (str,),
-                "text or number": (str,)}
+                TEXT_OR_NUMBER: (str,)}
     checks = [(table, row, types) for row in batch]
     if comment_types is not None:
         checks += [("comments", comment, comment_types) for row in batch for comment in row.get("comments") or ()]
     for where, row, kinds in checks:
         for name, declared in kinds.items():
             value = row.get(name)
-            if name == "tags" or value is None or isinstance(value, bool):
+            if (name == "tags" and where == "articles") or value is None:
                 continue
             if not isinstance(value, accepted[parquet_kind(declared)]):
                 return (f"{where} row {row.get('id')}: column {name!r} (declared {declared or 'without a type'}) "
@@ -274,16 +294,21 @@ def _write_parquet(path: Path, rows: Iterator[dict], types: dict[str, str], tick
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - pinned in requirements.txt
         raise ExportError("Parquet needs pyarrow: .venv/bin/pip install pyarrow") from None
-    schema = _arrow_schema(types, comment_types)
+    schema = _arrow_schema(types, comment_types, articles=table == "articles")
     as_text, comments_as_text = _as_text(types), _as_text(comment_types or {})
+    integers, comment_integers = _integers(types), _integers(comment_types or {})
 
     def table_of(batch: list[dict]):
+        whole = True
         for row in batch:
             _numbers_as_text(row, as_text)
-            if comments_as_text:
-                for comment in row.get("comments") or ():
-                    _numbers_as_text(comment, comments_as_text)
+            whole = whole and _whole_numbers(row, integers)
+            for comment in (row.get("comments") or ()) if comment_types is not None else ():
+                _numbers_as_text(comment, comments_as_text)
+                whole = whole and _whole_numbers(comment, comment_integers)
         try:
+            if not whole:
+                raise pa.ArrowInvalid("a value that is not a whole number in an int64 column")
             return pa.Table.from_pylist(batch, schema=schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             raise ExportError(_culprit(batch, types, comment_types, table)) from None

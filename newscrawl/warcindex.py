@@ -7,12 +7,14 @@ every record of every file: a second of CPU for every 8,000 records, and for
 an archive of years (Elaph lists 660,000 articles) minutes of reading before
 the first page is extracted, repeated by every run. So each file's part of
 the index is kept beside it, in `.index/<file name>.json` in the WARC
-folder, and read back while the file has the size and modification time it
-had when it was indexed (files are only ever appended to, and a crawl
-writes new ones). A file that changed, a part that is missing, unreadable or of
+folder, and read back while the file has the size, inode, modification and
+change time it had when it was indexed (files are only ever appended to,
+and a crawl writes new ones); each record read by it is checked to be the
+one indexed. A file that changed, a part that is missing, unreadable or of
 another version: the file is read again and its part rewritten. The parts
 are a cache: a folder they cannot be written to is indexed in full each
-time, with one warning line; deleting `.index` is always safe.
+time, with one warning line; a file whose reading the disk failed is not
+kept (it is read again next time); deleting `.index` is always safe.
 
 The crawl's own files are read by newscrawl/warcread.py, any other by warcio.
 """
@@ -63,6 +65,13 @@ class FileIndex:
     found: list[tuple[str, StoredPage]]
     problems: list[str]
     notes: dict[str, str]
+    # False when reading it ended in an error of the disk or the memory (not
+    # of the file: one cut short stays so): not kept, the next run reads the file again.
+    complete: bool = True
+
+
+class StaleIndex(Exception):
+    """A kept part names a record that is not where it says: the page is not read."""
 
 
 def index_warcs(folder: Path, report, *, crawl_charsets: bool = True) -> dict[str, list[StoredPage]]:
@@ -119,7 +128,7 @@ class _IndexCache:
 
     def __init__(self, folder: Path):
         self.folder = folder / INDEX_FOLDER
-        self.unwritable: str | None = None  # said once a run, not once a file
+        self.warned = False  # a folder that cannot keep the index is said once a run, not once a file
 
     def _part_path(self, path: Path) -> Path:
         return self.folder / f"{path.name}.json"
@@ -134,18 +143,19 @@ class _IndexCache:
                 return None
             found = [(url, StoredPage(date, path, offset, length, record_id))
                      for url, date, offset, length, record_id in kept["found"]]
-            if not all(isinstance(page.date, str) and type(page.offset) is int and type(page.length) is int
-                       for _, page in found):
+            problems, notes = kept["problems"], kept["notes"]
+            if not (all(_sound(url, page) for url, page in found) and all(isinstance(p, str) for p in problems)
+                    and isinstance(notes, dict)
+                    and all(isinstance(r, str) and _text_codec(c) for r, c in notes.items())):
                 return None
-            return FileIndex(found, [str(problem) for problem in kept["problems"]],
-                             {str(record): str(charset) for record, charset in kept["notes"].items()})
+            return FileIndex(found, problems, notes)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # none kept, or not one this version wrote whole: read the file again
 
     def write(self, path: Path, part: FileIndex, identity: list | None) -> None:
         """Keep the file's part for the next run, whole or not at all (written
         beside, then renamed over). Not kept: the run goes on, said once."""
-        if identity is None:
+        if identity is None or not part.complete:
             return
         try:
             data = json.dumps({  # ASCII: a URL's undecodable bytes (lone surrogates) are kept as escapes
@@ -164,24 +174,45 @@ class _IndexCache:
             finally:
                 temporary.unlink(missing_ok=True)
         except OSError as exc:
-            if self.unwritable is None:
-                self.unwritable = str(exc)
-                logger.warning("the WARC index cannot be kept in %s (%s): every run reads the WARC files in full",
-                               self.folder, exc.strerror or exc)
+            if not self.warned:
+                self.warned = True
+                logger.warning("the WARC index cannot be kept in %s (%s): the files it is not kept for are "
+                               "read in full again next time", self.folder, exc.strerror or exc)
 
     def forget_all_but(self, paths: list[Path]) -> None:
-        """Drop the kept parts of files no longer in the folder, and what a
-        killed run left half written (an hour old: not another run's, now)."""
+        """Drop the kept parts of WARC files no longer in the folder, and what
+        a killed run left half written (an hour old: not another run's, now).
+        Only names this module writes; nothing through a `.index` that is a
+        link (another folder's index, maybe, or files that are not ours)."""
         names = {f"{path.name}.json" for path in paths}
         try:
-            for kept in self.folder.glob("*.json"):
+            if self.folder.is_symlink():
+                return
+            for kept in [*self.folder.glob("*.warc.gz.json"), *self.folder.glob("*.warc.json")]:
                 if kept.name not in names:
                     kept.unlink(missing_ok=True)
-            for left in self.folder.glob(".*.tmp"):
+            for left in [*self.folder.glob(".*.warc.gz.json.*.tmp"), *self.folder.glob(".*.warc.json.*.tmp")]:
                 if time.time() - left.stat().st_mtime > 3600:
                     left.unlink(missing_ok=True)
         except OSError:
             pass  # a cache: what cannot be tidied now is tidied by a later run
+
+
+def _sound(url, page: StoredPage) -> bool:
+    """Whether an entry read back from a kept part has the types the index gives."""
+    return (isinstance(url, str | None) and isinstance(page.date, str | None) and isinstance(page.record_id, str | None)
+            and type(page.offset) is int and type(page.length) is int and page.offset >= 0 and page.length >= 0)
+
+
+def _text_codec(charset) -> bool:
+    """Whether `charset` names a codec Python decodes text with."""
+    if not isinstance(charset, str):
+        return False
+    try:
+        b"a".decode(charset, "replace")  # refuses names Python does not know, and codecs of no text
+    except (LookupError, ValueError):  # (idna and undefined raise UnicodeError; a NUL, ValueError)
+        return False
+    return True
 
 
 def _charset_noted(payload: bytes) -> str | None:
@@ -191,11 +222,7 @@ def _charset_noted(payload: bytes) -> str | None:
         name, _, value = line.partition(b":")
         if name.strip().lower() == CHARSET_FIELD.encode():
             charset = value.strip().decode("ascii", "replace")
-            try:
-                b"a".decode(charset, "replace")  # refuses names Python does not know, and codecs of no text
-            except (LookupError, ValueError):  # (idna and undefined raise UnicodeError; a NUL, ValueError)
-                return None  # not a charset: the check decides, as in a crawl
-            return charset
+            return charset if _text_codec(charset) else None  # not a charset: the check decides, as in a crawl
     return None
 
 
@@ -259,17 +286,22 @@ def _index_with_warcio(path: Path) -> FileIndex:
                     "WARC-Record-ID"))))
         except Exception as exc:  # a file cut short by a killed crawl: keep what is readable
             problems.append(f"{path.name}: {exc}")
+            # What the file is (cut short, odd) stays as it is; a read the disk
+            # or the memory failed may not: that part is not kept.
+            return FileIndex(found, problems, notes, complete=not isinstance(exc, OSError | MemoryError))
     return FileIndex(found, problems, notes)
 
 
 def read_page(page: StoredPage) -> tuple[str, list[tuple[str, str]], bytes]:
-    """(HTTP status, headers, body) of a stored response, as warcio reads it."""
+    """(HTTP status, headers, body) of a stored response, as warcio reads it.
+    Raises StaleIndex when the record there is not the one indexed."""
     if page.length:
         try:
             record = warcread.parse_record(warcread.read_member(page.path, page.offset, page.length))
         except warcread.Irregular:
             pass  # changed since it was indexed: warcio says what it finds
         else:
+            _check_record(page, record.record_id)
             headers = [(k, v) for k, v in record.headers if k.lower() not in _WIRE_HEADERS]
             return record.status, headers, warcread.content(record)
     return read_with_warcio(page)
@@ -279,5 +311,15 @@ def read_with_warcio(page: StoredPage) -> tuple[str, list[tuple[str, str]], byte
     with open(page.path, "rb") as fh:
         fh.seek(page.offset)
         record = next(iter(ArchiveIterator(fh)))
+        _check_record(page, record.rec_headers.get_header("WARC-Record-ID"))
         headers = [(k, v) for k, v in record.http_headers.headers if k.lower() not in _WIRE_HEADERS]
         return record.http_headers.get_statuscode(), headers, record.content_stream().read()
+
+
+def _check_record(page: StoredPage, record_id: str | None) -> None:
+    """Another page's record where the index says this one is (a kept part
+    edited, or a file rewritten in a way its times do not show): never read
+    as this page."""
+    if page.record_id is not None and record_id != page.record_id:
+        raise StaleIndex(f"{page.path.name} at {page.offset} holds record {record_id}, not {page.record_id} as "
+                         f"indexed: delete {page.path.parent / INDEX_FOLDER} and run again")

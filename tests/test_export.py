@@ -156,16 +156,20 @@ def test_version():
     assert result.returncode == 0 and result.stdout.startswith("newscrawl ")
 
 
-def test_every_integer_column_of_the_archive_is_an_integer_in_parquet(db_path, tmp_path):
-    conn = sqlite3.connect(db_path)
-    declared = {table: {row[1]: row[2] for row in conn.execute(f"SELECT * FROM pragma_table_xinfo('{table}')")}
-                for table in ("articles", "comments")}
-    conn.close()
+# The archive's own integer columns, as the schema declares them: int64 in
+# Parquet, every other column of ours a string (tags a list of them).
+ARTICLE_INTEGERS = {"id", "comment_count", "comments_shown", "comments_complete", "comment_pages"}
+COMMENT_INTEGERS = {"id", "article_row", "position", "depth", "likes"}
+
+
+def test_the_archive_s_integer_columns_are_int64_in_parquet_and_no_other(db_path, tmp_path):
     export(db_path, "--format", "parquet", "--comments", "flat", "--out", str(tmp_path))
-    for table in ("articles", "comments"):
+    for table, integers in (("articles", ARTICLE_INTEGERS), ("comments", COMMENT_INTEGERS)):
         schema = pq.read_schema(tmp_path / f"{table}.parquet")
-        integers = {name for name, kind in declared[table].items() if kind.upper() == "INTEGER"}
-        assert integers and {f.name for f in schema if str(f.type) == "int64"} == integers, table
+        assert {f.name for f in schema if str(f.type) == "int64"} == integers, table
+        others = {f.name: str(f.type) for f in schema if f.name not in integers}
+        assert others == {name: "list<element: string>" if (table, name) == ("articles", "tags") else "string"
+                          for name in others}, table
 
 
 def test_columns_other_tools_added_keep_their_types_in_parquet(db_path, tmp_path):
@@ -178,11 +182,12 @@ def test_columns_other_tools_added_keep_their_types_in_parquet(db_path, tmp_path
     conn.execute("ALTER TABLE articles ADD COLUMN coder_note")
     conn.execute("ALTER TABLE comments ADD COLUMN stance REAL")
     conn.execute("ALTER TABLE comments ADD COLUMN label TEXT")
+    conn.execute("ALTER TABLE comments ADD COLUMN tags TEXT")  # a name the articles use for a list: text here
     conn.execute("UPDATE articles SET coder_rating = id * 2, coder_note = CASE WHEN id % 2 THEN 'مؤيد' ELSE id END")
-    conn.execute("UPDATE comments SET stance = id / 4.0, label = 'رأي' WHERE id % 2")
+    conn.execute("UPDATE comments SET stance = id / 4.0, label = 'رأي', tags = 'سخرية' WHERE id % 2")
     conn.commit()
     rows = {r[0]: r[1:] for r in conn.execute("SELECT id, coder_rating, coder_note FROM articles")}
-    stances = {r[0]: r[1:] for r in conn.execute("SELECT id, stance, label FROM comments")}
+    stances = {r[0]: r[1:] for r in conn.execute("SELECT id, stance, label, tags FROM comments")}
     conn.close()
     nested = tmp_path / "coded.parquet"
     export(path, "--format", "parquet", "--out", str(nested))
@@ -193,19 +198,22 @@ def test_columns_other_tools_added_keep_their_types_in_parquet(db_path, tmp_path
         rating, note = rows[article["id"]]
         assert article["coder_rating"] == rating and article["coder_note"] == str(note)  # numbers as text
         for comment in article["comments"]:
-            assert (comment["stance"], comment["label"]) == stances[comment["id"]]
+            assert (comment["stance"], comment["label"], comment["tags"]) == stances[comment["id"]]
     flat = tmp_path / "flat"
     export(path, "--format", "parquet", "--comments", "flat", "--out", str(flat))
     comments = pq.read_table(flat / "comments.parquet")
     assert str(comments.schema.field("stance").type) == "double"
-    assert {c["id"]: (c["stance"], c["label"]) for c in comments.to_pylist()} == stances
+    assert {c["id"]: (c["stance"], c["label"], c["tags"]) for c in comments.to_pylist()} == stances
 
 
-def test_a_value_parquet_cannot_type_is_named_in_one_line(db_path, tmp_path):
+@pytest.mark.parametrize("value, shown", [("'many'", "str 'many'"), ("2.7", "float '2.7'")])
+def test_a_value_parquet_cannot_type_is_named_in_one_line(db_path, tmp_path, value, shown):
+    # Text, or a fraction (SQLite keeps 2.7 in a column declared INTEGER, and
+    # pyarrow would write it as 2 without a word): never written changed.
     path = tmp_path / "odd.db"
     path.write_bytes(db_path.read_bytes())
     conn = sqlite3.connect(path)
-    conn.execute("UPDATE comments SET likes = 'many' WHERE id = (SELECT min(id) FROM comments)")
+    conn.execute(f"UPDATE comments SET likes = {value} WHERE id = (SELECT min(id) FROM comments)")
     first = conn.execute("SELECT min(id) FROM comments").fetchone()[0]
     conn.commit()
     conn.close()
@@ -214,7 +222,7 @@ def test_a_value_parquet_cannot_type_is_named_in_one_line(db_path, tmp_path):
         result = run_cli("export", "--db", str(path), "--format", "parquet", "--comments", layout, "--out", str(out))
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert result.stderr.strip().splitlines() == [
-            f"Error: comments row {first}: column 'likes' (declared INTEGER) holds str 'many'; Parquet keeps one "
+            f"Error: comments row {first}: column 'likes' (declared INTEGER) holds {shown}; Parquet keeps one "
             "type a column: fix the value, or export as jsonl or csv"]
         assert not list(tmp_path.rglob("*.partial")) and not (out.exists() and out.is_file())
     jsonl = tmp_path / "odd.jsonl"  # JSON keeps each value's own type

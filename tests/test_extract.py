@@ -133,3 +133,22 @@ def test_a_body_selector_of_paragraphs_reads_every_paragraph_once():
             "<p>ثان<br>ثالث</p><p><p>متداخل</p></p></div>")
     got = extract_article(html, "https://elaph.com/Web/News/2020/1/1.html", profile)
     assert got.body == ["أول", "ثان", "ثالث", "متداخل"] and got.notes["body"] == "profile"
+
+
+@pytest.mark.parametrize("exclude", [
+    ("div.ad", "aside", "p.note", "span.note"),  # tags with classes: looked for in the body's matches and above
+    ("div.ad", "aside", "div > p.note", "span.note"),  # one that is not: looked for in the whole page
+])
+def test_what_the_profile_excludes_is_never_body_wherever_it_sits(exclude):
+    from dataclasses import replace
+
+    profile = replace(ELAPH, body=("div.article-content p",), body_exclude=exclude)
+    html = ('<h1 class="article-title">ع</h1><div class="article-content"><p>أول</p>'
+            '<div class="ad"><p>إعلان</p></div>'  # a match inside an excluded block
+            '<p class="note">ملاحظة</p>'  # a match excluded itself
+            '<p>ثان <span class="note">لا</span> بعد</p>'  # excluded inside a match: its tail kept
+            '<aside><div><p>جانبي</p></div></aside>'  # an excluded ancestor further up
+            '<section class="comments"><p>تعليق قارئ</p></section>'  # the comments block, never body
+            "<p>ثالث</p></div>")
+    got = extract_article(html, "https://elaph.com/Web/News/2020/1/1.html", profile)
+    assert got.body == ["أول", "ثان بعد", "ثالث"]

@@ -203,15 +203,27 @@ def _part(folder: Path, name: str) -> Path:
 
 
 @pytest.mark.parametrize("name", sorted(FOLDERS))
-def test_the_kept_index_gives_what_reading_the_files_gives(tmp_path, name):
+def test_the_kept_index_gives_what_reading_the_files_gives(tmp_path, name, monkeypatch):
     for filename, data in FOLDERS[name]().items():
         (tmp_path / filename).write_bytes(data)
     first_report, second_report = reextract.Report(), reextract.Report()
     first = warcindex.index_warcs(tmp_path, first_report)
-    assert sorted(p.name for p in (tmp_path / warcindex.INDEX_FOLDER).iterdir()) == sorted(
-        f"{filename}.json" for filename in FOLDERS[name]())
+    # Kept for every file read to its end; not for one whose reading ended in an error.
+    whole = {filename for filename in FOLDERS[name]() if warcindex.index_file(tmp_path / filename).complete}
+    kept = tmp_path / warcindex.INDEX_FOLDER
+    assert (sorted(p.name for p in kept.iterdir()) if kept.exists() else []) == sorted(
+        f"{filename}.json" for filename in whole)
+    read_again = []
+    real_index_file = warcindex.index_file
+
+    def index_file(path):
+        read_again.append(path.name)
+        return real_index_file(path)
+
+    monkeypatch.setattr(warcindex, "index_file", index_file)
     assert _pages(warcindex.index_warcs(tmp_path, second_report)) == _pages(first)
     assert second_report == first_report
+    assert sorted(read_again) == sorted(set(FOLDERS[name]()) - whole)  # the others came from their parts
 
 
 def test_the_kept_part_is_what_the_next_run_reads(tmp_path):
@@ -277,10 +289,9 @@ def test_a_folder_that_cannot_keep_the_index_is_read_in_full_and_says_so_once(tm
     (tmp_path / "a.warc.gz").write_bytes(_warc())
     (tmp_path / "b.warc.gz").write_bytes(_warc(RESPONSES[:1]))
     (tmp_path / warcindex.INDEX_FOLDER).write_text("a file where the folder would be")
-    expected = _pages(warcindex.index_warcs(tmp_path / "missing", reextract.Report()))
     with caplog.at_level(logging.WARNING, logger="newscrawl.warcindex"):
         pages = warcindex.index_warcs(tmp_path, reextract.Report())
-    assert len(pages) == len(RESPONSES) - 1 and expected == {}
+    assert len(pages) == len(RESPONSES) - 1  # every page, the cut-short one aside
     assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
         f"the WARC index cannot be kept in {tmp_path / warcindex.INDEX_FOLDER}"]
     assert (tmp_path / warcindex.INDEX_FOLDER).read_text() == "a file where the folder would be"
@@ -298,3 +309,76 @@ def test_the_parts_of_files_no_longer_there_are_dropped(tmp_path):
     os.utime(old, (time.time() - 7200, time.time() - 7200))
     warcindex.index_warcs(tmp_path, reextract.Report())
     assert sorted(p.name for p in (tmp_path / warcindex.INDEX_FOLDER).iterdir()) == [new.name, "b.warc.gz.json"]
+
+
+@pytest.mark.parametrize("entry", [
+    ["http://127.0.0.1/plain", "2024-01-01T00:00:00Z", -1, 0, None],  # an offset before the file
+    ["http://127.0.0.1/plain", "2024-01-01T00:00:00Z", 0, 0, ["a", "list"]],  # a record ID of another type
+    [["a", "list"], "2024-01-01T00:00:00Z", 0, 0, None],  # a URL of another type
+    ["http://127.0.0.1/plain", "2024-01-01T00:00:00Z", 1.5, 0, None],
+    ["http://127.0.0.1/plain", "2024-01-01T00:00:00Z", True, 0, None],
+])
+def test_a_part_with_a_value_the_index_never_holds_is_rebuilt(tmp_path, entry):
+    (tmp_path / "a.warc.gz").write_bytes(_warc())
+    expected = _pages(warcindex.index_warcs(tmp_path, reextract.Report()))
+    part = json.loads(_part(tmp_path, "a.warc.gz").read_text())
+    part["found"][0] = entry
+    _part(tmp_path, "a.warc.gz").write_text(json.dumps(part))
+    assert _pages(warcindex.index_warcs(tmp_path, reextract.Report())) == expected
+
+
+def test_a_part_naming_a_charset_python_does_not_decode_with_is_rebuilt(tmp_path):
+    (tmp_path / "a.warc.gz").write_bytes(_warc())
+    expected = _pages(warcindex.index_warcs(tmp_path, reextract.Report()))
+    part = json.loads(_part(tmp_path, "a.warc.gz").read_text())
+    part["notes"] = {record: "no-such-codec" for record in part["notes"]}
+    _part(tmp_path, "a.warc.gz").write_text(json.dumps(part))
+    assert _pages(warcindex.index_warcs(tmp_path, reextract.Report())) == expected
+
+
+@pytest.mark.parametrize("filename", ["a.warc.gz", "a.warc"])  # the fast reader's, warcio's
+def test_a_part_pointing_at_another_record_never_gives_that_record_as_this_page(tmp_path, filename):
+    data = _warc()
+    (tmp_path / filename).write_bytes(data if filename.endswith(".gz") else gzip.decompress(data))
+    warcindex.index_warcs(tmp_path, reextract.Report())
+    part = json.loads(_part(tmp_path, filename).read_text())
+    (first, second) = part["found"][:2]
+    first[2:4], second[2:4] = second[2:4], first[2:4]  # their places swapped, the file as it was
+    _part(tmp_path, filename).write_text(json.dumps(part))
+    page = warcindex.index_warcs(tmp_path, reextract.Report())[first[0]][0]
+    with pytest.raises(warcindex.StaleIndex, match=rf"{filename} at {page.offset} holds record .* as indexed: "
+                                                   rf"delete .*{warcindex.INDEX_FOLDER} and run again"):
+        warcindex.read_page(page)
+
+
+def test_only_the_index_s_own_files_are_tidied_and_nothing_through_a_link(tmp_path):
+    (tmp_path / "a.warc.gz").write_bytes(_warc())
+    warcindex.index_warcs(tmp_path, reextract.Report())
+    foreign = tmp_path / warcindex.INDEX_FOLDER / "notes.json"
+    foreign.write_text("{}")  # not a part: kept
+    warcindex.index_warcs(tmp_path, reextract.Report())
+    assert foreign.exists()
+    # A .index that links elsewhere (another folder's index, say): read and
+    # written, but nothing in it is deleted.
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "gone.warc.gz.json").write_text("{}")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "a.warc.gz").write_bytes(_warc())
+    (linked / warcindex.INDEX_FOLDER).symlink_to(other)
+    warcindex.index_warcs(linked, reextract.Report())
+    assert sorted(p.name for p in other.iterdir()) == ["a.warc.gz.json", "gone.warc.gz.json"]
+
+
+def test_a_file_the_disk_failed_to_read_is_read_again_next_time(tmp_path):
+    # /proc/self/mem cannot be read at offset 0 (EIO): a read that fails as a
+    # disk does, on a real file, without a failing disk.
+    (tmp_path / "a.warc").write_bytes(gzip.decompress(_warc()))
+    (tmp_path / "b.warc").symlink_to("/proc/self/mem")
+    report = reextract.Report()
+    pages = warcindex.index_warcs(tmp_path, report)
+    assert len(pages) == len(RESPONSES) - 1 and report.warc_files == 2
+    assert [problem for problem in report.unreadable if problem.startswith("b.warc")] == [
+        "b.warc: [Errno 5] Input/output error"]
+    assert sorted(p.name for p in (tmp_path / warcindex.INDEX_FOLDER).iterdir()) == ["a.warc.json"]  # b not kept
