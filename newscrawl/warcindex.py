@@ -320,6 +320,13 @@ def _check_record(page: StoredPage, record_id: str | None) -> None:
     """Another page's record where the index says this one is (a kept part
     edited, or a file rewritten in a way its times do not show): never read
     as this page."""
-    if page.record_id is not None and record_id != page.record_id:
-        raise StaleIndex(f"{page.path.name} at {page.offset} holds record {record_id}, not {page.record_id} as "
-                         f"indexed: delete {page.path.parent / INDEX_FOLDER} and run again")
+    if page.record_id is None or record_id == page.record_id:
+        return
+    kept = page.path.parent / INDEX_FOLDER / f"{page.path.name}.json"
+    try:
+        kept.unlink(missing_ok=True)  # the next run reads the file again
+        way_out = "its kept index is dropped: run the command again"
+    except OSError:
+        way_out = f"delete {kept} and run the command again"
+    raise StaleIndex(f"{page.path.name} at {page.offset} holds record {record_id}, not {page.record_id} as "
+                     f"indexed; {way_out}")

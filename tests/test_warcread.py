@@ -346,9 +346,12 @@ def test_a_part_pointing_at_another_record_never_gives_that_record_as_this_page(
     first[2:4], second[2:4] = second[2:4], first[2:4]  # their places swapped, the file as it was
     _part(tmp_path, filename).write_text(json.dumps(part))
     page = warcindex.index_warcs(tmp_path, reextract.Report())[first[0]][0]
-    with pytest.raises(warcindex.StaleIndex, match=rf"{filename} at {page.offset} holds record .* as indexed: "
-                                                   rf"delete .*{warcindex.INDEX_FOLDER} and run again"):
+    with pytest.raises(warcindex.StaleIndex, match=rf"{filename} at {page.offset} holds record .* as indexed; "
+                                                   "its kept index is dropped: run the command again"):
         warcindex.read_page(page)
+    # and the next run reads the file again, and finds each page where it is
+    pages = warcindex.index_warcs(tmp_path, reextract.Report())
+    assert warcindex.read_page(pages[first[0]][0]) == warcindex.read_with_warcio(pages[first[0]][0])
 
 
 def test_only_the_index_s_own_files_are_tidied_and_nothing_through_a_link(tmp_path):
