@@ -22,6 +22,7 @@ Layouts (`comments`):
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
 import os
@@ -32,7 +33,6 @@ from pathlib import Path
 
 FORMATS = ("jsonl", "csv", "parquet")
 BATCH = 1000  # articles per Parquet row group
-
 
 
 class ExportError(Exception):
@@ -196,11 +196,19 @@ def _write(fmt: str, path: Path, rows: Iterator[dict], types: dict[str, str], ti
         partial.unlink(missing_ok=True)
 
 
+def _json_bytes(value):
+    """Bytes (a BLOB column another tool added) in JSON as sqlite-utils and
+    Datasette write them, and `sqlite-utils insert` reads them back."""
+    if isinstance(value, bytes):
+        return {"$base64": True, "encoded": base64.b64encode(value).decode("ascii")}
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def _write_jsonl(path: Path, rows: Iterator[dict], tick: Progress) -> int:
     n = 0
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False))
+            fh.write(json.dumps(row, ensure_ascii=False, default=_json_bytes))
             fh.write("\n")
             n += 1
             tick(1)
@@ -215,6 +223,8 @@ def _write_csv(path: Path, rows: Iterator[dict], names: list[str], tick: Progres
         for row in rows:
             if isinstance(row.get("tags"), list):
                 row = {**row, "tags": json.dumps(row["tags"], ensure_ascii=False) if row["tags"] else ""}
+            if any(type(value) is bytes for value in row.values()):  # a BLOB: its base64, not Python's b'...'
+                row = {k: base64.b64encode(v).decode("ascii") if type(v) is bytes else v for k, v in row.items()}
             writer.writerow(row)
             n += 1
             tick(1)

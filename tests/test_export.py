@@ -227,3 +227,30 @@ def test_a_value_parquet_cannot_type_is_named_in_one_line(db_path, tmp_path, val
         assert not list(tmp_path.rglob("*.partial")) and not (out.exists() and out.is_file())
     jsonl = tmp_path / "odd.jsonl"  # JSON keeps each value's own type
     assert run_cli("export", "--db", str(path), "--out", str(jsonl)).returncode == 0
+
+
+def test_a_blob_column_another_tool_added_is_exported_whole_in_every_format(db_path, tmp_path):
+    import base64
+
+    path = tmp_path / "blob.db"
+    path.write_bytes(db_path.read_bytes())
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE articles ADD COLUMN scan BLOB")
+    conn.execute("UPDATE articles SET scan = ? WHERE id % 2", [b"\x00\xff\x89PNG"])
+    conn.commit()
+    blobs = dict(conn.execute("SELECT id, scan FROM articles"))
+    conn.close()
+    encoded = base64.b64encode(b"\x00\xff\x89PNG").decode()
+    jsonl = tmp_path / "blob.jsonl"
+    export(path, "--out", str(jsonl))
+    for line in jsonl.read_text(encoding="utf-8").splitlines():  # as sqlite-utils and Datasette write bytes
+        article = json.loads(line)
+        assert article["scan"] == ({"$base64": True, "encoded": encoded} if blobs[article["id"]] else None)
+    export(path, "--format", "csv", "--comments", "flat", "--out", str(tmp_path / "csv"))
+    with open(tmp_path / "csv" / "articles.csv", encoding="utf-8", newline="") as fh:
+        assert {int(r["id"]): r["scan"] for r in csv.DictReader(fh)} == {
+            i: encoded if blob else "" for i, blob in blobs.items()}
+    export(path, "--format", "parquet", "--comments", "flat", "--out", str(tmp_path / "pq"))
+    table = pq.read_table(tmp_path / "pq" / "articles.parquet")
+    assert str(table.schema.field("scan").type) == "binary"
+    assert {r["id"]: r["scan"] for r in table.to_pylist()} == blobs
