@@ -1051,8 +1051,8 @@ def _rows(db, sql: str, params) -> list[sqlite3.Row]:
 
 def _note_seen(seen_again: list[tuple], found, seen: str) -> None:
     """A matched comment with nothing else to change gets `seen` as its
-    last_seen, if later: an older capture read again writes nothing."""
-    if found["last_seen"] < seen:
+    last_seen, if later (_later): an older capture read again writes nothing."""
+    if _later(seen, found["last_seen"]) != found["last_seen"]:
         seen_again.append((seen, found["id"]))
 
 

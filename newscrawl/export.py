@@ -251,31 +251,21 @@ def _arrow_schema(types: dict[str, str], comment_types: dict[str, str] | None = 
     return pa.schema(fields)
 
 
-def _integers(types: dict[str, str]) -> list[str]:
-    return [name for name, declared in types.items() if parquet_kind(declared) == "int64"]
+def _columns_of(types: dict[str, str], kind: str) -> list[str]:
+    """The columns whose declared type makes them `kind` in Parquet."""
+    return [name for name, declared in types.items() if parquet_kind(declared) == kind]
 
 
-def _whole_numbers(row: dict, names: list[str]) -> bool:
-    """Whether each of the int64 columns `names` holds an integer or nothing:
-    pyarrow would write 1.7 there as 1, and say nothing (SQLite keeps a REAL
-    in a column declared INTEGER)."""
-    for name in names:
-        value = row.get(name)
-        if value is not None and type(value) is not int:
-            return False
-    return True
-
-
-def _as_text(types: dict[str, str]) -> list[str]:
-    """The columns that may hold numbers among their text (NUMERIC affinity or none)."""
-    return [name for name, declared in types.items() if parquet_kind(declared) == TEXT_OR_NUMBER]
-
-
-def _numbers_as_text(row: dict, names: list[str]) -> None:
-    for name in names:
+def _fits(row: dict, as_text: list[str], integers: list[str]) -> bool:
+    """Ready `row` for its Parquet columns: numbers in the columns that may
+    hold text and numbers (`as_text`) written as text. False when an int64
+    column holds anything but an integer: pyarrow would write 1.7 there as
+    1, and say nothing (SQLite keeps a REAL in a column declared INTEGER)."""
+    for name in as_text:
         value = row.get(name)
         if isinstance(value, int | float):
             row[name] = repr(value)
+    return all(row.get(name) is None or type(row.get(name)) is int for name in integers)
 
 
 def _culprit(batch: list[dict], types: dict[str, str], comment_types: dict[str, str] | None, table: str) -> str:
@@ -305,23 +295,22 @@ def _write_parquet(path: Path, rows: Iterator[dict], types: dict[str, str], tick
     except ImportError:  # pragma: no cover - pinned in requirements.txt
         raise ExportError("Parquet needs pyarrow: .venv/bin/pip install pyarrow") from None
     schema = _arrow_schema(types, comment_types, articles=table == "articles")
-    as_text, comments_as_text = _as_text(types), _as_text(comment_types or {})
-    integers, comment_integers = _integers(types), _integers(comment_types or {})
+    as_text, integers = _columns_of(types, TEXT_OR_NUMBER), _columns_of(types, "int64")
+    comment_as_text = _columns_of(comment_types or {}, TEXT_OR_NUMBER)
+    comment_integers = _columns_of(comment_types or {}, "int64")
 
     def table_of(batch: list[dict]):
-        whole = True
+        fits = True
         for row in batch:
-            _numbers_as_text(row, as_text)
-            whole = whole and _whole_numbers(row, integers)
+            fits &= _fits(row, as_text, integers)
             for comment in (row.get("comments") or ()) if comment_types is not None else ():
-                _numbers_as_text(comment, comments_as_text)
-                whole = whole and _whole_numbers(comment, comment_integers)
+                fits &= _fits(comment, comment_as_text, comment_integers)
         try:
-            if not whole:
-                raise pa.ArrowInvalid("a value that is not a whole number in an int64 column")
-            return pa.Table.from_pylist(batch, schema=schema)
+            if fits:
+                return pa.Table.from_pylist(batch, schema=schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
-            raise ExportError(_culprit(batch, types, comment_types, table)) from None
+            pass
+        raise ExportError(_culprit(batch, types, comment_types, table))
 
     n = 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:

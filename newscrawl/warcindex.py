@@ -145,8 +145,8 @@ class _IndexCache:
                      for url, date, offset, length, record_id in kept["found"]]
             problems, notes = kept["problems"], kept["notes"]
             if not (all(_sound(url, page) for url, page in found) and all(isinstance(p, str) for p in problems)
-                    and isinstance(notes, dict)
-                    and all(isinstance(r, str) and _text_codec(c) for r, c in notes.items())):
+                    and isinstance(notes, dict) and all(isinstance(r, str) for r in notes)
+                    and all(_text_codec(c) for c in set(notes.values()))):  # a few charsets, many pages
                 return None
             return FileIndex(found, problems, notes)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
