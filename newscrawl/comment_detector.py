@@ -73,12 +73,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
 from newscrawl.dates import parse_date, to_iso
-from newscrawl.html_text import BLOCK_TAGS, INVISIBLE_TAGS, select
+from newscrawl.html_text import BLOCK_TAGS, INVISIBLE_TAGS, join_url, select
 from newscrawl.text import ARABIC_DIGITS, one_line
 
 logger = logging.getLogger(__name__)
@@ -652,8 +652,8 @@ class _Page:
                 url = element.get("content")
             else:
                 continue
-            if url:
-                parts = urlsplit(urljoin(self.base_url, url.strip()))
+            if url and (joined := join_url(self.base_url, url.strip())):
+                parts = urlsplit(joined)
                 if _site(parts.hostname) == self.site and _path_key(parts.path) not in paths:
                     paths.append(_path_key(parts.path))
         return tuple(path for path in paths if path)
@@ -681,10 +681,10 @@ class _Page:
                     return None  # another site (most links of a thread: the commenters' own)
             elif ":" in href.split("/", 1)[0]:
                 return None  # javascript:, mailto:, tel:
-            try:
-                parts = urlsplit(urljoin(self.base_url, href))
-            except ValueError:
+            joined = join_url(self.base_url, href)
+            if joined is None:
                 return None
+            parts = urlsplit(joined)
             if parts.scheme not in ("http", "https") or _site(parts.hostname) != self.site:
                 return None
             path, fragment, query = parts.path, parts.fragment, parts.query
@@ -1643,7 +1643,9 @@ class _Page:
             rank = self.paging_rank(link, href, scope)
             if rank is None:
                 continue
-            url = urljoin(self.base_url, href).split("#", 1)[0]
+            url = (join_url(self.base_url, href) or "").split("#", 1)[0]
+            if not url:
+                continue  # no URL a parser can read
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() != self.base_host \
                     or url == here:

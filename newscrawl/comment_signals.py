@@ -19,11 +19,11 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 
-from newscrawl.html_text import class_tokens, element_text, text_lines
+from newscrawl.html_text import class_tokens, element_text, join_url, text_lines
 from newscrawl.page_facts import is_article, json_ld_objects
 from newscrawl.text import ARABIC_DIGITS
 
@@ -150,8 +150,9 @@ def _about_another_page(element, page_paths) -> bool:
     link says; looked up only for a count on a link, the rarer case)."""
     link = element if element.tag == "a" else next(element.iterancestors("a"), None)
     if link is not None and (page_paths := page_paths()):
-        target = urlsplit(urljoin(_base(element), link.get("href") or ""))
-        if target.path and target.path.rstrip("/") not in page_paths:
+        joined = join_url(_base(element), link.get("href") or "")
+        target = urlsplit(joined) if joined is not None else None  # None: no URL, no other page
+        if target is not None and target.path and target.path.rstrip("/") not in page_paths:
             return True
     for node in (element, *element.iterancestors()):
         if node.tag in ("body", "html"):
@@ -168,8 +169,8 @@ def _own_paths(root, url: str) -> set[str]:
     paths = {urlsplit(url).path.rstrip("/")} if url else set()
     for link in root.getroottree().getroot().iter("link"):  # //link[@rel="canonical"]/@href, in page order
         href = link.get("href")
-        if href is not None and link.get("rel") == "canonical":
-            paths.add(urlsplit(urljoin(url, href)).path.rstrip("/"))
+        if href is not None and link.get("rel") == "canonical" and (joined := join_url(url, href)):
+            paths.add(urlsplit(joined).path.rstrip("/"))
     return paths
 
 

@@ -22,7 +22,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector
@@ -38,6 +37,7 @@ from newscrawl.html_text import (  # noqa: F401
     INVISIBLE_TAGS,
     class_tokens,
     element_text,
+    join_url,
     select,
     simple_css,
     take,
@@ -484,7 +484,9 @@ def _profile_comments(page, profile: SiteProfile, base_url: str, result: PageCom
             result.problems.append("comments block found but no comment could be read")
     href = _next_page_link(block, items, rules.next_page)
     if href:
-        result.next_urls.append(urljoin(base_url, href))
+        # A link no parser can read is kept as written: the fetch policy
+        # refuses it, and the thread is read up to it, as for one off the site.
+        result.next_urls.append(join_url(base_url, href) or href)
 
 
 def _next_page_link(block, items: list, next_page: str) -> str | None:

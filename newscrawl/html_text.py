@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
@@ -175,6 +176,19 @@ def class_test_on_attributes(xpath: str) -> str:
 
 
 _XML_SPACE = str.maketrans("\t\n\r", "   ")
+
+
+def join_url(base: str, href: str) -> str | None:
+    """`href` resolved against `base`, or None when no URL parser can read
+    them ("http://[" opens an IPv6 address it never closes; urljoin raises).
+    A page may hold anything in a link: one such link must not stop the
+    reading of the page it is on."""
+    try:
+        joined = urljoin(base, href)
+        urlsplit(joined)
+    except ValueError:
+        return None
+    return joined
 
 
 def class_tokens(value: str) -> frozenset[str]:

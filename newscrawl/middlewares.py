@@ -12,6 +12,7 @@ import re
 import time
 
 import charset_normalizer
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response, TextResponse
 
@@ -254,3 +255,29 @@ class BlockMiddleware:
             # its sitemaps but blocks every article is blocking us.
             self.in_a_row = 0
         return response
+
+
+class _UnreadableTargetIsNoRedirect:
+    """Scrapy's redirect middlewares raise ValueError on a target no URL
+    parser reads (`Location: http://[x`: an IPv6 bracket never closed), and
+    the page's request fails as if the network had: an article retried
+    every run, for ever. Here the answer goes on as it came instead, as
+    Scrapy does for a redirect to another scheme: a 3xx reaches the
+    errback, which names where it pointed and treats it as moved off the
+    site (newscrawl/spiders/article_pages.py); a page with such a meta
+    refresh is read as the page it is."""
+
+    def process_response(self, request, response, spider=None):
+        try:
+            return super().process_response(request, response)
+        except ValueError as exc:
+            logger.debug("%s: redirect target is not a URL (%s); not followed", request.url, exc)
+            return response
+
+
+class ReadableRedirectMiddleware(_UnreadableTargetIsNoRedirect, RedirectMiddleware):
+    pass
+
+
+class ReadableMetaRefreshMiddleware(_UnreadableTargetIsNoRedirect, MetaRefreshMiddleware):
+    pass

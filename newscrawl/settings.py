@@ -115,6 +115,12 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.middlewares.BlockMiddleware": 555,
     # After HttpCompressionMiddleware (590) has unpacked the body.
     "newscrawl.middlewares.CharsetMiddleware": 580,
+    # Scrapy's, in their places, but a redirect to no URL at all ("http://[")
+    # is an answer, not a failed download (newscrawl/middlewares.py).
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "newscrawl.middlewares.ReadableRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newscrawl.middlewares.ReadableMetaRefreshMiddleware": 579,  # reads the page CharsetMiddleware decoded, as before
 }
 
 ITEM_PIPELINES = {

@@ -303,6 +303,32 @@ def test_links_to_the_threads_other_pages_are_absolute_same_host_next_first():
     ]
 
 
+def test_links_no_parser_reads_are_passed_over_and_the_thread_read_as_without_them():
+    # "http://[" opens an IPv6 address it never closes: urljoin raises on it.
+    # In the page's canonical and og:url, a paging link, a count on a link:
+    # each is passed over, the thread and its other pages are the same.
+    comment = ('<li class="comment" id="comment-{n}"><div class="comment-author"><span class="fn">قارئ {n}</span>'
+               '</div><div class="comment-metadata"><time datetime="2024-03-0{n}T08:00:00Z">مارس</time></div>'
+               '<div class="comment-content"><p>رأي القارئ {n}.</p></div></li>')
+    thread = ('<div id="comments" class="comments-area"><h2>3 تعليقات</h2><ol class="comment-list">'
+              + "".join(comment.format(n=n) for n in (1, 2, 3)) + "</ol>"
+              '<div class="nav-links">{junk}<div class="nav-next"><a href="comment-page-3/#comments">'
+              'Newer Comments</a></div></div></div>')
+    junk = ('<a href="http://[oops/comment-page-2/">Older Comments</a>'
+            '<a href="http://[oops/2024/05/article-1.html#comments">3 تعليقات</a>')
+    head = '<link rel="canonical" href="http://[oops/a.html"><meta property="og:url" content="http://[oops/a.html">'
+    clean, hostile = page(thread.format(junk="")), page(thread.format(junk=junk)).replace("<head>", "<head>" + head)
+    read, expected = detect(hostile), detect(clean)
+    assert expected is not None and len(expected.comments) == 3
+    assert read is not None and read.comments == expected.comments and read.next_urls == expected.next_urls
+    # And the whole article, through the generic profile's comment signals.
+    from newscrawl.extract import extract_article
+    from newscrawl.sites import PROFILES
+
+    article = extract_article(hostile, BASE, PROFILES["generic"])
+    assert [c["text"] for c in article.comments.comments] == ["رأي القارئ 1.", "رأي القارئ 2.", "رأي القارئ 3."]
+
+
 def test_text_leaves_out_the_vote_widget_badge_and_says():
     html = page("""<ul class="comments-list">""" + "".join(f"""
       <li class="comment" id="comment-{n}"><div class="comment-body">

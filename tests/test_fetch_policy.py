@@ -16,6 +16,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from warcio.archiveiterator import ArchiveIterator
 
 from newscrawl.fetch_policy import FetchPolicy, ForeignHost, ForeignScheme, OffsiteRedirect
@@ -61,6 +63,23 @@ def test_another_port_or_another_name_is_another_host():
     real = FetchPolicy.for_site("https://elaph.com", "https://elaph.com", ("static.elaph.com",))
     assert real.allows("https://static.elaph.com/a") and not real.allows("https://www.static.elaph.com/a")
     assert real.with_hosts(["cdn.example.org:8443"]).allows("https://cdn.example.org:8443/x")
+
+
+# URL-like text from the characters that move where a host starts and ends.
+_URL_PARTS = st.sampled_from(["http", "https", "HTTP", "ftp", "://", ":", "//", "/", "?", "#", "@", "\\", ".",
+                              "[", "]", "::1", "%41", "%2F", " ", "\t", "\n", "\x00", "\u200f", "www.", "elaph",
+                              "com", "إيلاف", "xn--", "8080", "443", "-", "_"])
+_URLS = st.lists(_URL_PARTS, max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_URLS, max_size=8), st.lists(st.tuples(_URLS, _URLS), max_size=4))
+def test_a_policy_for_many_urls_reads_each_host_once_and_finds_the_same_hosts(urls, same_start):
+    # for_urls reads the host of each scheme and authority once: the policy
+    # must be the one that reading every URL gives.
+    urls = urls + [a + "/" + b for a, b in same_start] + [a + "?" + b for a, b in same_start]
+    one_by_one = frozenset().union(*(FetchPolicy.for_urls([url]).hosts for url in urls))
+    assert FetchPolicy.for_urls(urls).hosts == one_by_one
 
 
 def test_spiders_are_bound_to_their_hosts():
@@ -165,12 +184,17 @@ def test_a_hostile_site_cannot_steer_the_crawl_elsewhere(hosts, tmp_path):
     assert stats["fetch_policy/refused/redirect"] == len(hostile.moved) + 1  # and a sitemap's redirect
     assert stats["fetch_policy/refused_in/robots"] == 4  # other host, localhost, two file:// lines
     assert stats["fetch_policy/refused_in/sitemap_index"] == 4
-    assert stats["fetch_policy/refused_in/sitemap"] == 4  # other host, 3 x file://
+    assert stats["fetch_policy/refused_in/sitemap"] == 5  # other host, 3 x file://, one that is no URL
     assert stats["fetch_policy/refused_in/comments"] == hostile.comment_links_off_site
     assert stats["fetch_policy/refused/scheme"] == 2 + 2 + 3 + 1  # robots, index, urlset, a comments link
     assert stats["comments/offsite_link"] == hostile.comment_links_off_site
     assert stats["extract/canonical_offsite"] == 1
-    assert {"file:", f"127.0.0.1:{other.port}", f"localhost:{site.port}"} <= set(stats["fetch_policy/refused_targets"])
+    # Links no parser reads ("http://[..."): the pages holding them are stored, the links refused.
+    assert stats["extract/canonical_unreadable"] == 1
+    assert stats["fetch_policy/refused/unreadable"] == 2  # the sitemap entry, the comments link
+    assert "extract/errors" not in stats and "spider_exceptions/ValueError" not in stats
+    assert {"file:", f"127.0.0.1:{other.port}", f"localhost:{site.port}", "(not a URL)"} <= set(
+        stats["fetch_policy/refused_targets"])
     log = result.stderr
     assert f"file://{secret}" in log and "only http and https are fetched" in log
     assert f"article {site.base_url}/Web/News/2015/3/102.html moved to {other.base_url}/Web/News/2015/3/102.html" in log

@@ -226,9 +226,23 @@ def hostile_elaph(site: RecordingServer, other: RecordingServer, secret: str) ->
     # 112: a redirect to file:// (Scrapy does not follow it; nothing reads the file).
     listed.append(page(112, redirect(302, "file:///etc/passwd")))
     moved[s + article_path(112)] = "file:///etc/passwd"
+    # 114, 115: links no URL parser can read (an unclosed IPv6 bracket): a
+    # canonical link (and one in a comment), a comments "next" link; such an
+    # entry in the sitemap, and a redirect to one (117). The articles are
+    # stored; the sitemap entry and the redirect are refusals.
+    listed.append(page(114, (200, HTML, article_page(114, canonical="http://[oops/Web/News/2015/3/114.html",
+                                                      comment='انظر <a href="http://[oops/">هنا</a>'))))
+    listed.append(page(115, (200, HTML, article_page(115, next_link="http://[oops/Web/News/2015/3/115.html?cpage=2"))))
+    stored[114], stored[115] = s + article_path(114), s + article_path(115)
+    listed.append("http://[oops/Web/News/2015/3/116.html")
+    listed.append(page(117, redirect(302, "http://[oops/Web/News/2015/3/117.html")))
+    moved[s + article_path(117)] = "http://[oops/Web/News/2015/3/117.html"
+    # 118: a meta refresh to no URL: the page is read as it is.
+    listed.append(page(118, (200, HTML, article_page(118, head='<meta http-equiv="refresh" content="0; url=http://[oops/">'))))
+    stored[118] = s + article_path(118)
     routes["/sitemaps/2015-03.xml"] = (200, XML, urlset(listed))
     site.routes.update(routes)
-    return Hostile(stored=stored, moved=moved, file_urls=files, comment_links_off_site=3)
+    return Hostile(stored=stored, moved=moved, file_urls=files, comment_links_off_site=4)
 
 
 def hostile_feed(site: RecordingServer, other: RecordingServer) -> dict[str, str]:

@@ -152,7 +152,10 @@ class SiteProfile:
 
     def article_id(self, url: str) -> str | None:
         """The article's identity from any of its URLs, or None if `url` is not an article."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # a link no parser reads ("http://["): no article
+            return None
         match = self._article_re.search(parts.path)
         if not match:
             return None
@@ -172,7 +175,10 @@ class SiteProfile:
         return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
     def section_from_url(self, url: str) -> str:
-        match = self._article_re.search(urlsplit(url).path)
+        try:
+            match = self._article_re.search(urlsplit(url).path)
+        except ValueError:  # a canonical link that is no URL
+            return ""
         if match and "section" in match.groupdict():
             return match.group("section") or ""
         return ""

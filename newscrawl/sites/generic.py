@@ -36,7 +36,10 @@ def normalized_url(url: str) -> str:
 
 class GenericProfile(SiteProfile):
     def article_id(self, url: str) -> str | None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # a link no parser reads ("http://["): no article
+            return None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return None
         if parts.path in ("", "/") and not parts.query:

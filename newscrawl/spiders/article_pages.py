@@ -15,7 +15,6 @@ import logging
 from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -25,6 +24,7 @@ from newscrawl import archive, fetch_policy
 from newscrawl.doctor import doctor_command
 from newscrawl.exceptions import BlockedPage, CrawlStopped
 from newscrawl.fetch_policy import OffsiteRedirect
+from newscrawl.html_text import join_url
 from newscrawl.items import ArticleItem
 
 if TYPE_CHECKING:
@@ -108,8 +108,11 @@ class ArticlePages:
         url = spider.profile.article_url(response.url)
         if not extracted.canonical:
             return url
-        canonical = urljoin(response.url, extracted.canonical)
-        if not spider.fetch_policy.allows(canonical):
+        canonical = join_url(response.url, extracted.canonical)
+        if canonical is None:  # "http://[": no URL to store the article under
+            self.stats.inc_value("extract/canonical_unreadable")
+            logger.warning("%s: canonical link %s is not a URL; ignoring it", response.url, extracted.canonical)
+        elif not spider.fetch_policy.allows(canonical):
             # Never the stored URL: an article is archived under the site it was read from.
             self.stats.inc_value("extract/canonical_offsite")
             logger.warning("%s: canonical link %s is not on the site (%s); ignoring it", response.url,
@@ -211,7 +214,8 @@ class ArticlePages:
         location = response.headers.get("Location") if 300 <= response.status < 400 else None
         if not location:
             return None
-        target = urljoin(request.url, location.decode("latin-1"))
+        target = location.decode("latin-1")
+        target = join_url(request.url, target) or target  # not a URL: the policy refuses it as written
         refusal = self.spider.fetch_policy.refusal(target)
         if refusal is None:
             return None

@@ -205,9 +205,9 @@ class CommentPages:
         pending = [] if pending is None else pending
         queued = {canonicalize_url(url) for url in pending}
         for url in candidates:
-            key = canonicalize_url(url)
             if self._leads_off_the_thread(item, url):
                 continue
+            key = canonicalize_url(url)  # after the policy's check: it raises on a link that is no URL
             if key in seen or key in queued:
                 if declared:
                     logger.warning("%s article %s: comments link loops back to %s; thread ends after %d pages",
