@@ -15,6 +15,19 @@ import sqlite3
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("results.json")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def compile_project() -> None:
+    """Byte-compile newscrawl and pipelines, as `make install` does: a
+    command timed here starts as it does for a user whose Python keeps its
+    bytecode, not compiling the project's hundred modules again (70 ms of
+    a 0.4 s start-up where PYTHONDONTWRITEBYTECODE is set and the sources
+    changed since the install)."""
+    import compileall
+
+    for package in ("newscrawl", "pipelines"):
+        compileall.compile_dir(REPO / package, quiet=1)
 
 
 def machine() -> dict:

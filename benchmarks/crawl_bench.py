@@ -46,7 +46,7 @@ from xml.etree import ElementTree
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from common import RESULTS, machine, save_result  # noqa: E402  (re-exported for reextract_bench)
+from common import RESULTS, compile_project, machine, save_result  # noqa: E402  (re-exported for reextract_bench)
 
 from newscrawl.extract import extract_article  # noqa: E402
 from newscrawl.lock import child_pids  # noqa: E402
@@ -476,6 +476,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-redis", action="store_true", help="skip (c), the two workers over Redis")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file (default benchmarks/results.json)")
     args = parser.parse_args(argv)
+    compile_project()
 
     model = generate_site(args.articles, comment_counts=BENCH_COMMENT_COUNTS)
     crawlable = model.crawlable()

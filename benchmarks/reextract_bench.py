@@ -54,7 +54,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from crawl_bench import BENCH_COMMENT_COUNTS, RESULTS, MemorySite, machine, run_full  # noqa: E402
+from crawl_bench import BENCH_COMMENT_COUNTS, RESULTS, MemorySite, compile_project, machine, run_full  # noqa: E402
 
 from newscrawl.samplesite import generate_site  # noqa: E402
 from newscrawl.warcindex import _index_with_warcio, read_with_warcio  # noqa: E402
@@ -200,6 +200,7 @@ def main(argv=None) -> int:
                         help="interleaved runs of each; medians are reported (default 5)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file (default benchmarks/results.json)")
     args = parser.parse_args(argv)
+    compile_project()
     logging.basicConfig(level=logging.ERROR)  # the model site's mislabelled charsets, said once per page
 
     load_before = os.getloadavg()

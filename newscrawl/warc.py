@@ -57,7 +57,13 @@ def warc_dir(settings) -> Path:
 
 
 class WarcWriter:
-    """Appends records to rotating WARC files in one folder."""
+    """Appends records to rotating WARC files in one folder.
+
+    Each file's part of the index (newscrawl/warcindex.py: where its pages
+    are) is kept as the file is written and saved when it is closed, so the
+    first `newscrawl reextract` after a crawl need not read the files back.
+    A file that a write failed in, or that was never closed (a killed
+    crawl), gets none: it is read in full when it is next indexed."""
 
     def __init__(self, folder: Path, max_size: int, prefix: str = "newscrawl"):
         self.folder = folder
@@ -67,26 +73,53 @@ class WarcWriter:
         self.writer = None
         self.serial = 0
         self.started = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        self.index = None  # the open file's part of the index, None once a write in it failed
+        self.index_keeper = None
 
     def _open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.serial += 1
         name = f"{self.prefix}-{self.started}-{os.getpid()}-{self.serial:05d}.warc.gz"
         self.file = open(self.folder / name, "ab")  # noqa: SIM115 - open across writes; close() closes it
+        self.index = ([], {}) if self.file.tell() == 0 else None  # (its 200 responses, its charset notes)
         self.writer = WARCWriter(self.file, gzip=True)
         info = self.writer.create_warcinfo_record(
             name, {"software": "newscrawl (Scrapy)", "hostname": socket.gethostname(), "format": "WARC/1.0"}
         )
         self.writer.write_record(info)
 
-    def write(self, build) -> None:
-        """Write the records `build(warcio_writer)` makes, in a file with room for them."""
+    def write(self, build) -> list[tuple[int, int]]:
+        """Write the records `build(warcio_writer)` makes, in a file with room
+        for them; where each went: its gzip member's (offset, length)."""
         if self.file is None or self.file.tell() >= self.max_size:
             self.close()
             self._open()
-        for record in build(self.writer):
-            self.writer.write_record(record)
-        self.file.flush()  # a killed crawl loses at most the record being written
+        spans = []
+        try:
+            for record in build(self.writer):
+                start = self.file.tell()
+                self.writer.write_record(record)  # one gzip member a record
+                spans.append((start, self.file.tell() - start))
+            self.file.flush()  # a killed crawl loses at most the record being written
+        except BaseException:
+            self.index = None  # what is in the file now is not known record by record
+            raise
+        return spans
+
+    def indexed(self, job: Page | CharsetNote, spans: list[tuple[int, int]]) -> None:
+        """Add what `job` wrote to the open file's part of the index, as
+        reading the file back would find it: a 200 response under its URL;
+        a charset note under the record it names."""
+        if self.index is None:
+            return
+        found, notes = self.index
+        if isinstance(job, CharsetNote):
+            from newscrawl.warcindex import take_note  # that module reads what this one writes
+
+            take_note(notes, job.record_id, _note_payload(job))
+        elif job.status == 200:
+            offset, length = spans[1]  # the response, after its request
+            found.append((job.response_url, (job.date, offset, length, job.record_id)))
 
     def close(self) -> None:
         file, self.file = self.file, None
@@ -94,7 +127,14 @@ class WarcWriter:
             try:
                 file.close()  # flushes: on a full disk this fails again
             except OSError as exc:
+                self.index = None
                 logger.error("WARC file %s not closed cleanly: %s", getattr(file, "name", "?"), exc)
+            if self.index is not None:
+                from newscrawl.warcindex import IndexKeeper
+
+                self.index_keeper = self.index_keeper or IndexKeeper(self.folder)
+                self.index_keeper.keep(Path(file.name), *self.index)
+            self.index = None
 
 
 class WarcMiddleware:
@@ -222,10 +262,11 @@ def write_job(writer: WarcWriter, job: Page | CharsetNote) -> str | None:
         return _records(warcio_writer, job) if isinstance(job, Page) else [_note_record(warcio_writer, job)]
 
     try:
-        writer.write(build)
+        spans = writer.write(build)
     except Exception as exc:  # noqa: BLE001 - reported to the crawl, which counts and logs it
         writer.close()  # a half-written record ends this file; the next write opens another
         return str(exc)
+    writer.indexed(job, spans)
     return None
 
 
@@ -250,9 +291,13 @@ def _records(writer, page: Page):
     return [req, resp]
 
 
+def _note_payload(note: CharsetNote) -> bytes:
+    return f"{CHARSET_FIELD}: {note.charset}\r\n".encode("ascii")
+
+
 def _note_record(writer, note: CharsetNote):
     return writer.create_warc_record(
-        note.url, "metadata", payload=io.BytesIO(f"{CHARSET_FIELD}: {note.charset}\r\n".encode("ascii")),
+        note.url, "metadata", payload=io.BytesIO(_note_payload(note)),
         warc_content_type="application/warc-fields",
         warc_headers_dict={"WARC-Date": note.date, "WARC-Concurrent-To": note.record_id},
     )

@@ -10,7 +10,9 @@ the index is kept beside it, in `.index/<file name>.json` in the WARC
 folder, and read back while the file has the size, inode, modification and
 change time it had when it was indexed (files are only ever appended to,
 and a crawl writes new ones); each record read by it is checked to be the
-one indexed. A file that changed, a part that is missing, unreadable or of
+one indexed. The crawl keeps the part of each file it writes as it closes
+it (IndexKeeper, from what it wrote: nothing is read back), so even the
+first re-extraction after a crawl reads no file in full. A file that changed, a part that is missing, unreadable or of
 another version: the file is read again and its part rewritten. The parts
 are a cache: a folder they cannot be written to is indexed in full each
 time, with one warning line; a file whose reading the disk failed is not
@@ -226,7 +228,22 @@ def _charset_noted(payload: bytes) -> str | None:
     return None
 
 
-def _take_note(notes: dict[str, str], page_record: str | None, payload: bytes) -> None:
+class IndexKeeper:
+    """Keeps the parts of the files a crawl writes, as it closes each
+    (newscrawl/warc.py): what reading the file back would find, without
+    reading it. `found`: (URL, (date, offset, length, record ID)) of each
+    200 response; `notes`: record ID -> charset."""
+
+    def __init__(self, folder: Path):
+        self.cache = _IndexCache(folder)
+
+    def keep(self, path: Path, found: list[tuple[str, tuple]], notes: dict[str, str]) -> None:
+        pages = [(url, StoredPage(date, path, offset, length, record_id))
+                 for url, (date, offset, length, record_id) in found]
+        self.cache.write(path, FileIndex(pages, [], notes), _identity(path))
+
+
+def take_note(notes: dict[str, str], page_record: str | None, payload: bytes) -> None:
     """A metadata record's charset note, kept under the ID of the page record it names."""
     charset = _charset_noted(payload)
     if charset and page_record:
@@ -243,7 +260,7 @@ def _index_plain(path: Path) -> FileIndex | None:
             for offset, length, data in warcread.gzip_members(fh):
                 record = warcread.parse_record(data)
                 if record.rec_type == "metadata":
-                    _take_note(notes, record.concurrent_to, record.payload)
+                    take_note(notes, record.concurrent_to, record.payload)
                 if record.rec_type != "response" or record.status != "200":
                     continue
                 expected = next((v for k, v in record.headers if k.lower() == "content-length"), None)
@@ -267,7 +284,7 @@ def _index_with_warcio(path: Path) -> FileIndex:
         try:
             for record in records:
                 if record.rec_type == "metadata":
-                    _take_note(notes, record.rec_headers.get_header("WARC-Concurrent-To"),
+                    take_note(notes, record.rec_headers.get_header("WARC-Concurrent-To"),
                                record.content_stream().read())
                     continue
                 if record.rec_type != "response" or record.http_headers.get_statuscode() != "200":

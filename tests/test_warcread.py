@@ -385,3 +385,70 @@ def test_a_file_the_disk_failed_to_read_is_read_again_next_time(tmp_path):
     assert [problem for problem in report.unreadable if problem.startswith("b.warc")] == [
         "b.warc: [Errno 5] Input/output error"]
     assert sorted(p.name for p in (tmp_path / warcindex.INDEX_FOLDER).iterdir()) == ["a.warc.json"]  # b not kept
+
+
+# --- the index the crawl keeps as it writes -------------------------------------
+
+def _as_read(part: warcindex.FileIndex) -> tuple:
+    return ([(url, (p.date, p.path, p.offset, p.length, p.record_id)) for url, p in part.found],
+            part.problems, part.notes)
+
+
+@pytest.mark.crawl
+def test_a_crawl_keeps_each_files_index_as_reading_the_file_would_find_it(tmp_path, monkeypatch):
+    from newscrawl.samplesite import SampleSite, generate_site
+    from tests.conftest import run_crawl
+
+    db = tmp_path / "news.db"
+    with SampleSite(generate_site(30)) as site:
+        # Small files: the crawl closes several on the way, and the last at its end.
+        result = run_crawl(site.base_url, db, settings={"WARC_MAX_SIZE": 60_000})
+    assert result.returncode == 0, result.stderr[-3000:]
+    folder = tmp_path / "warc"
+    files = sorted(folder.glob("*.warc.gz"))
+    assert len(files) >= 3
+    cache = warcindex._IndexCache(folder)
+    noted = 0
+    for path in files:
+        kept = cache.read(path, warcindex._identity(path))
+        assert kept is not None, f"no index kept for {path.name}"
+        assert _as_read(kept) == _as_read(warcindex.index_file(path)), path.name
+        noted += len(kept.notes)
+    assert noted  # the model site's mislabelled pages: charset notes, in the kept parts too
+    # The first index after the crawl reads none of the files.
+    monkeypatch.setattr(warcindex, "index_file", lambda path: pytest.fail(f"{path.name} was read again"))
+    pages = warcindex.index_warcs(folder, reextract.Report())
+    assert len(pages) >= 30 and any(p.charset for stored in pages.values() for p in stored)
+
+
+def _page_job(n: int):
+    from newscrawl.warc import Page
+
+    url = f"http://127.0.0.1/Web/News/2015/3/{n}.html"
+    return Page(url, "GET", [], b"", url, 200, [("Content-Type", "text/html; charset=utf-8")], BODY,
+                "2015-03-24T10:00:00Z", f"<urn:uuid:00000000-0000-0000-0000-{n:012d}>")
+
+
+def test_a_file_a_write_failed_in_keeps_no_index_and_the_next_file_does(tmp_path):
+    from newscrawl.warc import WarcWriter, write_job
+
+    writer = WarcWriter(tmp_path, max_size=10**9)
+    assert write_job(writer, _page_job(1)) is None
+    real_write_record = writer.writer.write_record
+    calls = []
+
+    def failing(record):  # the disk fills in the middle of the second page's records
+        calls.append(record)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_write_record(record)
+
+    writer.writer.write_record = failing
+    assert "No space left" in write_job(writer, _page_job(2))
+    assert write_job(writer, _page_job(3)) is None  # a new file
+    writer.close()
+    first, second = sorted(tmp_path.glob("*.warc.gz"))
+    assert not _part(tmp_path, first.name).exists()  # read in full when next indexed
+    kept = warcindex._IndexCache(tmp_path).read(second, warcindex._identity(second))
+    assert kept is not None and _as_read(kept) == _as_read(warcindex.index_file(second))
+    assert [url for url, _ in kept.found] == ["http://127.0.0.1/Web/News/2015/3/3.html"]
